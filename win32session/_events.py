@@ -1,0 +1,107 @@
+"""The event types: what Windows says in ``WM_WTSSESSION_CHANGE``, as Python values.
+
+Pure Python, importable on any OS, so that code handling events can be written
+and tested anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "WM_WTSSESSION_CHANGE",
+    "NotifyType",
+    "SessionNotificationMsg",
+    "SessionEvent",
+]
+
+#: The message a registered window receives on a session change.
+#: https://learn.microsoft.com/windows/win32/termserv/wm-wtssession-change
+WM_WTSSESSION_CHANGE: Final = 0x2B1
+
+
+class NotifyType(enum.IntEnum):
+    """Which sessions a window hears about (``dwFlags`` of
+    ``WTSRegisterSessionNotification``)."""
+
+    NOTIFY_FOR_THIS_SESSION = 0
+    """Only the session the window belongs to."""
+    NOTIFY_FOR_ALL_SESSIONS = 1
+    """Every session on the machine."""
+
+
+class SessionNotificationMsg(enum.IntEnum):
+    """The ``wParam`` of ``WM_WTSSESSION_CHANGE``: why it was sent.
+
+    The session concerned is in ``lParam``. Codes are from WinUser.h.
+    """
+
+    WTS_CONSOLE_CONNECT = 0x1
+    """The session was connected to the console terminal or a RemoteFX session."""
+    WTS_CONSOLE_DISCONNECT = 0x2
+    """The session was disconnected from the console terminal or a RemoteFX session."""
+    WTS_REMOTE_CONNECT = 0x3
+    """The session was connected to a remote (RDP) terminal."""
+    WTS_REMOTE_DISCONNECT = 0x4
+    """The session was disconnected from a remote (RDP) terminal."""
+    WTS_SESSION_LOGON = 0x5
+    """A user logged on to the session."""
+    WTS_SESSION_LOGOFF = 0x6
+    """The user logged off the session."""
+    WTS_SESSION_LOCK = 0x7
+    """The session was locked."""
+    WTS_SESSION_UNLOCK = 0x8
+    """The session was unlocked."""
+    WTS_SESSION_REMOTE_CONTROL = 0x9
+    """The session's remote-control (shadowing) status changed."""
+    WTS_SESSION_CREATE = 0xA
+    """The session was created (documented as reserved)."""
+    WTS_SESSION_TERMINATE = 0xB
+    """The session was terminated (documented as reserved)."""
+    WTS_SESSION_DESKTOP_READY = 0xF
+    """The session's desktop is ready for the user (Windows 10 and later)."""
+
+
+# Looked up for every event; a dict is faster than calling the enum.
+_REASON_BY_CODE: Final[dict[int, SessionNotificationMsg]] = {
+    member.value: member for member in SessionNotificationMsg
+}
+
+
+def decode_reason(code: int) -> SessionNotificationMsg | int:
+    """The enum member for ``code``, or ``code`` itself when it is unknown.
+
+    Windows may add codes; an unknown one is passed on, never dropped.
+    """
+    return _REASON_BY_CODE.get(code, code)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """One ``WM_WTSSESSION_CHANGE``, decoded."""
+
+    reason: SessionNotificationMsg | int
+    """What happened; a plain ``int`` for a code this library does not know."""
+    session_id: int
+    """The session it happened to: the low 32 bits of ``lParam``, unsigned."""
+    timestamp: datetime.datetime
+    """When the message reached the notifier's window (timezone-aware, UTC)."""
+    remote_control: bool | None = None
+    """For ``WTS_SESSION_REMOTE_CONTROL`` about this process's own session:
+    whether it is now remotely controlled (``GetSystemMetrics(SM_REMOTECONTROL)``
+    read on arrival). ``None`` otherwise: the metric describes only the
+    caller's session."""
+
+    def __str__(self) -> str:
+        name = (
+            self.reason.name
+            if isinstance(self.reason, SessionNotificationMsg)
+            else f"unknown code {self.reason:#x}"
+        )
+        text = f"{self.timestamp.isoformat()} {name} session={self.session_id}"
+        if self.remote_control is not None:
+            text += f" remote_control={self.remote_control}"
+        return text

@@ -1,0 +1,270 @@
+"""The public notifier: a message-only window, its pump, and user callbacks."""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import NamedTuple, Protocol, TypeVar
+
+from ._events import NotifyType, SessionEvent, SessionNotificationMsg
+
+__all__ = ["Notifier", "Callback", "ErrorHandler"]
+
+logger = logging.getLogger("win32session")
+
+Callback = Callable[[SessionEvent], object]
+ErrorHandler = Callable[[Exception, SessionEvent], object]
+_C = TypeVar("_C", bound=Callback)
+
+
+def require_windows() -> None:
+    """Raises the error every Windows-only entry point gives elsewhere."""
+    if sys.platform != "win32":
+        raise OSError(
+            "win32session needs Windows: session notifications come from the "
+            f"Win32 API (this is sys.platform {sys.platform!r})"
+        )
+
+
+def _check_code(value: object, kind: type[NotifyType] | type[SessionNotificationMsg]) -> int:
+    """``value`` as a member of ``kind``; TypeError or ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{kind.__name__} expected, got {type(value).__name__} {value!r}")
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(f"{m.name} ({m.value:#x})" for m in kind)
+        raise ValueError(f"{value!r} is not a {kind.__name__}; known: {known}") from None
+
+
+def _check_timeout(value: object, name: str, *, optional: bool) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, got {value!r}")
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"{name} must be 0 or more seconds, got {value!r}")
+    return float(value)
+
+
+class _Pump(Protocol):
+    """What the notifier uses of ``_pump._Pump`` (Windows-only, so mypy for
+    other platforms cannot see it)."""
+
+    ready: threading.Event
+    done: threading.Event
+    hwnd: int | None
+    running: bool
+    started: bool
+    error: BaseException | None
+    interrupted: bool
+    thread_ident: int | None
+
+    def serve(self, console_interrupts: bool = False) -> None: ...
+    def request_stop(self, interrupted: bool = False) -> None: ...
+
+
+class _Subscription(NamedTuple):
+    callback: Callback
+    reasons: frozenset[int] | None  # None: every event
+
+
+class Notifier:
+    """Tells callbacks when Windows sessions change.
+
+    Owns a message-only window registered with ``WTSRegisterSessionNotification``
+    and the message pump that serves it. Callbacks run on the pump thread, one
+    at a time, in the order the messages arrived; each gets a
+    :class:`SessionEvent`.
+
+    A callback's exception never stops the pump or the other callbacks: it goes
+    to ``on_error(exc, event)`` when given, else to the ``win32session`` logger.
+    """
+
+    def __init__(
+        self,
+        scope: NotifyType | int = NotifyType.NOTIFY_FOR_THIS_SESSION,
+        *,
+        on_error: ErrorHandler | None = None,
+        register_timeout: float = 60.0,
+    ) -> None:
+        self._scope = NotifyType(_check_code(scope, NotifyType))
+        if on_error is not None and not callable(on_error):
+            raise TypeError(f"on_error must be callable, got {on_error!r}")
+        self._on_error = on_error
+        timeout = _check_timeout(register_timeout, "register_timeout", optional=False)
+        assert timeout is not None
+        self._register_timeout = timeout
+        self._lock = threading.Lock()
+        # Replaced, never mutated, so the pump reads it without the lock.
+        self._subscriptions: tuple[_Subscription, ...] = ()
+        self._pump: _Pump | None = None
+
+    @property
+    def scope(self) -> NotifyType:
+        """Which sessions this notifier hears about."""
+        return self._scope
+
+    @property
+    def hwnd(self) -> int | None:
+        """The window handle while running, else None."""
+        pump = self._pump
+        return pump.hwnd if pump is not None else None
+
+    @property
+    def running(self) -> bool:
+        """True from registration until teardown has finished."""
+        pump = self._pump
+        return pump is not None and pump.running
+
+    def __repr__(self) -> str:
+        state = f"hwnd={self.hwnd:#x}" if self.hwnd else "stopped"
+        return f"<Notifier {self._scope.name} {state}>"
+
+    # --- Subscriptions: safe from any thread, at any time. ---
+
+    def subscribe(self, callback: _C, *reasons: SessionNotificationMsg | int) -> _C:
+        """Calls ``callback(event)`` for events with one of ``reasons`` (none:
+        every event, unknown codes included). Returns ``callback``."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, got {callback!r}")
+        wanted = (
+            frozenset(_check_code(r, SessionNotificationMsg) for r in reasons)
+            if reasons
+            else None
+        )
+        with self._lock:
+            self._subscriptions += (_Subscription(callback, wanted),)
+        return callback
+
+    def on(self, *reasons: SessionNotificationMsg | int) -> Callable[[_C], _C]:
+        """``subscribe`` as a decorator: ``@notifier.on(WTS_SESSION_LOCK)``."""
+        for reason in reasons:  # fail at the decorator line, not at its use
+            _check_code(reason, SessionNotificationMsg)
+
+        def decorate(callback: _C) -> _C:
+            return self.subscribe(callback, *reasons)
+
+        return decorate
+
+    def unsubscribe(self, callback: Callback) -> bool:
+        """Removes every subscription of ``callback``; whether there was one."""
+        with self._lock:
+            kept = tuple(s for s in self._subscriptions if s.callback != callback)
+            found = len(kept) != len(self._subscriptions)
+            self._subscriptions = kept
+        return found
+
+    def _deliver(self, event: SessionEvent) -> None:
+        # On the pump thread. Exceptions go to on_error or the logger; a
+        # BaseException (KeyboardInterrupt, SystemExit) ends the pump instead.
+        for subscription in self._subscriptions:
+            if subscription.reasons is None or event.reason in subscription.reasons:
+                try:
+                    subscription.callback(event)
+                except Exception as exc:
+                    self._report(exc, event, subscription.callback)
+
+    def _report(self, exc: Exception, event: SessionEvent, callback: Callback) -> None:
+        if self._on_error is not None:
+            try:
+                self._on_error(exc, event)
+                return
+            except Exception:
+                logger.exception("on_error raised while handling %r", exc)
+        logger.error(
+            "callback %r raised on %s", callback, event, exc_info=(type(exc), exc, exc.__traceback__)
+        )
+
+    # --- Life cycle. ---
+
+    def _new_pump(self) -> _Pump:
+        require_windows()
+        from . import _pump
+
+        with self._lock:
+            if self._pump is not None:
+                raise RuntimeError(f"{self!r} is already running; stop() it first")
+            pump: _Pump = _pump._Pump(
+                self._scope, self._register_timeout, self._deliver, self._pump_finished
+            )
+            self._pump = pump
+            return pump
+
+    def _pump_finished(self, pump: _Pump) -> None:
+        with self._lock:
+            if self._pump is pump:
+                self._pump = None
+
+    def start(self) -> None:
+        """Pumps on a background thread; returns once registered.
+
+        Raises the registration error, or RuntimeError if already running.
+        """
+        pump = self._new_pump()
+        thread = threading.Thread(
+            target=self._serve_in_background, args=(pump,), name="win32session-pump",
+            daemon=True,
+        )
+        try:
+            thread.start()
+        except BaseException:
+            self._pump_finished(pump)
+            raise
+        pump.ready.wait()
+        if not pump.started and pump.error is not None:
+            pump.done.wait()
+            raise pump.error
+
+    @staticmethod
+    def _serve_in_background(pump: _Pump) -> None:
+        try:
+            pump.serve()
+        except BaseException as exc:  # noqa: BLE001 - nothing is lost
+            # Before registration, start() raises it in the caller's thread;
+            # afterwards nobody waits for this thread, so it is logged.
+            if pump.started:
+                logger.error("win32session pump ended by %r", exc, exc_info=exc)
+
+    def run(self) -> None:
+        """Pumps on the calling thread until stop() or Ctrl+C.
+
+        Ctrl+C (or Ctrl+Break) ends the pump after a clean teardown and raises
+        KeyboardInterrupt, as Python programs do.
+        """
+        pump = self._new_pump()
+        pump.serve(console_interrupts=True)
+        if pump.interrupted:
+            raise KeyboardInterrupt
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Ends the pump after the events already queued; safe from any thread.
+
+        Returns True once the pump has ended and the window is gone (at once
+        before start), False if ``timeout`` seconds passed first, or when
+        called from a callback: the pump then ends when that callback returns.
+        """
+        wait = _check_timeout(timeout, "timeout", optional=True)
+        pump = self._pump
+        if pump is None:
+            return True
+        pump.request_stop()
+        if pump.thread_ident == threading.get_ident():
+            return False
+        return pump.done.wait(wait)
+
+    def __enter__(self) -> Notifier:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,204 @@
+"""Every Win32 declaration the package uses, as data, and nothing else.
+
+Each function gets argtypes, restype and errcheck here; no other module touches
+a DLL. The DLLs are this module's own ``WinDLL`` objects, loaded with
+``use_last_error=True``: setting argtypes on the shared ``ctypes.windll`` would
+clash with other packages, and ``GetLastError`` must be captured by ctypes
+right after the call, before Python code can overwrite it.
+
+The declarations exist only on Windows (typeshed has ``WinDLL`` and
+``WINFUNCTYPE`` only there); callers check ``sys.platform`` first.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.platform == "win32":
+    import ctypes
+    from ctypes import wintypes
+    from typing import Any, Callable, Final
+
+    _user32 = ctypes.WinDLL("user32", use_last_error=True)
+    _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    _wtsapi32 = ctypes.WinDLL("wtsapi32", use_last_error=True)
+
+    # --- Types: pointer-sized where Windows says so (64-bit correctness). ---
+    LRESULT = ctypes.c_ssize_t  # LONG_PTR
+    WPARAM = ctypes.c_size_t  # UINT_PTR
+    LPARAM = ctypes.c_ssize_t  # LONG_PTR
+    HWND = wintypes.HWND
+    HANDLE = wintypes.HANDLE
+    MSG = wintypes.MSG
+
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nc-winuser-wndproc
+    WNDPROC = ctypes.WINFUNCTYPE(LRESULT, HWND, wintypes.UINT, WPARAM, LPARAM)
+    #: https://learn.microsoft.com/windows/console/handlerroutine
+    PHANDLER_ROUTINE = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.DWORD)
+
+    class WNDCLASSEXW(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-wndclassexw"""
+
+        _fields_ = [
+            ("cbSize", wintypes.UINT),
+            ("style", wintypes.UINT),
+            ("lpfnWndProc", WNDPROC),
+            ("cbClsExtra", ctypes.c_int),
+            ("cbWndExtra", ctypes.c_int),
+            ("hInstance", wintypes.HINSTANCE),
+            ("hIcon", wintypes.HICON),
+            ("hCursor", wintypes.HANDLE),
+            ("hbrBackground", wintypes.HBRUSH),
+            ("lpszMenuName", wintypes.LPCWSTR),
+            ("lpszClassName", wintypes.LPCWSTR),
+            ("hIconSm", wintypes.HICON),
+        ]
+
+    # --- Constants. ---
+    HWND_MESSAGE: Final = -3  # parent of message-only windows
+    WM_APP: Final = 0x8000
+    PM_NOREMOVE: Final = 0x0000
+    QS_POSTMESSAGE: Final = 0x0008
+    QS_SENDMESSAGE: Final = 0x0040
+    WAIT_OBJECT_0: Final = 0x00000000
+    WAIT_TIMEOUT: Final = 0x00000102
+    WAIT_FAILED: Final = 0xFFFFFFFF
+    SYNCHRONIZE: Final = 0x00100000
+    EVENT_MODIFY_STATE: Final = 0x0002
+    SM_REMOTECONTROL: Final = 0x2001
+    CTRL_C_EVENT: Final = 0
+    CTRL_BREAK_EVENT: Final = 1
+    ERROR_FILE_NOT_FOUND: Final = 2
+    RPC_S_INVALID_BINDING: Final = 1702
+
+    # --- Failure conventions, one errcheck each. ---
+    def _raise_last_error(func: Any) -> None:
+        code = ctypes.get_last_error()
+        name = getattr(func, "__name__", "a Win32 call")
+        if code == 0:
+            # "Error 0: the operation completed successfully" is no cause.
+            raise OSError(f"{name} failed and Windows gave no error code")
+        raise ctypes.WinError(code, f"{name}: {ctypes.FormatError(code)}")
+
+    def _fails_on_zero(result: Any, func: Any, args: Any) -> Any:
+        """BOOL, ATOM, HWND or HANDLE results: 0 or NULL means failure."""
+        if not result:
+            _raise_last_error(func)
+        return result
+
+    def _fails_on_minus_one(result: Any, func: Any, args: Any) -> Any:
+        """GetMessageW: -1 is an error; 0 is WM_QUIT and is no error."""
+        if result == -1:
+            _raise_last_error(func)
+        return result
+
+    def _fails_on_wait_failed(result: Any, func: Any, args: Any) -> Any:
+        if result == WAIT_FAILED:
+            _raise_last_error(func)
+        return result
+
+    def _cannot_fail(result: Any, func: Any, args: Any) -> Any:
+        """For functions whose every result is a valid answer."""
+        return result
+
+    def _declare(
+        dll: ctypes.WinDLL,
+        name: str,
+        restype: Any,
+        argtypes: tuple[Any, ...],
+        errcheck: Callable[[Any, Any, Any], Any],
+    ) -> Any:
+        function = getattr(dll, name)
+        function.restype = restype
+        function.argtypes = argtypes
+        function.errcheck = errcheck
+        return function
+
+    _U, _K, _W = _user32, _kernel32, _wtsapi32
+    _P = ctypes.POINTER
+
+    # --- user32: the window and its message queue. ---
+    RegisterClassExW: Callable[..., int] = _declare(
+        _U, "RegisterClassExW", wintypes.ATOM, (_P(WNDCLASSEXW),), _fails_on_zero)
+    UnregisterClassW: Callable[..., int] = _declare(
+        _U, "UnregisterClassW", wintypes.BOOL, (wintypes.LPCWSTR, wintypes.HINSTANCE),
+        _fails_on_zero)
+    CreateWindowExW: Callable[..., int] = _declare(
+        _U, "CreateWindowExW", HWND,
+        (wintypes.DWORD, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD,
+         ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+         HWND, wintypes.HMENU, wintypes.HINSTANCE, wintypes.LPVOID),
+        _fails_on_zero)
+    DestroyWindow: Callable[..., int] = _declare(
+        _U, "DestroyWindow", wintypes.BOOL, (HWND,), _fails_on_zero)
+    # Returns whatever the default handling returns; there is no failure value.
+    DefWindowProcW: Callable[..., int] = _declare(
+        _U, "DefWindowProcW", LRESULT, (HWND, wintypes.UINT, WPARAM, LPARAM), _cannot_fail)
+    GetMessageW: Callable[..., int] = _declare(
+        _U, "GetMessageW", wintypes.BOOL,
+        (_P(MSG), HWND, wintypes.UINT, wintypes.UINT), _fails_on_minus_one)
+    # PeekMessageW's result says whether a message was there, not success.
+    PeekMessageW: Callable[..., int] = _declare(
+        _U, "PeekMessageW", wintypes.BOOL,
+        (_P(MSG), HWND, wintypes.UINT, wintypes.UINT, wintypes.UINT), _cannot_fail)
+    # The window procedure's own result; there is no failure value.
+    DispatchMessageW: Callable[..., int] = _declare(
+        _U, "DispatchMessageW", LRESULT, (_P(MSG),), _cannot_fail)
+    PostMessageW: Callable[..., int] = _declare(
+        _U, "PostMessageW", wintypes.BOOL, (HWND, wintypes.UINT, WPARAM, LPARAM),
+        _fails_on_zero)
+    # A yes/no question; FALSE is an answer.
+    IsWindow: Callable[..., int] = _declare(
+        _U, "IsWindow", wintypes.BOOL, (HWND,), _cannot_fail)
+    # 0 is a valid metric value (SM_REMOTECONTROL: not remotely controlled).
+    GetSystemMetrics: Callable[..., int] = _declare(
+        _U, "GetSystemMetrics", ctypes.c_int, (ctypes.c_int,), _cannot_fail)
+    MsgWaitForMultipleObjects: Callable[..., int] = _declare(
+        _U, "MsgWaitForMultipleObjects", wintypes.DWORD,
+        (wintypes.DWORD, _P(HANDLE), wintypes.BOOL, wintypes.DWORD, wintypes.DWORD),
+        _fails_on_wait_failed)
+    # NULL is "not found", an answer rather than a failure.
+    FindWindowExW: Callable[..., int | None] = _declare(
+        _U, "FindWindowExW", HWND, (HWND, HWND, wintypes.LPCWSTR, wintypes.LPCWSTR),
+        _cannot_fail)
+
+    # --- kernel32: the process, its session, console control, events. ---
+    GetModuleHandleW: Callable[..., int] = _declare(
+        _K, "GetModuleHandleW", wintypes.HMODULE, (wintypes.LPCWSTR,), _fails_on_zero)
+    # Cannot fail (documented with no error return).
+    GetCurrentProcessId: Callable[[], int] = _declare(
+        _K, "GetCurrentProcessId", wintypes.DWORD, (), _cannot_fail)
+    ProcessIdToSessionId: Callable[..., int] = _declare(
+        _K, "ProcessIdToSessionId", wintypes.BOOL, (wintypes.DWORD, wintypes.LPDWORD),
+        _fails_on_zero)
+    SetConsoleCtrlHandler: Callable[..., int] = _declare(
+        _K, "SetConsoleCtrlHandler", wintypes.BOOL, (PHANDLER_ROUTINE, wintypes.BOOL),
+        _fails_on_zero)
+    GenerateConsoleCtrlEvent: Callable[..., int] = _declare(
+        _K, "GenerateConsoleCtrlEvent", wintypes.BOOL, (wintypes.DWORD, wintypes.DWORD),
+        _fails_on_zero)
+    AttachConsole: Callable[..., int] = _declare(
+        _K, "AttachConsole", wintypes.BOOL, (wintypes.DWORD,), _fails_on_zero)
+    # FALSE only means there was no console to leave.
+    FreeConsole: Callable[[], int] = _declare(
+        _K, "FreeConsole", wintypes.BOOL, (), _cannot_fail)
+    OpenEventW: Callable[..., int] = _declare(
+        _K, "OpenEventW", HANDLE, (wintypes.DWORD, wintypes.BOOL, wintypes.LPCWSTR),
+        _fails_on_zero)
+    CreateEventW: Callable[..., int] = _declare(
+        _K, "CreateEventW", HANDLE,
+        (wintypes.LPVOID, wintypes.BOOL, wintypes.BOOL, wintypes.LPCWSTR), _fails_on_zero)
+    SetEvent: Callable[..., int] = _declare(
+        _K, "SetEvent", wintypes.BOOL, (HANDLE,), _fails_on_zero)
+    CloseHandle: Callable[..., int] = _declare(
+        _K, "CloseHandle", wintypes.BOOL, (HANDLE,), _fails_on_zero)
+
+    # --- wtsapi32: session notifications. ---
+    #: https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsregistersessionnotification
+    WTSRegisterSessionNotification: Callable[..., int] = _declare(
+        _W, "WTSRegisterSessionNotification", wintypes.BOOL, (HWND, wintypes.DWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsunregistersessionnotification
+    WTSUnRegisterSessionNotification: Callable[..., int] = _declare(
+        _W, "WTSUnRegisterSessionNotification", wintypes.BOOL, (HWND,), _fails_on_zero)
+
