@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 __all__ = [
     "WM_WTSSESSION_CHANGE",
@@ -23,47 +23,50 @@ __all__ = [
 WM_WTSSESSION_CHANGE: Final = 0x2B1
 
 
-class NotifyType(enum.IntEnum):
+_E = TypeVar("_E", bound="_DocumentedIntEnum")
+
+
+class _DocumentedIntEnum(enum.IntEnum):
+    """An IntEnum whose members are written ``NAME = value, "what it means"``,
+    so that each member carries its own one-line ``__doc__``."""
+
+    def __new__(cls: type[_E], value: int, doc: str = "") -> _E:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.__doc__ = doc
+        return member
+
+
+class NotifyType(_DocumentedIntEnum):
     """Which sessions a window hears about (``dwFlags`` of
     ``WTSRegisterSessionNotification``)."""
 
-    NOTIFY_FOR_THIS_SESSION = 0
-    """Only the session the window belongs to."""
-    NOTIFY_FOR_ALL_SESSIONS = 1
-    """Every session on the machine."""
+    NOTIFY_FOR_THIS_SESSION = 0, "Only the session the window belongs to."
+    NOTIFY_FOR_ALL_SESSIONS = 1, "Every session on the machine."
 
 
-class SessionNotificationMsg(enum.IntEnum):
+class SessionNotificationMsg(_DocumentedIntEnum):
     """The ``wParam`` of ``WM_WTSSESSION_CHANGE``: why it was sent.
 
     The session concerned is in ``lParam``. Codes are from WinUser.h.
     """
 
-    WTS_CONSOLE_CONNECT = 0x1
-    """The session was connected to the console terminal or a RemoteFX session."""
-    WTS_CONSOLE_DISCONNECT = 0x2
-    """The session was disconnected from the console terminal or a RemoteFX session."""
-    WTS_REMOTE_CONNECT = 0x3
-    """The session was connected to a remote (RDP) terminal."""
-    WTS_REMOTE_DISCONNECT = 0x4
-    """The session was disconnected from a remote (RDP) terminal."""
-    WTS_SESSION_LOGON = 0x5
-    """A user logged on to the session."""
-    WTS_SESSION_LOGOFF = 0x6
-    """The user logged off the session."""
-    WTS_SESSION_LOCK = 0x7
-    """The session was locked."""
-    WTS_SESSION_UNLOCK = 0x8
-    """The session was unlocked."""
-    WTS_SESSION_REMOTE_CONTROL = 0x9
-    """The session's remote-control (shadowing) status changed."""
-    WTS_SESSION_CREATE = 0xA
-    """The session was created (documented as reserved)."""
-    WTS_SESSION_TERMINATE = 0xB
-    """The session was terminated (documented as reserved)."""
-    WTS_SESSION_DESKTOP_READY = 0xF
-    """The session's desktop is ready for the user (Windows 10 and later)."""
-
+    WTS_CONSOLE_CONNECT = (
+        0x1, "The session was connected to the console terminal or a RemoteFX session.")
+    WTS_CONSOLE_DISCONNECT = (
+        0x2, "The session was disconnected from the console terminal or a RemoteFX session.")
+    WTS_REMOTE_CONNECT = 0x3, "The session was connected to a remote (RDP) terminal."
+    WTS_REMOTE_DISCONNECT = 0x4, "The session was disconnected from a remote (RDP) terminal."
+    WTS_SESSION_LOGON = 0x5, "A user logged on to the session."
+    WTS_SESSION_LOGOFF = 0x6, "The user logged off the session."
+    WTS_SESSION_LOCK = 0x7, "The session was locked."
+    WTS_SESSION_UNLOCK = 0x8, "The session was unlocked."
+    WTS_SESSION_REMOTE_CONTROL = (
+        0x9, "The session's remote-control (shadowing) status changed.")
+    WTS_SESSION_CREATE = 0xA, "A session was created (documented as reserved)."
+    WTS_SESSION_TERMINATE = 0xB, "A session was terminated (documented as reserved)."
+    WTS_SESSION_DESKTOP_READY = (
+        0xF, "The session's desktop is ready for the user (Windows 10 and later).")
 
 # Looked up for every event; a dict is faster than calling the enum.
 _REASON_BY_CODE: Final[dict[int, SessionNotificationMsg]] = {

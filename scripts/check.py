@@ -1,0 +1,176 @@
+"""The project's one test command, and the selftest, on Linux and on Windows.
+
+    python3 scripts/check.py            # everything; exits non-zero on any failure
+    python3 scripts/check.py selftest   # the command-line selftest on Windows CPython
+
+``test`` runs mypy --strict for win32 and linux, builds the wheel, runs pytest
+natively, then runs pytest on each Windows CPython with that wheel installed:
+under Wine on Linux (after scripts/provision-wine), natively on Windows. A
+skipped Windows test fails its leg (--require-windows). The standard library is
+all it needs; dev tools go into the git-ignored .venv-dev/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "scripts"
+DIST = ROOT / "dist"
+DEV_VENV = ROOT / ".venv-dev"
+WINENV = Path(os.environ.get("W32S_WINENV", ROOT / ".winenv"))
+WINDOWS_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+ON_WINDOWS = sys.platform == "win32"
+
+
+class Failed(Exception):
+    """A step failed; its output has been shown already."""
+
+
+def say(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def run(args: list[str | Path], *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> str:
+    """Runs a command, showing its output as it comes; returns its last line."""
+    process = subprocess.Popen(
+        [str(a) for a in args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+    )
+    assert process.stdout is not None
+    last = ""
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        if line.strip():
+            last = line.strip()
+    if process.wait() != 0:
+        raise Failed(f"{Path(str(args[0])).name} exited {process.returncode}: {last}")
+    return last
+
+
+def dev_python() -> Path:
+    """The dev virtual environment's python, with requirements-dev.txt in it."""
+    requirements = SCRIPTS / "requirements-dev.txt"
+    python = DEV_VENV / ("Scripts/python.exe" if ON_WINDOWS else "bin/python")
+    stamp = DEV_VENV / ".requirements"
+    want = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == want:
+        return python
+    say(f"dev tools into {DEV_VENV.name}/")
+    venv.EnvBuilder(with_pip=True, clear=True).create(DEV_VENV)
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "-r", requirements])
+    stamp.write_text(want)
+    return python
+
+
+def build_wheel(python: Path) -> Path:
+    say("build the wheel")
+    shutil.rmtree(DIST, ignore_errors=True)
+    run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check",
+         "-w", DIST, ROOT])
+    (wheel,) = DIST.glob("win32session-*-py3-none-any.whl")
+    return wheel
+
+
+def windows_python_command(version: str, wheel: Path, python: Path) -> list[str | Path]:
+    """How to run a Windows CPython that has ``wheel`` installed: under Wine
+    with the wheel in its site-packages, or the dev venv on Windows."""
+    if ON_WINDOWS:
+        run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
+             "--disable-pip-version-check", wheel])
+        return [python]
+    site = WINENV / f"py{version}" / "Lib" / "site-packages"
+    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--upgrade",
+         "--disable-pip-version-check", "--target", site, wheel])
+    return [SCRIPTS / "winpy", version]
+
+
+def provision(versions: list[str]) -> None:
+    if not ON_WINDOWS:
+        say(f"provision Wine and Windows CPython {', '.join(versions)}")
+        run(["bash", SCRIPTS / "provision-wine", *versions])
+
+
+def test(versions: list[str]) -> int:
+    results: list[tuple[str, str]] = []
+    python = dev_python()
+    failed = False
+
+    def leg(name: str, args: list[str | Path], **kwargs: object) -> None:
+        nonlocal failed
+        say(name)
+        started = time.monotonic()
+        try:
+            last = run(args, **kwargs)  # type: ignore[arg-type]
+        except Failed as exc:
+            failed = True
+            last = f"FAILED: {exc}"
+        results.append((name, f"{last}  [{time.monotonic() - started:.0f} s]"))
+
+    for platform in ("win32", "linux"):
+        leg(f"mypy --strict --platform {platform}",
+            [python, "-m", "mypy", "--strict", "--platform", platform])
+    if not ON_WINDOWS:
+        leg("pytest, native Linux (pure parts; Windows tests skip)",
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    wheel = build_wheel(python)
+    provision(versions)
+    env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
+    for version in versions if not ON_WINDOWS else [f"{sys.version_info[0]}.{sys.version_info[1]}"]:
+        command = windows_python_command(version, wheel, python)
+        where = "native Windows" if ON_WINDOWS else "Windows CPython under Wine"
+        # From tests/, so the source tree is not on sys.path: the wheel is tested.
+        leg(f"pytest, {where} {version} (wheel installed)",
+            [*command, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--require-windows",
+             ROOT / "tests"],
+            cwd=ROOT / "tests", env=env)
+
+    print("\n==> summary")
+    for name, outcome in results:
+        print(f"  {name}\n      {outcome}")
+    print("check: FAILED" if failed else "check: all legs passed")
+    return 1 if failed else 0
+
+
+def selftest(version: str) -> int:
+    python = dev_python()
+    wheel = build_wheel(python)
+    provision([version])
+    command = windows_python_command(version, wheel, python)
+    say(f"python -m win32session --selftest on Windows CPython {version}")
+    try:
+        run([*command, "-m", "win32session", "--selftest"], cwd=ROOT / "tests")
+    except Failed as exc:
+        print(f"selftest: {exc}")
+        return 1
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("command", nargs="?", choices=("test", "selftest"), default="test")
+    parser.add_argument(
+        "--python", action="append", choices=WINDOWS_PYTHONS, metavar="VERSION",
+        help="Windows CPython version(s) to use (default: all four for test, 3.12 for selftest)",
+    )
+    args = parser.parse_args()
+    try:
+        if args.command == "selftest":
+            return selftest((args.python or ["3.12"])[0])
+        return test(args.python or list(WINDOWS_PYTHONS))
+    except Failed as exc:
+        print(f"check: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

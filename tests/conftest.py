@@ -1,0 +1,57 @@
+"""Shared test machinery: the ``windows`` marker and ``--require-windows``.
+
+Tests that drive the real Win32 API are marked ``windows`` and skip where
+there is no Win32 (tests/support.py says how Windows's part is simulated). ``--require-windows`` turns any skip of such a test into a
+failure, so the Wine leg cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sys
+
+import pytest
+from support import Collector
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-windows",
+        action="store_true",
+        help="fail the run if any test marked 'windows' was skipped",
+    )
+
+
+_skipped_windows_tests: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "windows" in report.keywords:
+        _skipped_windows_tests.append(report.nodeid)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if sys.platform == "win32":
+        return
+    skip = pytest.mark.skip(reason="needs the Win32 API (Windows, or Windows CPython under Wine)")
+    for item in items:
+        if "windows" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.getoption("--require-windows") and _skipped_windows_tests:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"--require-windows: {len(_skipped_windows_tests)} Windows test(s) "
+                "skipped: " + ", ".join(_skipped_windows_tests),
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    yield Collector()

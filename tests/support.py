@@ -1,0 +1,184 @@
+"""Helpers for tests that drive the real Win32 API.
+
+Windows's own part, the session change itself, is simulated: ``post`` puts a
+WM_WTSSESSION_CHANGE in the notifier window's queue from the test's thread,
+exactly as the session manager would. Everything from the window on (queue,
+GetMessageW, DispatchMessageW, the window procedure, the callbacks) is real.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import IO
+
+from win32session import WM_WTSSESSION_CHANGE, SessionEvent
+
+if sys.platform == "win32":
+    import winreg
+
+    from win32session import _pump, _winapi
+
+
+_NEEDS_WIN32 = "this helper needs the Win32 API"
+
+
+def post(hwnd: int | None, code: int, lparam: int) -> None:
+    """Posts WM_WTSSESSION_CHANGE(code, lparam) to ``hwnd``, as Windows would."""
+    assert hwnd is not None, "the notifier has no window"
+    if sys.platform == "win32":
+        _winapi.PostMessageW(hwnd, WM_WTSSESSION_CHANGE, code, lparam)
+        return
+    raise OSError(_NEEDS_WIN32)
+
+
+def own_session() -> int:
+    """This process's session id (ProcessIdToSessionId)."""
+    if sys.platform == "win32":
+        return _pump.current_session_id()
+    raise OSError(_NEEDS_WIN32)
+
+
+def is_window(hwnd: int | None) -> bool:
+    """Whether ``hwnd`` still names a window (IsWindow)."""
+    if sys.platform == "win32":
+        return hwnd is not None and bool(_winapi.IsWindow(hwnd))
+    raise OSError(_NEEDS_WIN32)
+
+
+def find_notifier_window(pid: int, serial: int = 1, timeout: float = 30.0) -> int:
+    """The message-only window of the ``serial``-th notifier run in process
+    ``pid``, found by its class name with FindWindowExW(HWND_MESSAGE, ...)."""
+    deadline = time.monotonic() + timeout
+    class_name = f"win32session.Notifier.{pid}.{serial}"
+    if sys.platform == "win32":
+        while True:
+            hwnd = _winapi.FindWindowExW(_winapi.HWND_MESSAGE, None, class_name, None)
+            if hwnd:
+                return hwnd
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no window of class {class_name} after {timeout} s")
+            time.sleep(0.05)  # another process is starting: there is nothing to wait on
+    raise OSError(_NEEDS_WIN32)
+
+
+def under_wine() -> bool:
+    """Whether this Windows is Wine (it keeps its settings under HKCU\\Software\\Wine)."""
+    if sys.platform == "win32":
+        try:
+            winreg.CloseKey(winreg.OpenKey(winreg.HKEY_CURRENT_USER, r"Software\Wine"))
+        except OSError:
+            return False
+        return True
+    return False
+
+
+_CTRL_C_SENDER = """
+import sys
+from win32session import _winapi
+_winapi.FreeConsole()
+_winapi.AttachConsole(int(sys.argv[1]))
+_winapi.SetConsoleCtrlHandler(_winapi.PHANDLER_ROUTINE(), True)  # NULL: ignore it here
+_winapi.GenerateConsoleCtrlEvent(_winapi.CTRL_C_EVENT, 0)
+"""
+
+
+class Child:
+    """A Python process in a console of its own (hidden), its output read line
+    by line, so that a Ctrl+C can be pressed in that console alone."""
+
+    process: subprocess.Popen[str]
+
+    def __init__(self, *args: str) -> None:
+        if sys.platform != "win32":
+            raise OSError(_NEEDS_WIN32)
+        if sys.platform == "win32":  # the form mypy narrows on, for other platforms
+            startup = subprocess.STARTUPINFO()
+            startup.dwFlags |= subprocess.STARTF_USESHOWWINDOW
+            startup.wShowWindow = subprocess.SW_HIDE
+            self.process = subprocess.Popen(
+                [sys.executable, *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                creationflags=subprocess.CREATE_NEW_CONSOLE,
+                startupinfo=startup,
+            )
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        for stream, sink in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
+            threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
+
+    def _read(self, stream: IO[str] | None, sink: list[str]) -> None:
+        assert stream is not None
+        for line in stream:
+            sink.append(line)
+            if sink is self.stdout:
+                self._lines.put(line)
+        if sink is self.stdout:
+            self._lines.put(None)
+
+    def expect(self, text: str, timeout: float = 30.0) -> str:
+        """The next stdout line containing ``text``; fails after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} in {timeout} s; {self.output()}") from None
+            if line is None:
+                raise AssertionError(f"the child ended before {text!r}; {self.output()}")
+            if text in line:
+                return line
+
+    def ctrl_c(self) -> None:
+        """Presses Ctrl+C in the child's console: a helper process attaches to
+        it and generates the event for every process in it."""
+        subprocess.run(
+            [sys.executable, "-c", _CTRL_C_SENDER, str(self.process.pid)],
+            check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+        )
+
+    def wait(self, timeout: float = 30.0) -> int:
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+
+    def output(self) -> str:
+        return f"stdout: {''.join(self.stdout)!r} stderr: {''.join(self.stderr)!r}"
+
+
+class Collector:
+    """A callback that records events and lets a test wait for a number of them."""
+
+    def __init__(self) -> None:
+        self.events: list[SessionEvent] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, event: SessionEvent) -> None:
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[SessionEvent]:
+        """The first ``count`` events; fails the test if they do not come."""
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.events) >= count, timeout)
+            assert arrived, f"{len(self.events)} of {count} events arrived in {timeout} s"
+            return list(self.events)
+
+
+def call_in_thread(function: Callable[[], object]) -> threading.Thread:
+    """Runs ``function`` on a new daemon thread and returns the thread."""
+    thread = threading.Thread(target=function, daemon=True)
+    thread.start()
+    return thread

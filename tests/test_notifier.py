@@ -1,0 +1,607 @@
+"""The notifier against the real Win32 API (Windows, or Windows CPython under Wine).
+
+Only Windows's part is simulated: events are posted to ``notifier.hwnd`` from
+the test's thread (tests/support.py). Fakes stand in only where Wine cannot do
+the real thing, and each says so.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime
+import functools
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from support import Collector, call_in_thread, is_window, own_session, post, under_wine
+
+from win32session import (
+    Notifier,
+    NotifyType,
+    SessionEvent,
+    SessionNotificationMsg,
+    W32HandleSessionChanges,
+)
+from win32session import _winapi
+
+pytestmark = pytest.mark.windows
+if sys.platform != "win32":
+    pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
+                allow_module_level=True)
+
+M = SessionNotificationMsg
+ALL = NotifyType.NOTIFY_FOR_ALL_SESSIONS
+THIS = NotifyType.NOTIFY_FOR_THIS_SESSION
+
+
+@pytest.fixture
+def notifier() -> Iterator[Notifier]:
+    """A running notifier for all sessions, always stopped afterwards."""
+    notifier = Notifier(ALL)
+    notifier.start()
+    yield notifier
+    assert notifier.stop(10) is True
+
+
+def wrap_api(monkeypatch: pytest.MonkeyPatch, name: str, before: Callable[[], object]) -> None:
+    """Runs ``before()`` ahead of each call of the real _winapi function ``name``."""
+    real = getattr(_winapi, name)
+
+    def wrapper(*args: Any) -> Any:
+        before()
+        return real(*args)
+
+    monkeypatch.setattr(_winapi, name, wrapper)
+
+
+# --- Delivery. ---
+
+
+def test_start_registers_a_message_only_window(notifier: Notifier) -> None:
+    assert notifier.running is True
+    assert notifier.hwnd is not None and is_window(notifier.hwnd)
+    assert f"hwnd={notifier.hwnd:#x}" in repr(notifier)
+
+
+def test_every_code_and_an_unknown_one_arrive_decoded(
+    notifier: Notifier, collector: Collector
+) -> None:
+    notifier.subscribe(collector)
+    codes = [*SessionNotificationMsg, 0xC, 0x7F, 0xFFFF]
+    before = time.time()
+    for code in codes:
+        post(notifier.hwnd, code, 3)
+    events = collector.wait_for(len(codes))
+    assert [e.reason for e in events] == codes
+    for event, code in zip(events, codes):
+        assert type(event.reason) is (SessionNotificationMsg if code in M._value2member_map_ else int)
+        assert event.session_id == 3
+        assert event.timestamp.utcoffset() == datetime.timedelta(0)  # aware, UTC
+        assert before - 1 <= event.timestamp.timestamp() <= time.time() + 1
+
+
+@pytest.mark.parametrize(
+    ("lparam", "session_id"),
+    [(0, 0), (1, 1), (0x7FFFFFFF, 0x7FFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF),
+     (-1, 0xFFFFFFFF), (0x1_0000_0005, 5), (-(2**63), 0)],
+)
+def test_session_id_is_the_unsigned_low_32_bits_of_lparam(
+    notifier: Notifier, collector: Collector, lparam: int, session_id: int
+) -> None:
+    notifier.subscribe(collector)
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, lparam)
+    assert collector.wait_for(1)[0].session_id == session_id
+
+
+def test_thousands_of_events_arrive_in_order_none_lost(
+    notifier: Notifier, collector: Collector
+) -> None:
+    notifier.subscribe(collector)
+    count = 5000
+    for i in range(count):
+        post(notifier.hwnd, 1 + i % 11, i)
+    events = collector.wait_for(count)
+    assert [e.session_id for e in events] == list(range(count))
+    assert [e.reason for e in events] == [1 + i % 11 for i in range(count)]
+    assert all(a.timestamp <= b.timestamp for a, b in zip(events, events[1:]))
+
+
+def test_this_session_scope_drops_other_sessions_events(collector: Collector) -> None:
+    mine = own_session()
+    other = (mine + 1) & 0xFFFFFFFF
+    with Notifier(THIS) as notifier:
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, other)  # as leaked on RDS/Citrix
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, mine)
+        # Order is kept, so once our own event is in, the other one was seen.
+        events = collector.wait_for(1)
+        time.sleep(0.05)
+    assert [(e.reason, e.session_id) for e in collector.events] == [(M.WTS_SESSION_UNLOCK, mine)]
+    assert events[0].session_id == mine
+
+
+def test_all_sessions_scope_keeps_every_session(notifier: Notifier, collector: Collector) -> None:
+    mine = own_session()
+    notifier.subscribe(collector)
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, mine + 1)
+    post(notifier.hwnd, M.WTS_SESSION_UNLOCK, mine)
+    assert [e.session_id for e in collector.wait_for(2)] == [mine + 1, mine]
+
+
+def test_remote_control_is_read_only_for_our_own_session(
+    notifier: Notifier, collector: Collector
+) -> None:
+    mine = own_session()
+    notifier.subscribe(collector)
+    post(notifier.hwnd, M.WTS_SESSION_REMOTE_CONTROL, mine)
+    post(notifier.hwnd, M.WTS_SESSION_REMOTE_CONTROL, mine + 1)
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, mine)
+    own, other, lock = collector.wait_for(3)
+    real = _winapi.GetSystemMetrics(_winapi.SM_REMOTECONTROL) != 0
+    assert own.remote_control is real
+    assert other.remote_control is None
+    assert lock.remote_control is None
+
+
+def test_remote_control_true_when_the_metric_says_so(
+    notifier: Notifier, collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fake: nobody remote-controls the Wine session, so the metric is made to
+    # answer 1 for SM_REMOTECONTROL; the rest of the path is real.
+    real = _winapi.GetSystemMetrics
+    monkeypatch.setattr(
+        _winapi, "GetSystemMetrics",
+        lambda index: 1 if index == _winapi.SM_REMOTECONTROL else real(index),
+    )
+    notifier.subscribe(collector)
+    post(notifier.hwnd, M.WTS_SESSION_REMOTE_CONTROL, own_session())
+    assert collector.wait_for(1)[0].remote_control is True
+
+
+# --- Subscriptions. ---
+
+
+def test_reasons_filter_and_subscription_order(notifier: Notifier) -> None:
+    calls: list[tuple[str, int]] = []
+    done = Collector()
+    notifier.subscribe(lambda e: calls.append(("first", e.reason)))
+    notifier.subscribe(lambda e: calls.append(("locks", e.reason)), M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK)
+
+    @notifier.on(M.WTS_SESSION_LOGON)
+    def logons(event: SessionEvent) -> None:
+        calls.append(("logons", event.reason))
+
+    notifier.subscribe(done)
+    for code in (M.WTS_SESSION_LOCK, M.WTS_SESSION_LOGON, M.WTS_SESSION_UNLOCK, 0x42):
+        post(notifier.hwnd, code, 1)
+    done.wait_for(4)
+    assert calls == [
+        ("first", M.WTS_SESSION_LOCK), ("locks", M.WTS_SESSION_LOCK),
+        ("first", M.WTS_SESSION_LOGON), ("logons", M.WTS_SESSION_LOGON),
+        ("first", M.WTS_SESSION_UNLOCK), ("locks", M.WTS_SESSION_UNLOCK),
+        ("first", 0x42),
+    ]
+
+
+def test_subscribe_and_unsubscribe_while_running(notifier: Notifier) -> None:
+    a, b = Collector(), Collector()
+    notifier.subscribe(a)
+    notifier.subscribe(b, M.WTS_SESSION_LOCK)
+    notifier.subscribe(b, M.WTS_SESSION_UNLOCK)
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+    a.wait_for(1)
+    assert notifier.unsubscribe(b) is True  # both of b's subscriptions
+    assert notifier.unsubscribe(b) is False
+    post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 1)
+    a.wait_for(2)
+    assert [e.reason for e in b.events] == [M.WTS_SESSION_LOCK]
+
+
+# --- Errors in callbacks. ---
+
+
+def test_a_raising_callback_goes_to_on_error_and_the_pump_goes_on(collector: Collector) -> None:
+    errors: list[tuple[Exception, SessionEvent]] = []
+    with Notifier(ALL, on_error=lambda exc, event: errors.append((exc, event))) as notifier:
+        @notifier.on()
+        def broken(event: SessionEvent) -> None:
+            raise ValueError(f"broken on {event.session_id}")
+
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 2)
+        events = collector.wait_for(2)
+        assert notifier.running
+    assert [str(exc) for exc, _ in errors] == ["broken on 1", "broken on 2"]
+    assert [event for _, event in errors] == events
+
+
+def test_without_on_error_the_exception_is_logged_with_traceback(
+    collector: Collector, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="win32session")
+    with Notifier(ALL) as notifier:
+        notifier.subscribe(lambda event: 1 / 0)
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 2)
+        collector.wait_for(2)
+    records = [r for r in caplog.records if r.name == "win32session"]
+    assert len(records) == 2
+    assert all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in records)
+    assert "WTS_SESSION_LOCK" in records[0].getMessage()
+
+
+def test_on_error_raising_is_logged_too(collector: Collector, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="win32session")
+
+    def bad_handler(exc: Exception, event: SessionEvent) -> None:
+        raise RuntimeError("handler broke")
+
+    with Notifier(ALL, on_error=bad_handler) as notifier:
+        notifier.subscribe(lambda event: [][0])
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+        collector.wait_for(1)
+    kinds = [r.exc_info[0] for r in caplog.records if r.exc_info]
+    assert RuntimeError in kinds and IndexError in kinds
+
+
+# --- Stopping. ---
+
+
+def test_stop_from_another_thread_twice_and_window_gone() -> None:
+    notifier = Notifier(ALL)
+    notifier.start()
+    hwnd = notifier.hwnd
+    results: list[bool] = []
+    call_in_thread(lambda: results.append(notifier.stop())).join(30)
+    assert results == [True]
+    assert notifier.stop() is True
+    assert notifier.running is False and notifier.hwnd is None
+    assert not is_window(hwnd)
+
+
+def test_stop_from_a_callback_returns_false_and_the_pump_ends_after_it(collector: Collector) -> None:
+    notifier = Notifier(ALL)
+    results: list[bool] = []
+
+    @notifier.on(M.WTS_SESSION_LOCK)
+    def stop_here(event: SessionEvent) -> None:
+        results.append(notifier.stop())
+        results.append(notifier.stop(5))  # twice, with a timeout: still no deadlock
+
+    gate = threading.Event()
+    notifier.subscribe(lambda e: gate.wait(30), M.WTS_SESSION_LOGON)
+    notifier.subscribe(collector)
+    notifier.start()
+    hwnd = notifier.hwnd
+    # The pump waits at the gate until both events are queued; otherwise it is
+    # quick enough to run the callback's stop() before the UNLOCK is posted.
+    post(hwnd, M.WTS_SESSION_LOGON, 0)
+    post(hwnd, M.WTS_SESSION_LOCK, 1)
+    post(hwnd, M.WTS_SESSION_UNLOCK, 2)  # queued before the stop: still delivered
+    gate.set()
+    collector.wait_for(3)
+    assert notifier.stop(30) is True
+    assert results == [False, False]
+    assert [e.session_id for e in collector.events] == [0, 1, 2]
+    assert not is_window(hwnd)
+
+
+def test_events_queued_before_stop_are_delivered_later_ones_are_not(collector: Collector) -> None:
+    release, entered = threading.Event(), threading.Event()
+
+    def block_on_first(event: SessionEvent) -> None:
+        if event.session_id == 0:
+            entered.set()
+            release.wait(30)
+
+    notifier = Notifier(ALL)
+    notifier.subscribe(block_on_first)
+    notifier.subscribe(collector)
+    notifier.start()
+    hwnd = notifier.hwnd
+    post(hwnd, M.WTS_SESSION_LOCK, 0)  # blocks the pump until released
+    assert entered.wait(10)
+    for i in range(1, 101):
+        post(hwnd, M.WTS_SESSION_LOCK, i)
+    assert notifier.stop(0) is False  # requested; the pump is busy
+    for i in range(101, 201):
+        post(hwnd, M.WTS_SESSION_UNLOCK, i)
+    release.set()
+    assert notifier.stop(30) is True
+    assert [e.session_id for e in collector.events] == list(range(0, 101))
+
+
+def test_stop_timeout_runs_out_while_a_callback_blocks() -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    def block(event: SessionEvent) -> None:
+        entered.set()
+        release.wait(30)
+
+    notifier = Notifier(ALL)
+    notifier.subscribe(block)
+    notifier.start()
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+    assert entered.wait(10)
+    started = time.monotonic()
+    assert notifier.stop(timeout=0.3) is False
+    assert time.monotonic() - started < 5
+    assert notifier.running is True
+    with pytest.raises(RuntimeError, match="already running"):
+        notifier.start()
+    release.set()
+    assert notifier.stop() is True
+    assert notifier.running is False
+
+
+def test_restart_after_stop(collector: Collector) -> None:
+    notifier = Notifier(ALL)
+    notifier.subscribe(collector)
+    hwnds = []
+    for round_ in range(3):
+        notifier.start()
+        hwnds.append(notifier.hwnd)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, round_)
+        collector.wait_for(round_ + 1)
+        assert notifier.stop() is True
+    assert [e.session_id for e in collector.events] == [0, 1, 2]
+    assert not any(is_window(h) for h in hwnds)
+
+
+def test_start_or_run_while_running_raises(notifier: Notifier) -> None:
+    with pytest.raises(RuntimeError, match="already running"):
+        notifier.start()
+    with pytest.raises(RuntimeError, match="already running"):
+        notifier.run()
+    assert notifier.running
+
+
+def test_run_pumps_on_the_calling_thread_until_stop(collector: Collector) -> None:
+    notifier = Notifier(ALL)
+    threads: list[int] = []
+    notifier.subscribe(lambda e: threads.append(threading.get_ident()))
+    notifier.subscribe(collector)
+    runner = call_in_thread(notifier.run)
+    deadline = time.monotonic() + 20
+    while notifier.hwnd is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+    collector.wait_for(1)
+    assert notifier.stop() is True
+    runner.join(10)
+    assert not runner.is_alive()
+    assert threads == [runner.ident]
+
+
+def test_context_manager_starts_and_stops(collector: Collector) -> None:
+    with Notifier(ALL) as notifier:
+        assert notifier.running
+        hwnd = notifier.hwnd
+        notifier.subscribe(collector)
+        post(hwnd, M.WTS_SESSION_LOCK, 1)
+        collector.wait_for(1)
+    assert not notifier.running and not is_window(hwnd)
+
+
+def test_two_notifiers_at_once_each_with_its_own_window() -> None:
+    first, second = Collector(), Collector()
+    with Notifier(ALL) as a, Notifier(ALL) as b:
+        a.subscribe(first)
+        b.subscribe(second)
+        assert a.hwnd != b.hwnd
+        post(a.hwnd, M.WTS_SESSION_LOCK, 1)
+        post(b.hwnd, M.WTS_SESSION_UNLOCK, 2)
+        first.wait_for(1)
+        second.wait_for(1)
+        assert a.stop() is True
+        post(b.hwnd, M.WTS_SESSION_LOGON, 3)  # b lives on
+        second.wait_for(2)
+    assert [e.session_id for e in first.events] == [1]
+    assert [e.session_id for e in second.events] == [2, 3]
+
+
+# --- Teardown. ---
+
+
+def test_teardown_order_is_unregister_destroy_unregister_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    for name in ("WTSUnRegisterSessionNotification", "DestroyWindow", "UnregisterClassW"):
+        wrap_api(monkeypatch, name, functools.partial(calls.append, name))
+    notifier = Notifier(ALL)
+    notifier.start()
+    hwnd = notifier.hwnd
+    assert notifier.stop() is True
+    assert calls == ["WTSUnRegisterSessionNotification", "DestroyWindow", "UnregisterClassW"]
+    assert not is_window(hwnd)
+
+
+def test_unregister_false_is_logged_not_raised(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Fake: a WTSUnRegisterSessionNotification that fails with an error code
+    # (Wine's fails without one; that case is the next test).
+    def fails(hwnd: int) -> int:
+        raise ctypes.WinError(5)
+
+    monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", fails)
+    caplog.set_level(logging.DEBUG, logger="win32session")
+    notifier = Notifier(ALL)
+    notifier.start()
+    hwnd = notifier.hwnd
+    assert notifier.stop() is True
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "WTSUnRegisterSessionNotification" in warnings[0].getMessage()
+    assert not is_window(hwnd)
+
+
+def test_real_unregister_result_never_raises(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="win32session")
+    with Notifier(ALL):
+        pass
+    unregister = [r for r in caplog.records if "WTSUnRegisterSessionNotification" in r.getMessage()]
+    if under_wine():
+        # Wine answers FALSE with no error code: nothing to act on, so debug.
+        assert [r.levelno for r in unregister] == [logging.DEBUG]
+    else:
+        assert unregister == []
+
+
+# --- Registration right after boot (RPC_S_INVALID_BINDING). ---
+
+
+@pytest.fixture
+def termsrv_ready_event() -> Iterator[int]:
+    """Global\\TermSrvReadyEvent, unset. Wine's user session has no Remote
+    Desktop Services to create it, so the test creates it (manual reset)."""
+    handle = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
+    yield handle
+    _winapi.CloseHandle(handle)
+
+
+def fail_registration(monkeypatch: pytest.MonkeyPatch, times: int) -> list[float]:
+    """Fake: WTSRegisterSessionNotification fails with RPC_S_INVALID_BINDING
+    ``times`` times, then runs the real call. Wine's never fails, and on
+    Windows it fails only while Remote Desktop Services is starting."""
+    real = _winapi.WTSRegisterSessionNotification
+    attempts: list[float] = []
+
+    def flaky(hwnd: int, flags: int) -> int:
+        attempts.append(time.monotonic())
+        if len(attempts) <= times:
+            raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+        return real(hwnd, flags)
+
+    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", flaky)
+    return attempts
+
+
+def test_1702_waits_for_termsrv_ready_event_then_registers(
+    monkeypatch: pytest.MonkeyPatch, termsrv_ready_event: int, collector: Collector
+) -> None:
+    attempts = fail_registration(monkeypatch, times=1)
+    set_at: list[float] = []
+
+    def announce() -> None:
+        time.sleep(0.5)
+        set_at.append(time.monotonic())
+        _winapi.SetEvent(termsrv_ready_event)
+
+    call_in_thread(announce)
+    notifier = Notifier(ALL, register_timeout=30)
+    notifier.start()
+    try:
+        assert len(attempts) == 2
+        assert attempts[1] >= set_at[0]  # retried because the event was set
+        assert attempts[1] - set_at[0] < 5  # woken by it, not by a long pause
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+        collector.wait_for(1)
+    finally:
+        assert notifier.stop() is True
+
+
+def test_1702_without_the_event_retries_after_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts = fail_registration(monkeypatch, times=2)
+    with Notifier(ALL, register_timeout=30) as notifier:
+        assert notifier.running
+    assert len(attempts) == 3
+    assert 0.5 < attempts[2] - attempts[0] < 10
+
+
+def test_1702_past_register_timeout_raises_naming_termservice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fail_registration(monkeypatch, times=10**9)
+    notifier = Notifier(ALL, register_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(OSError) as raised:
+        notifier.start()
+    assert time.monotonic() - started < 10
+    assert raised.value.winerror == 1702
+    assert "TermService" in str(raised.value) and "Remote Desktop Services" in str(raised.value)
+    assert notifier.running is False and notifier.hwnd is None
+    assert notifier.stop() is True
+
+
+def test_other_registration_errors_raise_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fake: Wine's registration never fails; this one fails with access denied.
+    def denied(hwnd: int, flags: int) -> int:
+        raise ctypes.WinError(5)
+
+    destroyed: list[str] = []
+    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+    wrap_api(monkeypatch, "DestroyWindow", lambda: destroyed.append("DestroyWindow"))
+    notifier = Notifier(ALL, register_timeout=30)
+    with pytest.raises(OSError) as raised:
+        notifier.start()
+    assert raised.value.winerror == 5
+    assert destroyed == ["DestroyWindow"]  # the half-made window was cleaned up
+    monkeypatch.undo()
+    notifier.start()  # and the notifier is usable afterwards
+    assert notifier.stop() is True
+
+
+def test_stop_during_the_1702_wait_ends_start_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts = fail_registration(monkeypatch, times=10**9)
+    notifier = Notifier(ALL, register_timeout=60)
+    outcome: list[object] = []
+
+    def start() -> None:
+        try:
+            notifier.start()
+            outcome.append("returned")
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assert
+            outcome.append(exc)
+
+    starter = call_in_thread(start)
+    while not attempts:
+        time.sleep(0.01)
+    stopped_at = time.monotonic()
+    assert notifier.stop(30) is True
+    starter.join(30)
+    assert outcome == ["returned"]
+    assert time.monotonic() - stopped_at < 5
+    assert notifier.running is False
+
+
+# --- The C# mirror. ---
+
+
+def test_w32handlesessionchanges_calls_wtsapi32(notifier: Notifier) -> None:
+    hwnd = notifier.hwnd
+    assert hwnd is not None
+    assert W32HandleSessionChanges.WTSRegisterSessionNotification(hwnd, ALL) is True
+    result = W32HandleSessionChanges.WTSUnRegisterSessionNotification(hwnd)
+    assert type(result) is bool
+    if under_wine():
+        # Wine answers FALSE without setting an error: returned as is, and the
+        # error code stays readable as with SetLastError = true.
+        assert result is False and ctypes.get_last_error() == 0
+    else:
+        assert result is True
+
+
+def test_w32handlesessionchanges_failure_leaves_the_error_readable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Fake: Wine's registration never fails. This stands in for the ctypes
+    # call failing with RPC_S_INVALID_BINDING, which leaves the code where
+    # ctypes.get_last_error() reads it, as a real failing call would.
+    def fails(hwnd: int, flags: int) -> int:
+        ctypes.set_last_error(_winapi.RPC_S_INVALID_BINDING)
+        raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+
+    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", fails)
+    assert W32HandleSessionChanges.WTSRegisterSessionNotification(1, 0) is False
+    assert ctypes.get_last_error() == 1702

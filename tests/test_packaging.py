@@ -1,0 +1,36 @@
+"""What the wheel ships. Runs where the suite is run against an installed
+wheel (scripts/check.py sets W32S_EXPECT_INSTALLED on the Windows legs)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from pathlib import Path
+
+import pytest
+
+import win32session
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("W32S_EXPECT_INSTALLED"),
+    reason="only where the tests run against the installed wheel",
+)
+
+
+def test_the_package_under_test_is_the_installed_wheel() -> None:
+    location = Path(win32session.__file__).resolve()
+    assert "site-packages" in location.parts, location
+
+
+def test_the_wheel_is_typed_and_versioned() -> None:
+    assert (Path(win32session.__file__).parent / "py.typed").is_file()
+    assert importlib.metadata.version("win32session") == win32session.__version__
+    metadata = importlib.metadata.metadata("win32session")
+    assert metadata["Requires-Python"] == ">=3.10"
+    assert not metadata.get_all("Requires-Dist")  # no runtime dependencies
+
+
+def test_the_console_script_is_declared() -> None:
+    scripts = importlib.metadata.entry_points(group="console_scripts")
+    (entry,) = [e for e in scripts if e.name == "win32session"]
+    assert entry.value == "win32session.__main__:main"

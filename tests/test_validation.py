@@ -1,0 +1,127 @@
+"""Bad input fails at the call with a clear error, on any OS; and away from
+Windows, everything that needs Win32 says so."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from win32session import Notifier, NotifyType, SessionEvent, SessionNotificationMsg
+from win32session import W32HandleSessionChanges
+
+LOCK = SessionNotificationMsg.WTS_SESSION_LOCK
+
+
+def nothing(event: SessionEvent) -> None:
+    pass
+
+
+@pytest.mark.parametrize("scope", ["all", 1.0, None, True, NotifyType])
+def test_scope_must_be_an_int(scope: Any) -> None:
+    with pytest.raises(TypeError, match="NotifyType expected"):
+        Notifier(scope)
+
+
+@pytest.mark.parametrize("scope", [-1, 2, 0x100])
+def test_scope_must_be_known(scope: int) -> None:
+    with pytest.raises(ValueError, match="NOTIFY_FOR_ALL_SESSIONS"):
+        Notifier(scope)
+
+
+def test_scope_accepts_plain_ints() -> None:
+    assert Notifier(1).scope is NotifyType.NOTIFY_FOR_ALL_SESSIONS
+    assert Notifier().scope is NotifyType.NOTIFY_FOR_THIS_SESSION
+
+
+@pytest.mark.parametrize("timeout", [-1, -0.001, float("nan")])
+def test_register_timeout_must_not_be_negative(timeout: float) -> None:
+    with pytest.raises(ValueError, match="register_timeout"):
+        Notifier(register_timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", ["5", None, True])
+def test_register_timeout_must_be_a_number(timeout: Any) -> None:
+    with pytest.raises(TypeError, match="register_timeout"):
+        Notifier(register_timeout=timeout)
+
+
+def test_on_error_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="on_error"):
+        Notifier(on_error="log it")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("callback", [None, 3, "print"])
+def test_callback_must_be_callable(callback: Any) -> None:
+    with pytest.raises(TypeError, match="callable"):
+        Notifier().subscribe(callback)
+
+
+@pytest.mark.parametrize("reason", ["lock", 7.0, None, False])
+def test_reason_must_be_an_int(reason: Any) -> None:
+    notifier = Notifier()
+    with pytest.raises(TypeError, match="SessionNotificationMsg expected"):
+        notifier.subscribe(nothing, reason)
+    with pytest.raises(TypeError, match="SessionNotificationMsg expected"):
+        notifier.on(reason)
+
+
+@pytest.mark.parametrize("reason", [0, 0xC, 0x10, -7])
+def test_reason_must_be_known(reason: int) -> None:
+    notifier = Notifier()
+    with pytest.raises(ValueError, match="WTS_SESSION_LOCK"):
+        notifier.subscribe(nothing, LOCK, reason)
+    with pytest.raises(ValueError, match="not a SessionNotificationMsg"):
+        notifier.on(reason)
+
+
+def test_a_rejected_subscription_leaves_nothing_behind() -> None:
+    notifier = Notifier()
+    with pytest.raises(ValueError):
+        notifier.subscribe(nothing, LOCK, 0x55)
+    assert notifier.unsubscribe(nothing) is False
+
+
+@pytest.mark.parametrize("timeout", [-1, -0.5, float("nan")])
+def test_stop_timeout_must_not_be_negative(timeout: float) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        Notifier().stop(timeout)
+
+
+def test_stop_timeout_must_be_a_number() -> None:
+    with pytest.raises(TypeError, match="timeout"):
+        Notifier().stop("1")  # type: ignore[arg-type]
+
+
+def test_stop_before_start_is_true_at_once() -> None:
+    notifier = Notifier()
+    assert notifier.stop() is True
+    assert notifier.stop(0) is True
+    assert notifier.running is False
+    assert notifier.hwnd is None
+
+
+def test_subscribe_returns_the_callback_and_unsubscribe_says_if_found() -> None:
+    notifier = Notifier()
+    assert notifier.subscribe(nothing) is nothing
+    assert notifier.subscribe(nothing, LOCK) is nothing
+    assert notifier.unsubscribe(nothing) is True
+    assert notifier.unsubscribe(nothing) is False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the error away from Windows")
+def test_start_and_run_say_windows_is_needed() -> None:
+    notifier = Notifier()
+    with pytest.raises(OSError, match="needs Windows"):
+        notifier.start()
+    with pytest.raises(OSError, match="needs Windows"):
+        notifier.run()
+    with pytest.raises(OSError, match="needs Windows"):
+        with notifier:
+            pass
+    assert notifier.running is False
+    with pytest.raises(OSError, match="needs Windows"):
+        W32HandleSessionChanges.WTSRegisterSessionNotification(1, 0)
+    with pytest.raises(OSError, match="needs Windows"):
+        W32HandleSessionChanges.WTSUnRegisterSessionNotification(1)
