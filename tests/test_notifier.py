@@ -27,7 +27,7 @@ from win32session import (
     SessionNotificationMsg,
     W32HandleSessionChanges,
 )
-from win32session import _winapi
+from win32session import WM_WTSSESSION_CHANGE, _winapi
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -605,3 +605,136 @@ def test_w32handlesessionchanges_failure_leaves_the_error_readable(
     monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", fails)
     assert W32HandleSessionChanges.WTSRegisterSessionNotification(1, 0) is False
     assert ctypes.get_last_error() == 1702
+
+
+# --- Failures of the pump itself. ---
+
+
+def fail_next_getmessage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake: GetMessageW returning -1 (an invalid MSG pointer or window on
+    Windows; Wine's never fails on our valid arguments). The errcheck turns
+    that into an OSError, as for the real call."""
+    def broken(*args: Any) -> int:
+        raise ctypes.WinError(6)
+
+    monkeypatch.setattr(_winapi, "GetMessageW", broken)
+
+
+def test_getmessage_error_ends_run_with_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    notifier = Notifier(ALL)
+    raised: list[BaseException] = []
+    hwnds: list[int | None] = []
+
+    def run() -> None:
+        try:
+            notifier.run()
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assert
+            raised.append(exc)
+
+    @notifier.on()
+    def break_the_loop(event: SessionEvent) -> None:
+        hwnds.append(notifier.hwnd)
+        fail_next_getmessage(monkeypatch)  # the next GetMessageW is the broken one
+
+    runner = call_in_thread(run)
+    while notifier.hwnd is None:
+        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+    runner.join(30)
+    assert len(raised) == 1 and isinstance(raised[0], OSError) and raised[0].winerror == 6
+    assert notifier.running is False and not is_window(hwnds[0])
+
+
+def test_getmessage_error_in_background_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="win32session")
+    notifier = Notifier(ALL)
+    notifier.subscribe(lambda event: fail_next_getmessage(monkeypatch))
+    notifier.start()
+    hwnd = notifier.hwnd
+    post(hwnd, M.WTS_SESSION_LOCK, 1)
+    assert notifier.stop(30) is True
+    assert not is_window(hwnd)
+    (record,) = [r for r in caplog.records if r.exc_info]  # logged before stop() returned
+    assert "pump ended" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[0] is OSError
+
+
+@pytest.mark.parametrize("kind", [SystemExit, KeyboardInterrupt])
+def test_callback_raising_baseexception_stops_and_run_reraises(
+    kind: type[BaseException], collector: Collector
+) -> None:
+    notifier = Notifier(ALL)
+    raised: list[BaseException] = []
+
+    @notifier.on(M.WTS_SESSION_LOGOFF)
+    def leave(event: SessionEvent) -> None:
+        raise kind(3)
+
+    notifier.subscribe(collector)
+
+    def run() -> None:
+        try:
+            notifier.run()
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assert
+            raised.append(exc)
+
+    runner = call_in_thread(run)
+    while notifier.hwnd is None:
+        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    hwnd = notifier.hwnd
+    post(hwnd, M.WTS_SESSION_LOCK, 1)
+    collector.wait_for(1)
+    post(hwnd, M.WTS_SESSION_LOGOFF, 2)
+    runner.join(30)
+    assert [type(exc) for exc in raised] == [kind]
+    assert notifier.running is False and not is_window(hwnd)
+    assert [e.session_id for e in collector.events] == [1]  # stopped at once
+
+
+def test_stop_is_retried_when_the_queue_is_full(
+    monkeypatch: pytest.MonkeyPatch, collector: Collector
+) -> None:
+    # Fake: the first post of the stop message fails as on a full queue
+    # (ERROR_NOT_ENOUGH_QUOTA after 10,000 posted messages on Windows; Wine
+    # has no such limit). The pump re-posts it after the next message.
+    real_post = _winapi.PostMessageW
+    refused: list[int] = []
+
+    def full_once(hwnd: int, msg: int, wparam: int, lparam: int) -> int:
+        if msg != WM_WTSSESSION_CHANGE and not refused:
+            refused.append(msg)
+            raise ctypes.WinError(1816)
+        return real_post(hwnd, msg, wparam, lparam)
+
+    notifier = Notifier(ALL)
+    notifier.subscribe(collector)
+    notifier.start()
+    hwnd = notifier.hwnd
+    monkeypatch.setattr(_winapi, "PostMessageW", full_once)
+    assert notifier.stop(0.2) is False  # the stop message could not be posted
+    assert refused and notifier.running
+    post(hwnd, M.WTS_SESSION_LOCK, 1)  # the pump drains a message, then re-posts
+    assert notifier.stop(30) is True
+    assert [e.session_id for e in collector.events] == [1]
+    assert not is_window(hwnd)
+
+
+def test_callback_raising_baseexception_in_background_stops_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR, logger="win32session")
+    notifier = Notifier(ALL)
+
+    def leave(event: SessionEvent) -> None:
+        raise SystemExit(3)
+
+    notifier.subscribe(leave)
+    notifier.start()
+    hwnd = notifier.hwnd
+    post(hwnd, M.WTS_SESSION_LOGOFF, 1)
+    assert notifier.stop(30) is True
+    assert not is_window(hwnd)
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.exc_info is not None and record.exc_info[0] is SystemExit

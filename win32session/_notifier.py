@@ -182,7 +182,7 @@ class Notifier:
 
     # --- Life cycle. ---
 
-    def _new_pump(self) -> _Pump:
+    def _new_pump(self, finished: Callable[[_Pump], None]) -> _Pump:
         require_windows()
         from . import _pump
 
@@ -190,22 +190,30 @@ class Notifier:
             if self._pump is not None:
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
             pump: _Pump = _pump._Pump(
-                self._scope, self._register_timeout, self._deliver, self._pump_finished
+                self._scope, self._register_timeout, self._deliver, finished
             )
             self._pump = pump
             return pump
 
     def _pump_finished(self, pump: _Pump) -> None:
+        """Called by the pump at the end of teardown, before stop() returns."""
         with self._lock:
             if self._pump is pump:
                 self._pump = None
+
+    def _background_pump_finished(self, pump: _Pump) -> None:
+        self._pump_finished(pump)
+        if pump.started and pump.error is not None:
+            # Nobody waits for the background thread, so what ended a running
+            # pump is logged; before registration, start() raises it instead.
+            logger.error("win32session pump ended by %r", pump.error, exc_info=pump.error)
 
     def start(self) -> None:
         """Pumps on a background thread; returns once registered.
 
         Raises the registration error, or RuntimeError if already running.
         """
-        pump = self._new_pump()
+        pump = self._new_pump(self._background_pump_finished)
         thread = threading.Thread(
             target=self._serve_in_background, args=(pump,), name="win32session-pump",
             daemon=True,
@@ -224,11 +232,8 @@ class Notifier:
     def _serve_in_background(pump: _Pump) -> None:
         try:
             pump.serve()
-        except BaseException as exc:  # noqa: BLE001 - nothing is lost
-            # Before registration, start() raises it in the caller's thread;
-            # afterwards nobody waits for this thread, so it is logged.
-            if pump.started:
-                logger.error("win32session pump ended by %r", exc, exc_info=exc)
+        except BaseException:  # noqa: BLE001, S110 - already logged or raised by start()
+            pass
 
     def run(self) -> None:
         """Pumps on the calling thread until stop() or Ctrl+C.
@@ -236,7 +241,7 @@ class Notifier:
         Ctrl+C (or Ctrl+Break) ends the pump after a clean teardown and raises
         KeyboardInterrupt, as Python programs do.
         """
-        pump = self._new_pump()
+        pump = self._new_pump(self._pump_finished)
         pump.serve(console_interrupts=True)
         if pump.interrupted:
             raise KeyboardInterrupt
