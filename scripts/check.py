@@ -29,6 +29,9 @@ DEV_VENV = ROOT / ".venv-dev"
 WINENV = Path(os.environ.get("W32S_WINENV", ROOT / ".winenv"))
 WINDOWS_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 ON_WINDOWS = sys.platform == "win32"
+# Quieter pip (older pips ignore what they do not know).
+os.environ.setdefault("PIP_ROOT_USER_ACTION", "ignore")
+os.environ.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
 
 
 class Failed(Exception):
@@ -66,7 +69,7 @@ def dev_python() -> Path:
         return python
     say(f"dev tools into {DEV_VENV.name}/")
     venv.EnvBuilder(with_pip=True, clear=True).create(DEV_VENV)
-    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+    run([python, "-m", "pip", "install", "-q",
          "-r", requirements])
     stamp.write_text(want)
     return python
@@ -75,7 +78,7 @@ def dev_python() -> Path:
 def build_wheel(python: Path) -> Path:
     say("build the wheel")
     shutil.rmtree(DIST, ignore_errors=True)
-    run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check",
+    run([python, "-m", "pip", "wheel", "-q", "--no-deps",
          "-w", DIST, ROOT])
     (wheel,) = DIST.glob("win32session-*-py3-none-any.whl")
     return wheel
@@ -86,18 +89,20 @@ def windows_python_command(version: str, wheel: Path, python: Path) -> list[str 
     with the wheel in its site-packages, or the dev venv on Windows."""
     if ON_WINDOWS:
         run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
-             "--disable-pip-version-check", wheel])
+             wheel])
         return [python]
     site = WINENV / f"py{version}" / "Lib" / "site-packages"
-    run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--upgrade",
-         "--disable-pip-version-check", "--target", site, wheel])
+    run([python, "-m", "pip", "install", "-q", "--no-deps", "--upgrade",
+         "--target", site, wheel])
     return [SCRIPTS / "winpy", version]
 
 
-def provision(versions: list[str]) -> None:
+def provision(versions: list[str], python: Path) -> None:
     if not ON_WINDOWS:
         say(f"provision Wine and Windows CPython {', '.join(versions)}")
-        run(["bash", SCRIPTS / "provision-wine", *versions])
+        # The dev venv's pip does the downloads: the host python may have none.
+        run(["bash", SCRIPTS / "provision-wine", *versions],
+            env=dict(os.environ, PYTHON=str(python)))
 
 
 def test(versions: list[str]) -> int:
@@ -123,7 +128,7 @@ def test(versions: list[str]) -> int:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
     wheel = build_wheel(python)
-    provision(versions)
+    provision(versions, python)
     env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
     for version in versions if not ON_WINDOWS else [f"{sys.version_info[0]}.{sys.version_info[1]}"]:
         command = windows_python_command(version, wheel, python)
@@ -144,7 +149,7 @@ def test(versions: list[str]) -> int:
 def selftest(version: str) -> int:
     python = dev_python()
     wheel = build_wheel(python)
-    provision([version])
+    provision([version], python)
     command = windows_python_command(version, wheel, python)
     say(f"python -m win32session --selftest on Windows CPython {version}")
     try:
