@@ -11,6 +11,7 @@ import ctypes
 import datetime
 import functools
 import logging
+import math
 import sys
 import threading
 import time
@@ -255,6 +256,11 @@ def test_on_error_raising_is_logged_too(collector: Collector, caplog: pytest.Log
 # --- Stopping. ---
 
 
+def test_stop_with_an_endless_timeout(notifier: Notifier) -> None:
+    assert notifier.stop(math.inf) is True
+    assert notifier.stop(1e300) is True
+
+
 def test_stop_from_another_thread_twice_and_window_gone() -> None:
     notifier = Notifier(ALL)
     notifier.start()
@@ -469,6 +475,20 @@ def termsrv_ready_event() -> Iterator[int]:
     _winapi.CloseHandle(handle)
 
 
+def set_event_later(handle: int, delay: float) -> list[float]:
+    """Sets the event ``delay`` seconds from now, as Remote Desktop Services
+    would once started; the list gets the time it was set."""
+    set_at: list[float] = []
+
+    def announce() -> None:
+        time.sleep(delay)
+        set_at.append(time.monotonic())
+        _winapi.SetEvent(handle)
+
+    call_in_thread(announce)
+    return set_at
+
+
 def fail_registration(monkeypatch: pytest.MonkeyPatch, times: int) -> list[float]:
     """Fake: WTSRegisterSessionNotification fails with RPC_S_INVALID_BINDING
     ``times`` times, then runs the real call. Wine's never fails, and on
@@ -490,14 +510,7 @@ def test_1702_waits_for_termsrv_ready_event_then_registers(
     monkeypatch: pytest.MonkeyPatch, termsrv_ready_event: int, collector: Collector
 ) -> None:
     attempts = fail_registration(monkeypatch, times=1)
-    set_at: list[float] = []
-
-    def announce() -> None:
-        time.sleep(0.5)
-        set_at.append(time.monotonic())
-        _winapi.SetEvent(termsrv_ready_event)
-
-    call_in_thread(announce)
+    set_at = set_event_later(termsrv_ready_event, 0.5)
     notifier = Notifier(ALL, register_timeout=30)
     notifier.start()
     try:
@@ -509,6 +522,16 @@ def test_1702_waits_for_termsrv_ready_event_then_registers(
         collector.wait_for(1)
     finally:
         assert notifier.stop() is True
+
+
+def test_1702_with_an_endless_register_timeout_waits_for_the_event(
+    monkeypatch: pytest.MonkeyPatch, termsrv_ready_event: int
+) -> None:
+    attempts = fail_registration(monkeypatch, times=1)
+    set_event_later(termsrv_ready_event, 0.3)
+    with Notifier(ALL, register_timeout=math.inf) as notifier:
+        assert notifier.running
+    assert len(attempts) == 2
 
 
 def test_1702_without_the_event_retries_after_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ Windows, everything that needs Win32 says so."""
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
@@ -28,6 +29,10 @@ def test_scope_must_be_an_int(scope: Any) -> None:
 def test_scope_must_be_known(scope: int) -> None:
     with pytest.raises(ValueError, match="NOTIFY_FOR_ALL_SESSIONS"):
         Notifier(scope)
+
+
+def test_register_timeout_may_be_endless() -> None:
+    Notifier(register_timeout=math.inf)
 
 
 def test_scope_accepts_plain_ints() -> None:
@@ -98,6 +103,7 @@ def test_stop_before_start_is_true_at_once() -> None:
     notifier = Notifier()
     assert notifier.stop() is True
     assert notifier.stop(0) is True
+    assert notifier.stop(math.inf) is True
     assert notifier.running is False
     assert notifier.hwnd is None
 

@@ -260,6 +260,8 @@ class Notifier:
         pump.request_stop()
         if pump.thread_ident == threading.get_ident():
             return False
+        if wait is not None and wait > threading.TIMEOUT_MAX:
+            wait = None  # math.inf and the like: Event.wait would overflow
         return pump.done.wait(wait)
 
     def __enter__(self) -> Notifier:

@@ -348,9 +348,12 @@ class _Pump:
             else:
                 handles = None
                 seconds = min(remaining, _RETRY_PAUSE_SECONDS)
+            millis = (
+                _api.INFINITE if seconds * 1000 >= _api.INFINITE
+                else max(1, int(seconds * 1000))
+            )
             result = _api.MsgWaitForMultipleObjects(
-                1 if handle else 0, handles, False, max(1, int(seconds * 1000)),
-                _api.QS_POSTMESSAGE,
+                1 if handle else 0, handles, False, millis, _api.QS_POSTMESSAGE
             )
         finally:
             if handle:

@@ -63,6 +63,7 @@ if sys.platform == "win32":
     WAIT_OBJECT_0: Final = 0x00000000
     WAIT_TIMEOUT: Final = 0x00000102
     WAIT_FAILED: Final = 0xFFFFFFFF
+    INFINITE: Final = 0xFFFFFFFF
     SYNCHRONIZE: Final = 0x00100000
     EVENT_MODIFY_STATE: Final = 0x0002
     SM_REMOTECONTROL: Final = 0x2001
