@@ -79,6 +79,8 @@ def test_session_event_is_frozen_and_comparable() -> None:
         event.session_id = 8  # type: ignore[misc]
     assert event == SessionEvent(SessionNotificationMsg.WTS_SESSION_LOCK, 7, when)
     assert "WTS_SESSION_LOCK" in str(event) and "session=7" in str(event)
+    assert event.reason_name == "WTS_SESSION_LOCK"
+    assert SessionEvent(0x42, 1, when).reason_name == "unknown code 0x42"
     assert "unknown code 0x42" in str(SessionEvent(0x42, 1, when))
     assert "remote_control=True" in str(
         SessionEvent(SessionNotificationMsg.WTS_SESSION_REMOTE_CONTROL, 1, when, True)

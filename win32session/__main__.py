@@ -24,12 +24,7 @@ _SELFTEST_WAIT_SECONDS = 10.0
 def format_event(event: SessionEvent) -> str:
     """One readable line: local time, reason, session."""
     when = event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    reason = (
-        event.reason.name
-        if isinstance(event.reason, SessionNotificationMsg)
-        else f"unknown code {event.reason:#x}"
-    )
-    line = f"{when}  {reason:<28} session {event.session_id}"
+    line = f"{when}  {event.reason_name:<28} session {event.session_id}"
     if event.remote_control is not None:
         line += f"  remote_control={event.remote_control}"
     return line

@@ -98,13 +98,16 @@ class SessionEvent:
     read on arrival). ``None`` otherwise: the metric describes only the
     caller's session."""
 
+    @property
+    def reason_name(self) -> str:
+        """The reason's name, or ``"unknown code 0x.."`` for a code this
+        library does not know."""
+        if isinstance(self.reason, SessionNotificationMsg):
+            return self.reason.name
+        return f"unknown code {self.reason:#x}"
+
     def __str__(self) -> str:
-        name = (
-            self.reason.name
-            if isinstance(self.reason, SessionNotificationMsg)
-            else f"unknown code {self.reason:#x}"
-        )
-        text = f"{self.timestamp.isoformat()} {name} session={self.session_id}"
+        text = f"{self.timestamp.isoformat()} {self.reason_name} session={self.session_id}"
         if self.remote_control is not None:
             text += f" remote_control={self.remote_control}"
         return text
