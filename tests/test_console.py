@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import Child, find_notifier_window, post
+from support import Child, find_notifier_window, post, spawn
 
 from win32session import SessionNotificationMsg
 
@@ -105,12 +105,13 @@ def test_command_line_prints_events_until_ctrl_c() -> None:
 
 
 def test_selftest_passes() -> None:
-    result = subprocess.run(
+    selftest = spawn(
         [sys.executable, "-m", "win32session", "--selftest"],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
+    stdout, stderr = selftest.communicate(timeout=120)
+    assert selftest.returncode == 0, stdout + stderr
+    lines = stdout.splitlines()
     assert len(lines) == len(SessionNotificationMsg) + 2
     assert all(line.startswith("ok") for line in lines[:-1])
     assert "(unknown code)" in lines[-2]
