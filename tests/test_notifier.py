@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import datetime
 import functools
+import itertools
 import logging
 import math
 import sys
@@ -79,7 +80,7 @@ def test_every_code_and_an_unknown_one_arrive_decoded(
         post(notifier.hwnd, code, 3)
     events = collector.wait_for(len(codes))
     assert [e.reason for e in events] == codes
-    for event, code in zip(events, codes):
+    for event, code in zip(events, codes, strict=True):
         assert type(event.reason) is (SessionNotificationMsg if code in M._value2member_map_ else int)
         assert event.session_id == 3
         assert event.timestamp.utcoffset() == datetime.timedelta(0)  # aware, UTC
@@ -109,7 +110,7 @@ def test_thousands_of_events_arrive_in_order_none_lost(
     events = collector.wait_for(count)
     assert [e.session_id for e in events] == list(range(count))
     assert [e.reason for e in events] == [1 + i % 11 for i in range(count)]
-    assert all(a.timestamp <= b.timestamp for a, b in zip(events, events[1:]))
+    assert all(a.timestamp <= b.timestamp for a, b in itertools.pairwise(events))
 
 
 def test_this_session_scope_drops_other_sessions_events(collector: Collector) -> None:
@@ -584,7 +585,7 @@ def test_stop_during_the_1702_wait_ends_start_quietly(monkeypatch: pytest.Monkey
         try:
             notifier.start()
             outcome.append("returned")
-        except BaseException as exc:  # noqa: BLE001 - recorded for the assert
+        except BaseException as exc:  # recorded for the assert
             outcome.append(exc)
 
     starter = call_in_thread(start)
@@ -651,7 +652,7 @@ def test_getmessage_error_ends_run_with_the_error(monkeypatch: pytest.MonkeyPatc
     def run() -> None:
         try:
             notifier.run()
-        except BaseException as exc:  # noqa: BLE001 - recorded for the assert
+        except BaseException as exc:  # recorded for the assert
             raised.append(exc)
 
     @notifier.on()
@@ -700,7 +701,7 @@ def test_callback_raising_baseexception_stops_and_run_reraises(
     def run() -> None:
         try:
             notifier.run()
-        except BaseException as exc:  # noqa: BLE001 - recorded for the assert
+        except BaseException as exc:  # recorded for the assert
             raised.append(exc)
 
     runner = call_in_thread(run)

@@ -24,7 +24,7 @@ class W32HandleSessionChanges:
     WM_WTSSESSION_CHANGE: Final = _WM_WTSSESSION_CHANGE
 
     @staticmethod
-    def WTSRegisterSessionNotification(hwnd: int, flags: int) -> bool:  # noqa: N802
+    def WTSRegisterSessionNotification(hwnd: int, flags: int) -> bool:
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsregistersessionnotification"""
         require_windows()
         if sys.platform == "win32":  # for mypy; require_windows() raised otherwise
@@ -37,7 +37,7 @@ class W32HandleSessionChanges:
         return True
 
     @staticmethod
-    def WTSUnRegisterSessionNotification(hwnd: int) -> bool:  # noqa: N802
+    def WTSUnRegisterSessionNotification(hwnd: int) -> bool:
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsunregistersessionnotification"""
         require_windows()
         if sys.platform == "win32":

@@ -19,6 +19,7 @@ logger = logging.getLogger("win32session")
 Callback = Callable[[SessionEvent], object]
 ErrorHandler = Callable[[Exception, SessionEvent], object]
 _C = TypeVar("_C", bound=Callback)
+_E = TypeVar("_E", NotifyType, SessionNotificationMsg)
 
 
 def require_windows() -> None:
@@ -30,7 +31,7 @@ def require_windows() -> None:
         )
 
 
-def _check_code(value: object, kind: type[NotifyType] | type[SessionNotificationMsg]) -> int:
+def _check_code(value: object, kind: type[_E]) -> _E:
     """``value`` as a member of ``kind``; TypeError or ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{kind.__name__} expected, got {type(value).__name__} {value!r}")
@@ -41,9 +42,7 @@ def _check_code(value: object, kind: type[NotifyType] | type[SessionNotification
         raise ValueError(f"{value!r} is not a {kind.__name__}; known: {known}") from None
 
 
-def _check_timeout(value: object, name: str, *, optional: bool) -> float | None:
-    if value is None and optional:
-        return None
+def _check_seconds(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, got {value!r}")
     if math.isnan(value) or value < 0:
@@ -92,13 +91,11 @@ class Notifier:
         on_error: ErrorHandler | None = None,
         register_timeout: float = 60.0,
     ) -> None:
-        self._scope = NotifyType(_check_code(scope, NotifyType))
+        self._scope = _check_code(scope, NotifyType)
         if on_error is not None and not callable(on_error):
             raise TypeError(f"on_error must be callable, got {on_error!r}")
         self._on_error = on_error
-        timeout = _check_timeout(register_timeout, "register_timeout", optional=False)
-        assert timeout is not None
-        self._register_timeout = timeout
+        self._register_timeout = _check_seconds(register_timeout, "register_timeout")
         self._lock = threading.Lock()
         # Replaced, never mutated, so the pump reads it without the lock.
         self._subscriptions: tuple[_Subscription, ...] = ()
@@ -176,9 +173,7 @@ class Notifier:
                 return
             except Exception:
                 logger.exception("on_error raised while handling %r", exc)
-        logger.error(
-            "callback %r raised on %s", callback, event, exc_info=(type(exc), exc, exc.__traceback__)
-        )
+        logger.error("callback %r raised on %s", callback, event, exc_info=exc)
 
     # --- Life cycle. ---
 
@@ -232,7 +227,7 @@ class Notifier:
     def _serve_in_background(pump: _Pump) -> None:
         try:
             pump.serve()
-        except BaseException:  # noqa: BLE001, S110 - already logged or raised by start()
+        except BaseException:  # already logged, or raised by start()
             pass
 
     def run(self) -> None:
@@ -253,7 +248,7 @@ class Notifier:
         before start), False if ``timeout`` seconds passed first, or when
         called from a callback: the pump then ends when that callback returns.
         """
-        wait = _check_timeout(timeout, "timeout", optional=True)
+        wait = None if timeout is None else _check_seconds(timeout, "timeout")
         pump = self._pump
         if pump is None:
             return True

@@ -72,7 +72,7 @@ def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
         try:
             if pump.handle(msg, wparam, lparam):
                 return 0
-        except BaseException as exc:  # noqa: BLE001 - nothing may unwind into C
+        except BaseException as exc:  # nothing may unwind into C
             pump.fail(exc)
             return 0
     return _api.DefWindowProcW(hwnd, msg, wparam, lparam)

@@ -17,7 +17,8 @@ import sys
 if sys.platform == "win32":
     import ctypes
     from ctypes import wintypes
-    from typing import Any, Callable, Final
+    from collections.abc import Callable
+    from typing import Any, Final
 
     _user32 = ctypes.WinDLL("user32", use_last_error=True)
     _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
