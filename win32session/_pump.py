@@ -40,8 +40,6 @@ logger = logging.getLogger("win32session")
 
 #: Private to our window class, so WM_APP range is free to use.
 WM_STOP: Final = _api.WM_APP + 1
-_WM_QUIT: Final = 0x0012
-_PM_REMOVE: Final = 0x0001
 _REMOTE_CONTROL: Final = SessionNotificationMsg.WTS_SESSION_REMOTE_CONTROL
 _TERMSRV_READY_EVENT: Final = "Global\\TermSrvReadyEvent"
 #: How long to pause between registration attempts when TermSrvReadyEvent
@@ -293,8 +291,8 @@ class _Pump:
     def _dispatch_pending(self) -> None:
         msg = _api.MSG()
         pmsg = ctypes.byref(msg)
-        while not self._quit and _api.PeekMessageW(pmsg, None, 0, 0, _PM_REMOVE):
-            if msg.message == _WM_QUIT:
+        while not self._quit and _api.PeekMessageW(pmsg, None, 0, 0, _api.PM_REMOVE):
+            if msg.message == _api.WM_QUIT:
                 self._quit = True
                 break
             _api.DispatchMessageW(pmsg)

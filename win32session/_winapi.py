@@ -57,20 +57,17 @@ if sys.platform == "win32":
 
     # --- Constants. ---
     HWND_MESSAGE: Final = -3  # parent of message-only windows
+    WM_QUIT: Final = 0x0012
     WM_APP: Final = 0x8000
-    PM_NOREMOVE: Final = 0x0000
+    PM_REMOVE: Final = 0x0001
     QS_POSTMESSAGE: Final = 0x0008
-    QS_SENDMESSAGE: Final = 0x0040
     WAIT_OBJECT_0: Final = 0x00000000
-    WAIT_TIMEOUT: Final = 0x00000102
     WAIT_FAILED: Final = 0xFFFFFFFF
     INFINITE: Final = 0xFFFFFFFF
     SYNCHRONIZE: Final = 0x00100000
-    EVENT_MODIFY_STATE: Final = 0x0002
     SM_REMOTECONTROL: Final = 0x2001
     CTRL_C_EVENT: Final = 0
     CTRL_BREAK_EVENT: Final = 1
-    ERROR_FILE_NOT_FOUND: Final = 2
     RPC_S_INVALID_BINDING: Final = 1702
 
     # --- Failure conventions, one errcheck each. ---
