@@ -81,11 +81,7 @@ def selftest() -> int:
         )
         failures += not ok
         name = SessionNotificationMsg(code).name if want_enum else "(unknown code)"
-        got = (
-            "nothing" if event is None
-            else event.reason.name if isinstance(event.reason, SessionNotificationMsg)
-            else f"{type(event.reason).__name__} {event.reason:#x}"
-        )
+        got = "nothing" if event is None else event.reason_name
         print(f"{'ok  ' if ok else 'FAIL'}  {code:#04x} {name:<28} got {got}")
     verdict = "passed" if failures == 0 else "FAILED"
     print(
