@@ -61,6 +61,25 @@ def wrap_api(monkeypatch: pytest.MonkeyPatch, name: str, before: Callable[[], ob
     monkeypatch.setattr(_winapi, name, wrapper)
 
 
+def run_in_thread(notifier: Notifier) -> tuple[threading.Thread, list[BaseException]]:
+    """Runs ``notifier.run()`` on a new thread and returns once it has its
+    window; the list gets whatever run() raises."""
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            notifier.run()
+        except BaseException as exc:  # recorded for the test's asserts
+            raised.append(exc)
+
+    runner = call_in_thread(run)
+    deadline = time.monotonic() + 20
+    while notifier.hwnd is None:
+        assert not raised and time.monotonic() < deadline, f"run() did not start: {raised}"
+        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    return runner, raised
+
+
 # --- Delivery. ---
 
 
@@ -377,15 +396,12 @@ def test_run_pumps_on_the_calling_thread_until_stop(collector: Collector) -> Non
     threads: list[int] = []
     notifier.subscribe(lambda e: threads.append(threading.get_ident()))
     notifier.subscribe(collector)
-    runner = call_in_thread(notifier.run)
-    deadline = time.monotonic() + 20
-    while notifier.hwnd is None and time.monotonic() < deadline:
-        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    runner, raised = run_in_thread(notifier)
     post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
     collector.wait_for(1)
     assert notifier.stop() is True
     runner.join(10)
-    assert not runner.is_alive()
+    assert not runner.is_alive() and raised == []
     assert threads == [runner.ident]
 
 
@@ -646,23 +662,14 @@ def fail_next_getmessage(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_getmessage_error_ends_run_with_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
     notifier = Notifier(ALL)
-    raised: list[BaseException] = []
     hwnds: list[int | None] = []
-
-    def run() -> None:
-        try:
-            notifier.run()
-        except BaseException as exc:  # recorded for the assert
-            raised.append(exc)
 
     @notifier.on()
     def break_the_loop(event: SessionEvent) -> None:
         hwnds.append(notifier.hwnd)
         fail_next_getmessage(monkeypatch)  # the next GetMessageW is the broken one
 
-    runner = call_in_thread(run)
-    while notifier.hwnd is None:
-        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    runner, raised = run_in_thread(notifier)
     post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
     runner.join(30)
     assert len(raised) == 1 and isinstance(raised[0], OSError) and raised[0].winerror == 6
@@ -690,23 +697,13 @@ def test_callback_raising_baseexception_stops_and_run_reraises(
     kind: type[BaseException], collector: Collector
 ) -> None:
     notifier = Notifier(ALL)
-    raised: list[BaseException] = []
 
     @notifier.on(M.WTS_SESSION_LOGOFF)
     def leave(event: SessionEvent) -> None:
         raise kind(3)
 
     notifier.subscribe(collector)
-
-    def run() -> None:
-        try:
-            notifier.run()
-        except BaseException as exc:  # recorded for the assert
-            raised.append(exc)
-
-    runner = call_in_thread(run)
-    while notifier.hwnd is None:
-        time.sleep(0.01)  # run() blocks, so its start can only be watched
+    runner, raised = run_in_thread(notifier)
     hwnd = notifier.hwnd
     post(hwnd, M.WTS_SESSION_LOCK, 1)
     collector.wait_for(1)
