@@ -110,12 +110,14 @@ def test(versions: list[str]) -> int:
     python = dev_python()
     failed = False
 
-    def leg(name: str, args: list[str | Path], **kwargs: object) -> None:
+    def leg(
+        name: str, args: list[str | Path], cwd: Path = ROOT, env: dict[str, str] | None = None
+    ) -> None:
         nonlocal failed
         say(name)
         started = time.monotonic()
         try:
-            last = run(args, **kwargs)  # type: ignore[arg-type]
+            last = run(args, cwd=cwd, env=env)
         except Failed as exc:
             failed = True
             last = f"FAILED: {exc}"
