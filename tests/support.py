@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from win32session import WM_WTSSESSION_CHANGE, SessionEvent
+from win32session._sessions import current_session_id
 
 if sys.platform == "win32":
     import winreg
 
-    from win32session import _pump, _winapi
+    from win32session import _winapi
 
 
 _NEEDS_WIN32 = "this helper needs the Win32 API"
@@ -38,9 +39,7 @@ def post(hwnd: int | None, code: int, lparam: int) -> None:
 
 def own_session() -> int:
     """This process's session id (ProcessIdToSessionId)."""
-    if sys.platform == "win32":
-        return _pump.current_session_id()
-    raise OSError(_NEEDS_WIN32)
+    return current_session_id()
 
 
 def is_window(hwnd: int | None) -> bool:

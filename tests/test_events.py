@@ -1,4 +1,5 @@
-"""The pure parts: enums, event decoding, SessionEvent. Run on any OS."""
+"""The pure parts: enums, event decoding, SessionEvent, SessionInfo, the lock
+flags. Run on any OS."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import pytest
 import win32session
 from win32session import (
     WM_WTSSESSION_CHANGE,
+    ConnectState,
     NotifyType,
     SessionEvent,
+    SessionInfo,
     SessionNotificationMsg,
     W32HandleSessionChanges,
 )
-from win32session._events import decode_reason
+from win32session._events import decode_reason, decode_state
+from win32session._sessions import lock_state
 
 # The documented wParam codes (WinUser.h), written out independently of the enum.
 DOCUMENTED = {
@@ -50,8 +54,20 @@ def test_every_documented_code_and_nothing_else() -> None:
     assert {m.name: m.value for m in SessionNotificationMsg} == DOCUMENTED
 
 
-@pytest.mark.parametrize("member", list(SessionNotificationMsg) + list(NotifyType))
-def test_each_member_says_what_it_means(member: SessionNotificationMsg | NotifyType) -> None:
+def test_connect_state_values_match_wtsapi32_h() -> None:
+    names = ["WTSActive", "WTSConnected", "WTSConnectQuery", "WTSShadow", "WTSDisconnected",
+             "WTSIdle", "WTSListen", "WTSReset", "WTSDown", "WTSInit"]
+    assert {m.name: m.value for m in ConnectState} == {n: i for i, n in enumerate(names)}
+    assert decode_state(4) is ConnectState.WTSDisconnected
+    assert type(decode_state(10)) is int and decode_state(10) == 10
+
+
+@pytest.mark.parametrize(
+    "member", list(SessionNotificationMsg) + list(NotifyType) + list(ConnectState)
+)
+def test_each_member_says_what_it_means(
+    member: SessionNotificationMsg | NotifyType | ConnectState,
+) -> None:
     doc = member.__doc__ or ""
     assert doc and doc != type(member).__doc__, f"{member.name} has no docstring of its own"
     assert "\n" not in doc.strip()
@@ -85,6 +101,53 @@ def test_session_event_is_frozen_and_comparable() -> None:
     assert "remote_control=True" in str(
         SessionEvent(SessionNotificationMsg.WTS_SESSION_REMOTE_CONTROL, 1, when, True)
     )
+
+
+def test_session_info_defaults_to_not_known_and_names_the_account() -> None:
+    info = SessionInfo(3)
+    assert (info.station_name, info.state, info.user_name, info.domain,
+            info.client_name, info.locked) == (None,) * 6
+    assert info.account is None
+    assert SessionInfo(3, user_name="ada").account == "ada"
+    assert SessionInfo(3, user_name="ada", domain="LAB").account == "LAB\\ada"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.locked = True  # type: ignore[misc]
+
+
+def test_session_event_carries_info_and_shows_the_user() -> None:
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    event = SessionEvent(SessionNotificationMsg.WTS_SESSION_LOGON, 2, when)
+    assert event.info is None
+    info = SessionInfo(2, user_name="ada", domain="LAB")
+    enriched = SessionEvent(SessionNotificationMsg.WTS_SESSION_LOGON, 2, when, info=info)
+    assert enriched.info is info
+    assert str(enriched).endswith("session=2 user=LAB\\ada")
+    assert "user=" not in str(SessionEvent(5, 2, when, info=SessionInfo(2)))
+
+
+# WTSINFOEX_LEVEL1.SessionFlags, written out from the documentation.
+LOCK, UNLOCK, UNKNOWN = 0x0, 0x1, 0xFFFFFFFF
+
+
+@pytest.mark.parametrize(
+    ("flags", "version", "locked"),
+    [
+        (LOCK, (10, 0), True),
+        (UNLOCK, (10, 0), False),
+        (UNKNOWN, (10, 0), None),
+        (-1, (10, 0), None),  # UNKNOWN as the signed LONG the structure holds
+        (2, (10, 0), None),
+        (LOCK, (6, 2), True),
+        (UNLOCK, (6, 0), False),
+        # Windows 7 / Server 2008 R2: the documented defect swaps the two.
+        (LOCK, (6, 1), False),
+        (UNLOCK, (6, 1), True),
+        (UNKNOWN, (6, 1), None),
+        (-1, (6, 1), None),
+    ],
+)
+def test_lock_flags(flags: int, version: tuple[int, int], locked: bool | None) -> None:
+    assert lock_state(flags, version) is locked
 
 
 def test_public_names() -> None:

@@ -51,7 +51,7 @@ def selftest() -> int:
         Notifier().start()  # raises the "needs Windows" error
         return 1
     from . import _winapi
-    from ._pump import current_session_id
+    from ._sessions import current_session_id
 
     session = current_session_id()
     codes: list[int] = [*SessionNotificationMsg, _UNKNOWN_CODE]

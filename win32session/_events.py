@@ -1,4 +1,5 @@
-"""The event types: what Windows says in ``WM_WTSSESSION_CHANGE``, as Python values.
+"""The value types: what Windows says in ``WM_WTSSESSION_CHANGE``, and what it
+says about a session when asked, as Python values.
 
 Pure Python, importable on any OS, so that code handling events can be written
 and tested anywhere.
@@ -16,6 +17,8 @@ __all__ = [
     "NotifyType",
     "SessionNotificationMsg",
     "SessionEvent",
+    "ConnectState",
+    "SessionInfo",
 ]
 
 #: The message a registered window receives on a session change.
@@ -82,6 +85,65 @@ def decode_reason(code: int) -> SessionNotificationMsg | int:
     return _REASON_BY_CODE.get(code, code)
 
 
+class ConnectState(_DocumentedIntEnum):
+    """A session's connection state, as ``WTS_CONNECTSTATE_CLASS`` numbers it.
+
+    https://learn.microsoft.com/windows/win32/api/wtsapi32/ne-wtsapi32-wts_connectstate_class
+    """
+
+    WTSActive = 0, "A user is logged on and a client is connected."
+    WTSConnected = 1, "A client is connected; nobody has logged on yet."
+    WTSConnectQuery = 2, "A client is in the middle of connecting."
+    WTSShadow = 3, "The session is shadowing (remote-controlling) another one."
+    WTSDisconnected = 4, "A user is logged on but no client is connected."
+    WTSIdle = 5, "The session waits for a client to connect."
+    WTSListen = 6, "A listener waiting for connections, not a user's session."
+    WTSReset = 7, "The session is being reset."
+    WTSDown = 8, "The session is down because of an error."
+    WTSInit = 9, "The session is being initialised."
+
+
+_STATE_BY_CODE: Final[dict[int, ConnectState]] = {member.value: member for member in ConnectState}
+
+
+def decode_state(code: int) -> ConnectState | int:
+    """The enum member for ``code``, or ``code`` itself when it is unknown."""
+    return _STATE_BY_CODE.get(code, code)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What Windows says about one session when asked.
+
+    Every field but ``session_id`` is ``None`` when Windows does not say (Wine,
+    for one, answers only some questions) or has nothing to say: an empty user
+    name, domain or client name is ``None``.
+    """
+
+    session_id: int
+    station_name: str | None = None
+    """The WinStation name: ``"Console"``, ``"RDP-Tcp#3"``, ``"Services"``..."""
+    state: ConnectState | int | None = None
+    """The connection state; a plain ``int`` for a state this library does not know."""
+    user_name: str | None = None
+    """Who is logged on; ``None`` when nobody is."""
+    domain: str | None = None
+    """The logged-on user's domain (the computer's name for a local account)."""
+    client_name: str | None = None
+    """The name of the remote client's computer, for remote sessions."""
+    locked: bool | None = None
+    """Whether the session is locked, from ``WTSSessionInfoEx``; ``None``
+    when Windows does not say."""
+
+    @property
+    def account(self) -> str | None:
+        """``DOMAIN\\user`` (just ``user`` when the domain is unknown), or
+        ``None`` when nobody is logged on."""
+        if self.user_name is None:
+            return None
+        return f"{self.domain}\\{self.user_name}" if self.domain else self.user_name
+
+
 @dataclass(frozen=True, slots=True)
 class SessionEvent:
     """One ``WM_WTSSESSION_CHANGE``, decoded."""
@@ -97,6 +159,9 @@ class SessionEvent:
     whether it is now remotely controlled (``GetSystemMetrics(SM_REMOTECONTROL)``
     read on arrival). ``None`` otherwise: the metric describes only the
     caller's session."""
+    info: SessionInfo | None = None
+    """The session as Windows described it when the event arrived, with
+    ``Notifier(details=True)``; ``None`` otherwise or when it could not say."""
 
     @property
     def reason_name(self) -> str:
@@ -110,4 +175,6 @@ class SessionEvent:
         text = f"{self.timestamp.isoformat()} {self.reason_name} session={self.session_id}"
         if self.remote_control is not None:
             text += f" remote_control={self.remote_control}"
+        if self.info is not None and self.info.account is not None:
+            text += f" user={self.info.account}"
         return text

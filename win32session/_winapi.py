@@ -7,12 +7,23 @@ clash with other packages, and ``GetLastError`` must be captured by ctypes
 right after the call, before Python code can overwrite it.
 
 The declarations exist only on Windows (typeshed has ``WinDLL`` and
-``WINFUNCTYPE`` only there); callers check ``sys.platform`` first.
+``WINFUNCTYPE`` only there); callers check ``sys.platform`` first, and
+``require_windows`` gives everywhere else the same clear error.
 """
 
 from __future__ import annotations
 
 import sys
+
+
+def require_windows() -> None:
+    """Raises the error every Windows-only entry point gives elsewhere."""
+    if sys.platform != "win32":
+        raise OSError(
+            "win32session needs Windows: session notifications come from the "
+            f"Win32 API (this is sys.platform {sys.platform!r})"
+        )
+
 
 if sys.platform == "win32":
     import ctypes
@@ -55,6 +66,50 @@ if sys.platform == "win32":
             ("hIconSm", wintypes.HICON),
         ]
 
+    class WTS_SESSION_INFOW(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/wtsapi32/ns-wtsapi32-wts_session_infow"""
+
+        _fields_ = [
+            ("SessionId", wintypes.DWORD),
+            ("pWinStationName", wintypes.LPWSTR),
+            ("State", ctypes.c_int),  # WTS_CONNECTSTATE_CLASS
+        ]
+
+    WINSTATIONNAME_LENGTH: Final = 32
+    USERNAME_LENGTH: Final = 20
+    DOMAIN_LENGTH: Final = 17
+
+    class WTSINFOEX_LEVEL1_W(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/wtsapi32/ns-wtsapi32-wtsinfoex_level1_w"""
+
+        _fields_ = [
+            ("SessionId", wintypes.ULONG),
+            ("SessionState", ctypes.c_int),  # WTS_CONNECTSTATE_CLASS
+            ("SessionFlags", wintypes.LONG),
+            ("WinStationName", wintypes.WCHAR * (WINSTATIONNAME_LENGTH + 1)),
+            ("UserName", wintypes.WCHAR * (USERNAME_LENGTH + 1)),
+            ("DomainName", wintypes.WCHAR * (DOMAIN_LENGTH + 1)),
+            ("LogonTime", wintypes.LARGE_INTEGER),
+            ("ConnectTime", wintypes.LARGE_INTEGER),
+            ("DisconnectTime", wintypes.LARGE_INTEGER),
+            ("LastInputTime", wintypes.LARGE_INTEGER),
+            ("CurrentTime", wintypes.LARGE_INTEGER),
+            ("IncomingBytes", wintypes.DWORD),
+            ("OutgoingBytes", wintypes.DWORD),
+            ("IncomingFrames", wintypes.DWORD),
+            ("OutgoingFrames", wintypes.DWORD),
+            ("IncomingCompressedBytes", wintypes.DWORD),
+            ("OutgoingCompressedBytes", wintypes.DWORD),
+        ]
+
+    class WTSINFOEX_LEVEL_W(ctypes.Union):
+        _fields_ = [("WTSInfoExLevel1", WTSINFOEX_LEVEL1_W)]
+
+    class WTSINFOEXW(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/wtsapi32/ns-wtsapi32-wtsinfoexw"""
+
+        _fields_ = [("Level", wintypes.DWORD), ("Data", WTSINFOEX_LEVEL_W)]
+
     # --- Constants. ---
     HWND_MESSAGE: Final = -3  # parent of message-only windows
     WM_QUIT: Final = 0x0012
@@ -69,6 +124,18 @@ if sys.platform == "win32":
     CTRL_C_EVENT: Final = 0
     CTRL_BREAK_EVENT: Final = 1
     RPC_S_INVALID_BINDING: Final = 1702
+    ERROR_FILE_NOT_FOUND: Final = 2
+    ERROR_CTX_WINSTATION_NOT_FOUND: Final = 7022
+    WTS_CURRENT_SERVER_HANDLE: Final = None
+    #: WTSGetActiveConsoleSessionId's answer when no session is attached.
+    NO_CONSOLE_SESSION: Final = 0xFFFFFFFF
+    # WTS_INFO_CLASS values this package asks for.
+    WTSUserName: Final = 5
+    WTSWinStationName: Final = 6
+    WTSDomainName: Final = 7
+    WTSConnectState: Final = 8
+    WTSClientName: Final = 10
+    WTSSessionInfoEx: Final = 25
 
     # --- Failure conventions, one errcheck each. ---
     def _raise_last_error(func: Any) -> None:
@@ -201,3 +268,23 @@ if sys.platform == "win32":
     WTSUnRegisterSessionNotification: Callable[..., int] = _declare(
         _W, "WTSUnRegisterSessionNotification", wintypes.BOOL, (HWND,), _fails_on_zero)
 
+
+    # --- wtsapi32 and kernel32: session queries. Every buffer wtsapi32 hands
+    # back is released with WTSFreeMemory. ---
+    #: https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsenumeratesessionsw
+    WTSEnumerateSessionsW: Callable[..., int] = _declare(
+        _W, "WTSEnumerateSessionsW", wintypes.BOOL,
+        (HANDLE, wintypes.DWORD, wintypes.DWORD, _P(_P(WTS_SESSION_INFOW)), wintypes.LPDWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsquerysessioninformationw
+    WTSQuerySessionInformationW: Callable[..., int] = _declare(
+        _W, "WTSQuerySessionInformationW", wintypes.BOOL,
+        (HANDLE, wintypes.DWORD, ctypes.c_int, _P(ctypes.c_void_p), wintypes.LPDWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsfreememory
+    WTSFreeMemory: Callable[..., None] = _declare(
+        _W, "WTSFreeMemory", None, (ctypes.c_void_p,), _cannot_fail)
+    # 0xFFFFFFFF (no session attached to the console) is an answer, not a failure.
+    #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-wtsgetactiveconsolesessionid
+    WTSGetActiveConsoleSessionId: Callable[[], int] = _declare(
+        _K, "WTSGetActiveConsoleSessionId", wintypes.DWORD, (), _cannot_fail)
