@@ -13,6 +13,7 @@ import functools
 import itertools
 import logging
 import math
+import os
 import sys
 import threading
 import time
@@ -61,14 +62,16 @@ def wrap_api(monkeypatch: pytest.MonkeyPatch, name: str, before: Callable[[], ob
     monkeypatch.setattr(_winapi, name, wrapper)
 
 
-def run_in_thread(notifier: Notifier) -> tuple[threading.Thread, list[BaseException]]:
+def run_in_thread(
+    notifier: Notifier, on_ready: Callable[[], object] | None = None
+) -> tuple[threading.Thread, list[BaseException]]:
     """Runs ``notifier.run()`` on a new thread and returns once it has its
     window; the list gets whatever run() raises."""
     raised: list[BaseException] = []
 
     def run() -> None:
         try:
-            notifier.run()
+            notifier.run(on_ready=on_ready)
         except BaseException as exc:  # recorded for the test's asserts
             raised.append(exc)
 
@@ -403,6 +406,92 @@ def test_run_pumps_on_the_calling_thread_until_stop(collector: Collector) -> Non
     runner.join(10)
     assert not runner.is_alive() and raised == []
     assert threads == [runner.ident]
+
+
+def test_run_calls_on_ready_on_its_thread_once_registered_before_any_event(
+    collector: Collector,
+) -> None:
+    notifier = Notifier(ALL)
+    notifier.subscribe(collector)
+    seen: list[tuple[int, bool, int]] = []
+
+    def ready() -> None:
+        # An event posted now waits in the queue until on_ready returns.
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        time.sleep(0.2)
+        seen.append((threading.get_ident(), is_window(notifier.hwnd), len(collector.events)))
+
+    runner, raised = run_in_thread(notifier, on_ready=ready)
+    collector.wait_for(1)
+    assert notifier.stop() is True
+    runner.join(10)
+    assert raised == []
+    assert seen == [(runner.ident, True, 0)]
+
+
+def test_on_ready_raising_ends_run_with_its_error_after_teardown() -> None:
+    notifier = Notifier(ALL)
+    windows: list[int | None] = []
+
+    def ready() -> None:
+        windows.append(notifier.hwnd)
+        raise ValueError("not ready after all")
+
+    with pytest.raises(ValueError, match="not ready after all"):
+        notifier.run(on_ready=ready)
+    assert notifier.running is False and windows and not is_window(windows[0])
+
+
+def test_details_describe_the_session_on_arrival(collector: Collector) -> None:
+    with Notifier(ALL, details=True) as notifier:
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, own_session())
+        event = collector.wait_for(1)[0]
+    assert notifier.details is True
+    assert event.info is not None
+    assert event.info.session_id == own_session()
+    assert event.info.user_name == os.environ["USERNAME"]
+    assert event.info.domain == os.environ["USERDOMAIN"]
+
+
+def test_without_details_no_question_is_asked(
+    monkeypatch: pytest.MonkeyPatch, notifier: Notifier, collector: Collector
+) -> None:
+    asked: list[int] = []
+    wrap_api(monkeypatch, "WTSQuerySessionInformationW", lambda: asked.append(1))
+    notifier.subscribe(collector)
+    post(notifier.hwnd, M.WTS_SESSION_LOGON, own_session())
+    assert collector.wait_for(1)[0].info is None
+    assert notifier.details is False and asked == []
+
+
+@pytest.mark.parametrize(
+    ("error", "level"),
+    [(LookupError("there is no session 4"), logging.DEBUG),
+     (OSError("Windows answered no question about session 4"), logging.DEBUG),
+     (RuntimeError("a bug"), logging.ERROR)],
+)
+def test_details_that_cannot_be_had_leave_info_none_and_the_pump_going(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    collector: Collector, error: Exception, level: int,
+) -> None:
+    # Fake: Wine describes every session id; a failing query must be forced.
+    from win32session import _sessions
+
+    def fail(session_id: int) -> None:
+        raise error
+
+    monkeypatch.setattr(_sessions, "_describe", fail)
+    with caplog.at_level(logging.DEBUG, logger="win32session"):
+        with Notifier(ALL, details=True) as notifier:
+            notifier.subscribe(collector)
+            post(notifier.hwnd, M.WTS_SESSION_LOGOFF, 4)
+            post(notifier.hwnd, M.WTS_SESSION_LOCK, 4)
+            events = collector.wait_for(2)
+            assert notifier.running
+    assert [e.info for e in events] == [None, None]
+    records = [r for r in caplog.records if "session 4" in r.getMessage()]
+    assert len(records) == 2 and {r.levelno for r in records} == {level}
 
 
 def test_context_manager_starts_and_stops(collector: Collector) -> None:

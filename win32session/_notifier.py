@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import NamedTuple, Protocol, TypeVar
 
 from ._events import NotifyType, SessionEvent, SessionNotificationMsg
+from ._winapi import require_windows
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
@@ -20,15 +20,6 @@ Callback = Callable[[SessionEvent], object]
 ErrorHandler = Callable[[Exception, SessionEvent], object]
 _C = TypeVar("_C", bound=Callback)
 _E = TypeVar("_E", NotifyType, SessionNotificationMsg)
-
-
-def require_windows() -> None:
-    """Raises the error every Windows-only entry point gives elsewhere."""
-    if sys.platform != "win32":
-        raise OSError(
-            "win32session needs Windows: session notifications come from the "
-            f"Win32 API (this is sys.platform {sys.platform!r})"
-        )
 
 
 def _check_code(value: object, kind: type[_E]) -> _E:
@@ -63,7 +54,11 @@ class _Pump(Protocol):
     interrupted: bool
     thread_ident: int | None
 
-    def serve(self, console_interrupts: bool = False) -> None: ...
+    def serve(
+        self,
+        console_interrupts: bool = False,
+        on_ready: Callable[[], object] | None = None,
+    ) -> None: ...
     def request_stop(self, interrupted: bool = False) -> None: ...
 
 
@@ -82,16 +77,24 @@ class Notifier:
 
     A callback's exception never stops the pump or the other callbacks: it goes
     to ``on_error(exc, event)`` when given, else to the ``win32session`` logger.
+
+    With ``details=True`` each event's ``info`` describes its session as
+    Windows saw it on arrival (see :func:`session_info`); a session Windows
+    cannot describe leaves it None (logged at debug level).
     """
 
     def __init__(
         self,
         scope: NotifyType | int = NotifyType.NOTIFY_FOR_THIS_SESSION,
         *,
+        details: bool = False,
         on_error: ErrorHandler | None = None,
         register_timeout: float = 60.0,
     ) -> None:
         self._scope = _check_code(scope, NotifyType)
+        if not isinstance(details, bool):
+            raise TypeError(f"details must be True or False, got {details!r}")
+        self._details = details
         if on_error is not None and not callable(on_error):
             raise TypeError(f"on_error must be callable, got {on_error!r}")
         self._on_error = on_error
@@ -105,6 +108,11 @@ class Notifier:
     def scope(self) -> NotifyType:
         """Which sessions this notifier hears about."""
         return self._scope
+
+    @property
+    def details(self) -> bool:
+        """Whether events carry ``info`` about their session."""
+        return self._details
 
     @property
     def hwnd(self) -> int | None:
@@ -185,7 +193,7 @@ class Notifier:
             if self._pump is not None:
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
             pump: _Pump = _pump._Pump(
-                self._scope, self._register_timeout, self._deliver, finished
+                self._scope, self._register_timeout, self._deliver, finished, self._details
             )
             self._pump = pump
             return pump
@@ -230,14 +238,18 @@ class Notifier:
         except BaseException:  # already logged, or raised by start()
             pass
 
-    def run(self) -> None:
+    def run(self, *, on_ready: Callable[[], object] | None = None) -> None:
         """Pumps on the calling thread until stop() or Ctrl+C.
 
         Ctrl+C (or Ctrl+Break) ends the pump after a clean teardown and raises
-        KeyboardInterrupt, as Python programs do.
+        KeyboardInterrupt, as Python programs do. ``on_ready()`` is called on
+        this thread once the window is registered, before any event is
+        delivered; if it raises, the pump ends and run() raises that.
         """
+        if on_ready is not None and not callable(on_ready):
+            raise TypeError(f"on_ready must be callable, got {on_ready!r}")
         pump = self._new_pump(self._pump_finished)
-        pump.serve(console_interrupts=True)
+        pump.serve(console_interrupts=True, on_ready=on_ready)
         if pump.interrupted:
             raise KeyboardInterrupt
 

@@ -32,9 +32,11 @@ from ._events import (
     WM_WTSSESSION_CHANGE,
     NotifyType,
     SessionEvent,
+    SessionInfo,
     SessionNotificationMsg,
     decode_reason,
 )
+from . import _sessions
 
 logger = logging.getLogger("win32session")
 
@@ -49,13 +51,6 @@ _RETRY_PAUSE_SECONDS: Final = 1.0
 WINDOW_TITLE: Final = "win32session"
 
 _class_serial = itertools.count(1)
-
-
-def current_session_id() -> int:
-    """The Remote Desktop Services session this process runs in."""
-    session = ctypes.c_ulong()
-    _api.ProcessIdToSessionId(_api.GetCurrentProcessId(), ctypes.byref(session))
-    return session.value
 
 
 # --- The one window procedure. ------------------------------------------------
@@ -137,12 +132,16 @@ class _Pump:
         register_timeout: float,
         deliver: Callable[[SessionEvent], None],
         finished: Callable[[_Pump], None],
+        details: bool = False,
     ) -> None:
         self._scope = scope
         self._register_timeout = register_timeout
         self._deliver = deliver
         self._finished = finished
-        self._own_session = current_session_id()
+        self._describe: Callable[[int], SessionInfo | None] | None = (
+            _sessions.describe_for_event if details else None
+        )
+        self._own_session = _sessions.current_session_id()
         self._this_session_only = scope == NotifyType.NOTIFY_FOR_THIS_SESSION
 
         self.ready = threading.Event()
@@ -194,15 +193,20 @@ class _Pump:
 
     # -- The pump thread. --
 
-    def serve(self, console_interrupts: bool = False) -> None:
+    def serve(
+        self,
+        console_interrupts: bool = False,
+        on_ready: Callable[[], object] | None = None,
+    ) -> None:
         """Runs the window's whole life on this thread; raises what broke it.
 
         With ``console_interrupts``, Ctrl+C and Ctrl+Break stop it cleanly
-        (``interrupted`` is then set).
+        (``interrupted`` is then set). ``on_ready`` is called once registered,
+        before the first message is taken from the queue.
         """
         if console_interrupts:
             with _console_interrupts(self):
-                self.serve()
+                self.serve(on_ready=on_ready)
             return
         self.thread_ident = threading.get_ident()
         class_name = (
@@ -237,6 +241,8 @@ class _Pump:
                 self.hwnd = hwnd
                 self.running = self.started = True
                 self.ready.set()
+                if on_ready is not None:
+                    on_ready()
                 self._loop()
         except BaseException as exc:
             self.fail(exc)
@@ -273,7 +279,9 @@ class _Pump:
         if reason == _REMOTE_CONTROL and session_id == self._own_session:
             # The metric describes only the calling process's session.
             remote_control = _api.GetSystemMetrics(_api.SM_REMOTECONTROL) != 0
-        self._deliver(SessionEvent(reason, session_id, timestamp, remote_control))
+        # Asked now: after a logoff, for one, the user's name is soon gone.
+        info = self._describe(session_id) if self._describe is not None else None
+        self._deliver(SessionEvent(reason, session_id, timestamp, remote_control, info))
 
     def _loop(self) -> None:
         msg = _api.MSG()
