@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+import win32session
 from win32session import Notifier, NotifyType, SessionEvent, SessionNotificationMsg
-from win32session import W32HandleSessionChanges
+from win32session import SessionTracker, W32HandleSessionChanges, session_info
 
 LOCK = SessionNotificationMsg.WTS_SESSION_LOCK
 
@@ -114,6 +115,72 @@ def test_subscribe_returns_the_callback_and_unsubscribe_says_if_found() -> None:
     assert notifier.subscribe(nothing, LOCK) is nothing
     assert notifier.unsubscribe(nothing) is True
     assert notifier.unsubscribe(nothing) is False
+
+
+@pytest.mark.parametrize("details", [1, None, "yes"])
+def test_details_must_be_a_bool(details: Any) -> None:
+    with pytest.raises(TypeError, match="details"):
+        Notifier(details=details)
+
+
+def test_run_on_ready_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="on_ready"):
+        Notifier().run(on_ready="go")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="on_ready"):
+        SessionTracker().run(on_ready=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("session_id", ["1", 1.0, None, True])
+def test_session_id_must_be_an_int(session_id: Any) -> None:
+    with pytest.raises(TypeError, match="session_id"):
+        session_info(session_id)
+
+
+@pytest.mark.parametrize("session_id", [-1, 0xFFFFFFFF, 2**32, 2**64])
+def test_session_id_must_be_a_dword_other_than_current_session(session_id: int) -> None:
+    with pytest.raises(ValueError, match="current_session_id"):
+        session_info(session_id)
+
+
+def test_tracker_needs_a_notifier_for_all_sessions() -> None:
+    with pytest.raises(TypeError, match="Notifier"):
+        SessionTracker("notifier")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="NOTIFY_FOR_ALL_SESSIONS"):
+        SessionTracker(Notifier())
+    mine = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS)
+    assert SessionTracker(mine).notifier is mine
+    assert SessionTracker().notifier.scope is NotifyType.NOTIFY_FOR_ALL_SESSIONS
+
+
+@pytest.mark.parametrize("hook", [None, 3, "print"])
+def test_tracker_hooks_must_be_callable(hook: Any) -> None:
+    tracker = SessionTracker()
+    with pytest.raises(TypeError, match="callable"):
+        tracker.on_start(hook)
+    with pytest.raises(TypeError, match="callable"):
+        tracker.on_end(hook)
+
+
+def test_tracker_before_start_counts_nobody() -> None:
+    tracker = SessionTracker()
+    assert tracker.count == 0 and tracker.sessions == {}
+    assert tracker.stop() is True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the error away from Windows")
+def test_session_queries_say_windows_is_needed() -> None:
+    for query in (win32session.list_sessions, win32session.current_session_id,
+                  win32session.active_console_session_id, lambda: session_info(1)):
+        with pytest.raises(OSError, match="needs Windows"):
+            query()
+    tracker = SessionTracker()
+    with pytest.raises(OSError, match="needs Windows"):
+        tracker.start()
+    with pytest.raises(OSError, match="needs Windows"):
+        tracker.run()
+    assert tracker.notifier.running is False
+    with pytest.raises(OSError, match="needs Windows"):  # not "already started"
+        tracker.start()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="checks the error away from Windows")
