@@ -25,6 +25,7 @@ from ._sessions import (
     list_sessions,
     session_info,
 )
+from ._streams import EventIterator, EventStream
 from ._tracker import SessionHook, SessionTracker
 
 __version__ = "0.1.0"
@@ -34,6 +35,8 @@ __all__ = [
     "Callback",
     "ConnectState",
     "ErrorHandler",
+    "EventIterator",
+    "EventStream",
     "Notifier",
     "NotifyType",
     "SessionEvent",

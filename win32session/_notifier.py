@@ -7,10 +7,13 @@ import math
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from ._events import NotifyType, SessionEvent, SessionNotificationMsg
 from ._winapi import require_windows
+
+if TYPE_CHECKING:
+    from ._streams import EventIterator, EventStream
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
@@ -102,6 +105,8 @@ class Notifier:
         self._lock = threading.Lock()
         # Replaced, never mutated, so the pump reads it without the lock.
         self._subscriptions: tuple[_Subscription, ...] = ()
+        # Each open stream's callback -> what ends it when the pump does.
+        self._stream_ends: dict[Callback, Callable[[], None]] = {}
         self._pump: _Pump | None = None
 
     @property
@@ -137,14 +142,16 @@ class Notifier:
         every event, unknown codes included). Returns ``callback``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, got {callback!r}")
-        wanted = (
-            frozenset(_check_code(r, SessionNotificationMsg) for r in reasons)
-            if reasons
-            else None
-        )
+        wanted = self._wanted(reasons)
         with self._lock:
             self._subscriptions += (_Subscription(callback, wanted),)
         return callback
+
+    @staticmethod
+    def _wanted(reasons: tuple[SessionNotificationMsg | int, ...]) -> frozenset[int] | None:
+        if not reasons:
+            return None
+        return frozenset(_check_code(r, SessionNotificationMsg) for r in reasons)
 
     def on(self, *reasons: SessionNotificationMsg | int) -> Callable[[_C], _C]:
         """``subscribe`` as a decorator: ``@notifier.on(WTS_SESSION_LOCK)``."""
@@ -163,6 +170,50 @@ class Notifier:
             found = len(kept) != len(self._subscriptions)
             self._subscriptions = kept
         return found
+
+    # --- Iterators: asyncio and blocking. ---
+
+    def events(self, *reasons: SessionNotificationMsg | int) -> EventStream:
+        """This run's events (those with one of ``reasons``; none: all) for
+        ``async for``, in a coroutine on the loop that will read them.
+
+        The pump hands each event to the loop with ``call_soon_threadsafe`` and
+        goes on, so a slow consumer never holds it up and nothing is lost. The
+        iteration ends after the last event when the notifier stops. Raises
+        RuntimeError if the notifier is not running, or outside a coroutine.
+        """
+        from ._streams import EventStream
+
+        return EventStream(self, self._wanted(reasons))
+
+    def iter_events(self, *reasons: SessionNotificationMsg | int) -> EventIterator:
+        """This run's events for a blocking ``for`` loop; see :meth:`events`.
+
+        While the loop waits, Ctrl+C raises KeyboardInterrupt from it.
+        """
+        from ._streams import EventIterator
+
+        return EventIterator(self, self._wanted(reasons))
+
+    def _open_stream(
+        self,
+        push: Callback,
+        end: Callable[[], None],
+        reasons: frozenset[int] | None,
+    ) -> None:
+        with self._lock:
+            if self._pump is None:
+                raise RuntimeError(
+                    f"{self!r} is not running: start() it, or use it in a with "
+                    "block, before asking for its events"
+                )
+            self._subscriptions += (_Subscription(push, reasons),)
+            self._stream_ends[push] = end
+
+    def _close_stream(self, push: Callback) -> None:
+        with self._lock:
+            self._subscriptions = tuple(s for s in self._subscriptions if s.callback != push)
+            self._stream_ends.pop(push, None)
 
     def _deliver(self, event: SessionEvent) -> None:
         # On the pump thread. Exceptions go to on_error or the logger; a
@@ -203,6 +254,11 @@ class Notifier:
         with self._lock:
             if self._pump is pump:
                 self._pump = None
+            ends = self._stream_ends
+            self._stream_ends = {}
+            self._subscriptions = tuple(s for s in self._subscriptions if s.callback not in ends)
+        for end in ends.values():  # after the run's last event: streams end
+            end()
 
     def _background_pump_finished(self, pump: _Pump) -> None:
         self._pump_finished(pump)
@@ -270,6 +326,32 @@ class Notifier:
         if wait is not None and wait > threading.TIMEOUT_MAX:
             wait = None  # math.inf and the like: Event.wait would overflow
         return pump.done.wait(wait)
+
+    async def __aenter__(self) -> Notifier:
+        """``async with``: start() in a worker thread, so that a registration
+        that has to wait (right after boot) does not block the event loop."""
+        import asyncio
+
+        starting = asyncio.get_running_loop().run_in_executor(None, self.start)
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # Cancelled while starting: stop once the start has finished.
+            starting.add_done_callback(lambda _: self.stop())
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stops in a worker thread. A cancelled task gets here too, so
+        cancelling the consumer tears the window down."""
+        import asyncio
+
+        await asyncio.get_running_loop().run_in_executor(None, self.stop)
 
     def __enter__(self) -> Notifier:
         self.start()

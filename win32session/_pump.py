@@ -20,6 +20,7 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
 import contextlib
 import ctypes
 import datetime
+import functools
 import itertools
 import logging
 import threading
@@ -78,46 +79,61 @@ def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
 _WNDPROC_THUNK: Final = _api.WNDPROC(_window_proc)
 
 
-# --- Ctrl+C for a pump running on the caller's thread (Notifier.run). ---------
+# --- Ctrl+C for code blocked waiting on us (Notifier.run, iter_events). ------
 
-_interruptible: set[_Pump] = set()
-_interruptible_lock = threading.Lock()
+#: What to call on Ctrl+C or Ctrl+Break, while anything is registered.
+_interrupt_handlers: set[Callable[[], None]] = set()
+_interrupt_lock = threading.Lock()
 
 
 def _on_console_ctrl(ctrl_type: int) -> bool:
     # Called by Windows on a thread of its own. A thread blocked in GetMessageW
-    # never runs Python's SIGINT handler, so the pump is woken with a stop
-    # message instead; run() raises KeyboardInterrupt after teardown.
+    # (or on a lock, which Ctrl+C cannot interrupt on Windows) never runs
+    # Python's SIGINT handler, so each waiter is woken by its own handler and
+    # raises KeyboardInterrupt itself.
     if ctrl_type not in (_api.CTRL_C_EVENT, _api.CTRL_BREAK_EVENT):
         return False
-    with _interruptible_lock:
-        pumps = list(_interruptible)
-    for pump in pumps:
-        pump.request_stop(interrupted=True)
-    return bool(pumps)
+    with _interrupt_lock:
+        handlers = list(_interrupt_handlers)
+    for handler in handlers:
+        handler()
+    return bool(handlers)
 
 
 # Kept for the life of the process for the same reason as _WNDPROC_THUNK.
 _CTRL_HANDLER_THUNK: Final = _api.PHANDLER_ROUTINE(_on_console_ctrl)
 
 
-@contextlib.contextmanager
-def _console_interrupts(pump: _Pump) -> Iterator[None]:
-    """Turns Ctrl+C and Ctrl+Break into a clean stop of ``pump`` meanwhile.
+def add_interrupt_handler(handler: Callable[[], None]) -> None:
+    """Calls ``handler()`` on Ctrl+C or Ctrl+Break, instead of raising
+    KeyboardInterrupt in the main thread, until removed.
 
     https://learn.microsoft.com/windows/console/setconsolectrlhandler
     """
-    with _interruptible_lock:
-        if not _interruptible:
+    with _interrupt_lock:
+        if not _interrupt_handlers:
             _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, True)
-        _interruptible.add(pump)
+        _interrupt_handlers.add(handler)
+
+
+def remove_interrupt_handler(handler: Callable[[], None]) -> None:
+    with _interrupt_lock:
+        if handler not in _interrupt_handlers:
+            return
+        _interrupt_handlers.discard(handler)
+        if not _interrupt_handlers:
+            _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, False)
+
+
+@contextlib.contextmanager
+def _console_interrupts(pump: _Pump) -> Iterator[None]:
+    """Turns Ctrl+C and Ctrl+Break into a clean stop of ``pump`` meanwhile."""
+    handler = functools.partial(pump.request_stop, interrupted=True)
+    add_interrupt_handler(handler)
     try:
         yield
     finally:
-        with _interruptible_lock:
-            _interruptible.discard(pump)
-            if not _interruptible:
-                _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, False)
+        remove_interrupt_handler(handler)
 
 
 # --- One run of a notifier. ---------------------------------------------------

@@ -1,0 +1,197 @@
+"""Events as iterators, on a real notifier (Windows, or Windows CPython under
+Wine): ``async for`` on an asyncio loop, and a blocking ``for``.
+
+Events are posted to the window as Windows would send them. Ctrl+C for a
+blocking ``for`` is tested in a real console (test_examples.py, audit_log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+
+import pytest
+from support import Collector, call_in_thread, is_window, post
+
+from win32session import EventIterator, Notifier, NotifyType, SessionEvent, SessionNotificationMsg
+
+pytestmark = pytest.mark.windows
+if sys.platform != "win32":
+    pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
+                allow_module_level=True)
+
+M = SessionNotificationMsg
+ALL = NotifyType.NOTIFY_FOR_ALL_SESSIONS
+
+
+def post_later(hwnd: int | None, codes: list[int], session_id: int = 1) -> threading.Thread:
+    """Posts from another thread, as Windows would, while the loop waits."""
+
+    def post_all() -> None:
+        for code in codes:
+            post(hwnd, code, session_id)
+
+    return call_in_thread(post_all)
+
+
+# --- async for ---
+
+
+def test_async_for_gets_every_event_in_order() -> None:
+    async def main() -> tuple[list[int], bool]:
+        got: list[int] = []
+        async with Notifier(ALL) as notifier:
+            codes = [M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK] * 1000
+            post_later(notifier.hwnd, list(codes))
+            async for event in notifier.events():
+                got.append(event.reason)
+                if len(got) == len(codes):
+                    break
+            running = notifier.running
+        return got, running
+
+    got, running = asyncio.run(main())
+    assert got == [M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK] * 1000
+    assert running is True  # the break left the notifier to its with block
+
+
+def test_async_for_ends_when_the_notifier_stops_after_the_last_event() -> None:
+    async def main() -> list[int]:
+        notifier = Notifier(ALL)
+        notifier.start()
+        stream = notifier.events(M.WTS_SESSION_LOGON)  # subscribed from here on
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)  # filtered out
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 3)
+        call_in_thread(notifier.stop)  # queued after the events: they still come
+        return [event.session_id async for event in stream]
+
+    assert asyncio.run(main()) == [2, 3]
+
+
+def test_a_slow_consumer_does_not_hold_the_pump_up() -> None:
+    async def main() -> tuple[int, int]:
+        async with Notifier(ALL) as notifier:
+            on_pump = Collector()
+            notifier.subscribe(on_pump)
+            stream = notifier.events()
+            post_later(notifier.hwnd, [M.WTS_SESSION_LOCK] * 200)
+            first = await stream.__anext__()
+            assert first.reason == M.WTS_SESSION_LOCK
+            await asyncio.sleep(0)  # busy elsewhere; meanwhile the pump goes on
+            delivered = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: len(on_pump.wait_for(200)))
+            rest = 0
+            async for _ in stream:
+                rest += 1
+                await asyncio.sleep(0.001)  # a slow consumer
+                if rest == 199:
+                    break
+        return delivered, rest + 1
+
+    delivered, consumed = asyncio.run(main())
+    assert delivered == 200 and consumed == 200  # nothing lost on either side
+
+
+def test_cancelling_the_consumer_stops_the_notifier_and_destroys_the_window() -> None:
+    windows: list[int | None] = []
+    subscriptions: list[int] = []
+
+    async def consume(started: asyncio.Event) -> None:
+        async with Notifier(ALL) as notifier:
+            windows.append(notifier.hwnd)
+            started.set()
+            try:
+                async for _ in notifier.events():
+                    pass
+            finally:
+                subscriptions.append(len(notifier._subscriptions))
+
+    async def main() -> Notifier | None:
+        started = asyncio.Event()
+        task = asyncio.create_task(consume(started))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return None
+
+    asyncio.run(main())
+    assert windows and windows[0] is not None
+    assert not is_window(windows[0])  # torn down by the cancelled task's async with
+    assert subscriptions == [0]  # the stream unsubscribed itself
+
+
+def test_events_needs_a_running_notifier_and_a_running_loop() -> None:
+    async def not_started() -> None:
+        Notifier().events()
+
+    with pytest.raises(RuntimeError, match="not running"):
+        asyncio.run(not_started())
+    with Notifier(ALL) as notifier:
+        with pytest.raises(RuntimeError, match="iter_events"):
+            notifier.events()
+    with pytest.raises(ValueError, match="not a SessionNotificationMsg"):
+        Notifier(ALL).events(0x55)
+
+
+def test_aclose_ends_the_iteration_and_unsubscribes() -> None:
+    async def main() -> list[SessionEvent]:
+        async with Notifier(ALL) as notifier:
+            stream = notifier.events()
+            await stream.aclose()
+            post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+            assert notifier._subscriptions == ()
+            return [event async for event in stream]
+
+    assert asyncio.run(main()) == []
+
+
+# --- for ---
+
+
+def test_for_gets_every_event_and_ends_when_the_notifier_stops() -> None:
+    notifier = Notifier(ALL)
+    notifier.start()
+    events = notifier.iter_events(M.WTS_SESSION_LOCK)
+    for session_id in range(500):
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, session_id)
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, session_id)
+    call_in_thread(notifier.stop)
+    assert [event.session_id for event in events] == list(range(500))
+    assert notifier._subscriptions == ()
+
+
+def test_for_blocks_without_polling_until_an_event_comes() -> None:
+    with Notifier(ALL) as notifier, notifier.iter_events() as events:
+        got: list[SessionEvent] = []
+        reader = call_in_thread(lambda: got.append(next(events)))
+        time.sleep(0.3)
+        assert got == [] and reader.is_alive()
+        cpu = time.process_time()
+        time.sleep(0.5)
+        idle_cpu = time.process_time() - cpu
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 4)
+        reader.join(10)
+        assert [e.session_id for e in got] == [4]
+    assert idle_cpu < 0.05, f"{idle_cpu:.3f} s of CPU while waiting"
+
+
+def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
+    from win32session import _pump
+
+    with Notifier(ALL) as notifier:
+        events = notifier.iter_events()
+        assert isinstance(events, EventIterator)
+        assert len(_pump._interrupt_handlers) == 1
+        events.close()
+        assert _pump._interrupt_handlers == set()
+        assert notifier._subscriptions == ()
+        assert list(events) == []
+
+
+def test_iter_events_needs_a_running_notifier() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        Notifier().iter_events()
