@@ -13,11 +13,14 @@ all it needs; dev tools go into the git-ignored .venv-dev/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 import venv
 from pathlib import Path
@@ -28,6 +31,9 @@ DIST = ROOT / "dist"
 DEV_VENV = ROOT / ".venv-dev"
 WINENV = Path(os.environ.get("W32S_WINENV", ROOT / ".winenv"))
 WINDOWS_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+#: A Wine leg takes well under a minute; one that hangs is killed after this,
+#: so CI fails in time instead of waiting for its own limit.
+LEG_TIMEOUT_SECONDS = 600
 ON_WINDOWS = sys.platform == "win32"
 # Quieter pip (older pips ignore what they do not know).
 os.environ.setdefault("PIP_ROOT_USER_ACTION", "ignore")
@@ -42,19 +48,53 @@ def say(text: str) -> None:
     print(f"\n==> {text}", flush=True)
 
 
-def run(args: list[str | Path], *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> str:
-    """Runs a command, showing its output as it comes; returns its last line."""
+def run(
+    args: list[str | Path],
+    *,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Runs a command, showing its output as it comes; returns its last line.
+    After ``timeout`` seconds it is killed, with every process it started."""
     process = subprocess.Popen(
         [str(a) for a in args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+        start_new_session=not ON_WINDOWS,
     )
     assert process.stdout is not None
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        print(f"\ncheck: killing {Path(str(args[0])).name} after {timeout} s", flush=True)
+        if sys.platform == "win32":
+            process.kill()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        # A Windows process left behind (a test's child) can hold the output
+        # pipe open; ending the Wine prefix's server ends them all.
+        subprocess.run(["wineserver", "-k"], env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")),
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    timer = threading.Timer(timeout, kill) if timeout is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     last = ""
-    for line in process.stdout:
-        print(line, end="", flush=True)
-        if line.strip():
-            last = line.strip()
-    if process.wait() != 0:
+    try:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            if line.strip():
+                last = line.strip()
+        process.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if timed_out.is_set():
+        raise Failed(f"{Path(str(args[0])).name} killed after {timeout} s: {last}")
+    if process.returncode != 0:
         raise Failed(f"{Path(str(args[0])).name} exited {process.returncode}: {last}")
     return last
 
@@ -117,7 +157,7 @@ def test(versions: list[str]) -> int:
         say(name)
         started = time.monotonic()
         try:
-            last = run(args, cwd=cwd, env=env)
+            last = run(args, cwd=cwd, env=env, timeout=LEG_TIMEOUT_SECONDS)
         except Failed as exc:
             failed = True
             last = f"FAILED: {exc}"
@@ -153,9 +193,10 @@ def selftest(version: str) -> int:
     wheel = build_wheel(python)
     provision([version], python)
     command = windows_python_command(version, wheel, python)
-    say(f"python -m win32session --selftest on Windows CPython {version}")
+    say(f"python -m win32session selftest on Windows CPython {version}")
     try:
-        run([*command, "-m", "win32session", "--selftest"], cwd=ROOT / "tests")
+        run([*command, "-m", "win32session", "selftest"], cwd=ROOT / "tests",
+            timeout=LEG_TIMEOUT_SECONDS)
     except Failed as exc:
         print(f"selftest: {exc}")
         return 1

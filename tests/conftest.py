@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import sys
 
 import pytest
-from support import Collector
+from support import Child, Collector
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +50,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 red=True,
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _no_child_left_behind() -> Iterator[None]:
+    yield
+    for child in list(Child.live):
+        child.kill()
 
 
 @pytest.fixture

@@ -109,6 +109,8 @@ class Child:
     by line, so that a Ctrl+C can be pressed in that console alone."""
 
     process: subprocess.Popen[str]
+    #: Every child not yet waited for; conftest kills those a test left behind.
+    live: list[Child] = []
 
     def __init__(self, *args: str) -> None:
         if sys.platform != "win32":
@@ -127,6 +129,7 @@ class Child:
                 creationflags=subprocess.CREATE_NEW_CONSOLE,
                 startupinfo=startup,
             )
+        Child.live.append(self)
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -170,8 +173,16 @@ class Child:
         try:
             return self.process.wait(timeout)
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
+            self.kill()
+
+    def kill(self) -> None:
+        """Ends the child if it still runs: a failed test must not leave it
+        holding the pipes that the test run's caller waits on."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+        if self in Child.live:
+            Child.live.remove(self)
 
     def output(self) -> str:
         return f"stdout: {''.join(self.stdout)!r} stderr: {''.join(self.stderr)!r}"
