@@ -44,7 +44,7 @@ class Job:
                 print(f"  job running from chunk {self.done}", flush=True)
             hashlib.sha256(data + self.done.to_bytes(8, "little")).digest()
             self.done += 1
-            if self.done % 20 == 0:
+            if self.done % 1000 == 0:
                 print(f"  {self.done} chunks done", flush=True)
         print("job finished", flush=True)
 

@@ -262,3 +262,44 @@ def test_a_windows_failure_exits_1_with_one_line(
     assert err.splitlines() == [
         "win32session: watch failed: [WinError 5] WTSRegisterSessionNotification: "
         "Access is denied."]
+
+
+SIMULATE = Path(__file__).resolve().parent.parent / "scripts" / "simulate_event.py"
+
+
+@windows
+@needs_win32
+@pytest.mark.parametrize(
+    ("args", "reason", "session", "said"),
+    [(["WTS_SESSION_LOCK"], M.WTS_SESSION_LOCK, None, "WTS_SESSION_LOCK"),
+     (["session_logon", "7"], M.WTS_SESSION_LOGON, 7, "WTS_SESSION_LOGON"),
+     (["0x42", "3"], 0x42, 3, "unknown code 0x42")],
+)
+def test_the_readme_simulator_posts_to_every_notifier(
+    args: list[str], reason: int, session: int | None, said: str
+) -> None:
+    from support import Collector
+
+    first, second = Collector(), Collector()
+    with win32session.Notifier(1) as a, win32session.Notifier(1) as b:
+        a.subscribe(first)
+        b.subscribe(second)
+        result = subprocess.run([sys.executable, str(SIMULATE), *args], capture_output=True,
+                                text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert result.returncode == 0, result.stdout + result.stderr
+        expected = own_session() if session is None else session
+        for collector in (first, second):
+            event = collector.wait_for(1)[0]
+            assert (event.reason, event.session_id) == (reason, expected)
+    assert result.stdout.strip() == f"posted {said} (session {expected}) to 2 notifier window(s)"
+
+
+@windows
+@needs_win32
+def test_the_simulator_rejects_an_unknown_name_and_says_when_nobody_listens() -> None:
+    bad = subprocess.run([sys.executable, str(SIMULATE), "WTS_SESSION_NAP"], capture_output=True,
+                         text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert bad.returncode == 2 and "WTS_SESSION_LOCK" in bad.stderr
+    nobody = subprocess.run([sys.executable, str(SIMULATE), "lock"], capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert nobody.returncode == 1 and "to 0 notifier window(s)" in nobody.stdout
