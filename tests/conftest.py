@@ -21,6 +21,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="fail the run if any test marked 'windows' was skipped",
     )
+    parser.addoption(
+        "--reliability-scale",
+        type=float,
+        default=1.0,
+        help="multiply the sizes of the reliability suite (default 1: sized for CI)",
+    )
 
 
 _skipped_windows_tests: list[str] = []
@@ -57,6 +63,14 @@ def _no_child_left_behind() -> Iterator[None]:
     yield
     for child in list(Child.live):
         child.kill()
+
+
+@pytest.fixture
+def scale(request: pytest.FixtureRequest) -> float:
+    """--reliability-scale: how much larger than CI's the reliability runs are."""
+    value = request.config.getoption("--reliability-scale")
+    assert isinstance(value, float) and value > 0, "--reliability-scale must be positive"
+    return value
 
 
 @pytest.fixture
