@@ -132,8 +132,12 @@ def windows_python_command(version: str, wheel: Path, python: Path) -> list[str 
              wheel])
         return [python]
     site = WINENV / f"py{version}" / "Lib" / "site-packages"
-    run([python, "-m", "pip", "install", "-q", "--no-deps", "--upgrade",
+    run([python, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--no-compile",
          "--target", site, wheel])
+    # Compiled by the Windows CPython itself, as pip on Windows would: the
+    # host's pip would write .pyc files for its own version, which the Windows
+    # CPython ignores, compiling every module again at each import.
+    run([SCRIPTS / "winpy", version, "-m", "compileall", "-q", site / "win32session"])
     return [SCRIPTS / "winpy", version]
 
 

@@ -18,7 +18,7 @@ from win32session import (
     SessionNotificationMsg,
     W32HandleSessionChanges,
 )
-from win32session._events import decode_reason, decode_state
+from win32session._codes import decode_reason, decode_state
 from win32session._sessions import lock_state
 
 # The documented wParam codes (WinUser.h), written out independently of the enum.

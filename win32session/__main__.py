@@ -21,14 +21,8 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from . import __version__
-from ._events import (
-    WM_WTSSESSION_CHANGE,
-    ConnectState,
-    NotifyType,
-    SessionEvent,
-    SessionInfo,
-    SessionNotificationMsg,
-)
+from ._codes import WM_WTSSESSION_CHANGE, ConnectState, NotifyType, SessionNotificationMsg
+from ._events import SessionEvent, SessionInfo
 from ._notifier import Notifier
 from ._sessions import current_session_id, list_sessions
 

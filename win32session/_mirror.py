@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from typing import Final
 
-from ._events import WM_WTSSESSION_CHANGE as _WM_WTSSESSION_CHANGE
-from ._winapi import require_windows
+from ._codes import WM_WTSSESSION_CHANGE as _WM_WTSSESSION_CHANGE
+from ._notifier import require_windows
 
 __all__ = ["W32HandleSessionChanges"]
 

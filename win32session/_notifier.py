@@ -2,27 +2,58 @@
 
 from __future__ import annotations
 
-import logging
 import math
+import sys
 import threading
 from collections.abc import Callable
-from types import TracebackType
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
-from ._events import NotifyType, SessionEvent, SessionNotificationMsg
-from ._winapi import require_windows
+from ._codes import NotifyType, SessionNotificationMsg
+from ._log import logger
 
+TYPE_CHECKING = False  # typing, like logging and ctypes, loads only when needed
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Protocol, TypeVar
+
+    from ._events import SessionEvent
     from ._streams import EventIterator, EventStream
+
+    _C = TypeVar("_C", bound="Callback")
+    _E = TypeVar("_E", NotifyType, SessionNotificationMsg)
+
+    class _Pump(Protocol):
+        """What the notifier uses of ``_pump._Pump`` (Windows-only, so mypy
+        for other platforms cannot see it)."""
+
+        ready: threading.Event
+        done: threading.Event
+        hwnd: int | None
+        running: bool
+        started: bool
+        error: BaseException | None
+        interrupted: bool
+        thread_ident: int | None
+
+        def serve(
+            self,
+            console_interrupts: bool = False,
+            on_ready: Callable[[], object] | None = None,
+        ) -> None: ...
+        def request_stop(self, interrupted: bool = False) -> None: ...
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
-logger = logging.getLogger("win32session")
+Callback = Callable[["SessionEvent"], object]
+ErrorHandler = Callable[[Exception, "SessionEvent"], object]
 
-Callback = Callable[[SessionEvent], object]
-ErrorHandler = Callable[[Exception, SessionEvent], object]
-_C = TypeVar("_C", bound=Callback)
-_E = TypeVar("_E", NotifyType, SessionNotificationMsg)
+
+def require_windows() -> None:
+    """Raises the error every Windows-only entry point gives elsewhere."""
+    if sys.platform != "win32":
+        raise OSError(
+            "win32session needs Windows: session notifications come from the "
+            f"Win32 API (this is sys.platform {sys.platform!r})"
+        )
 
 
 def _check_code(value: object, kind: type[_E]) -> _E:
@@ -44,30 +75,12 @@ def _check_seconds(value: object, name: str) -> float:
     return float(value)
 
 
-class _Pump(Protocol):
-    """What the notifier uses of ``_pump._Pump`` (Windows-only, so mypy for
-    other platforms cannot see it)."""
+class _Subscription:
+    __slots__ = ("callback", "reasons")
 
-    ready: threading.Event
-    done: threading.Event
-    hwnd: int | None
-    running: bool
-    started: bool
-    error: BaseException | None
-    interrupted: bool
-    thread_ident: int | None
-
-    def serve(
-        self,
-        console_interrupts: bool = False,
-        on_ready: Callable[[], object] | None = None,
-    ) -> None: ...
-    def request_stop(self, interrupted: bool = False) -> None: ...
-
-
-class _Subscription(NamedTuple):
-    callback: Callback
-    reasons: frozenset[int] | None  # None: every event
+    def __init__(self, callback: Callback, reasons: frozenset[int] | None) -> None:
+        self.callback = callback
+        self.reasons = reasons  # None: every event
 
 
 class Notifier:
@@ -231,8 +244,8 @@ class Notifier:
                 self._on_error(exc, event)
                 return
             except Exception:
-                logger.exception("on_error raised while handling %r", exc)
-        logger.error("callback %r raised on %s", callback, event, exc_info=exc)
+                logger().exception("on_error raised while handling %r", exc)
+        logger().error("callback %r raised on %s", callback, event, exc_info=exc)
 
     # --- Life cycle. ---
 
@@ -265,7 +278,7 @@ class Notifier:
         if pump.started and pump.error is not None:
             # Nobody waits for the background thread, so what ended a running
             # pump is logged; before registration, start() raises it instead.
-            logger.error("win32session pump ended by %r", pump.error, exc_info=pump.error)
+            logger().error("win32session pump ended by %r", pump.error, exc_info=pump.error)
 
     def start(self) -> None:
         """Pumps on a background thread; returns once registered.

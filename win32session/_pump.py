@@ -22,24 +22,17 @@ import ctypes
 import datetime
 import functools
 import itertools
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Final
 
 from . import _winapi as _api
-from ._events import (
-    WM_WTSSESSION_CHANGE,
-    NotifyType,
-    SessionEvent,
-    SessionInfo,
-    SessionNotificationMsg,
-    decode_reason,
-)
+from ._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg, decode_reason
+from ._events import SessionEvent, SessionInfo
+from ._log import logger
 from . import _sessions
 
-logger = logging.getLogger("win32session")
 
 #: Private to our window class, so WM_APP range is free to use.
 WM_STOP: Final = _api.WM_APP + 1
@@ -347,7 +340,7 @@ class _Pump:
                         "(TermService) service is not ready; check that it is "
                         "running, or give a longer register_timeout",
                     ) from exc
-                logger.info(
+                logger().info(
                     "Remote Desktop Services (TermService) not ready; retrying "
                     "registration for up to %.1f s", remaining,
                 )
@@ -362,7 +355,7 @@ class _Pump:
             try:
                 handle = _api.OpenEventW(_api.SYNCHRONIZE, False, _TERMSRV_READY_EVENT)
             except OSError as exc:
-                logger.debug("cannot open %s yet: %s", _TERMSRV_READY_EVENT, exc)
+                logger().debug("cannot open %s yet: %s", _TERMSRV_READY_EVENT, exc)
         try:
             if handle:
                 handles = (_api.HANDLE * 1)(handle)
@@ -403,19 +396,19 @@ class _Pump:
                 except OSError as exc:
                     # Without an error code (as Wine answers) there is nothing
                     # to act on; with one, somebody may want to know.
-                    level = logging.WARNING if exc.winerror else logging.DEBUG
-                    logger.log(level, "WTSUnRegisterSessionNotification: %s", exc)
+                    log = logger().warning if exc.winerror else logger().debug
+                    log("WTSUnRegisterSessionNotification: %s", exc)
             if hwnd is not None:
                 _pumps_by_hwnd.pop(hwnd, None)
                 try:
                     _api.DestroyWindow(hwnd)
                 except OSError as exc:
-                    logger.warning("DestroyWindow: %s", exc)
+                    logger().warning("DestroyWindow: %s", exc)
             if class_registered:
                 try:
                     _api.UnregisterClassW(class_name, hinstance)
                 except OSError as exc:
-                    logger.warning("UnregisterClassW: %s", exc)
+                    logger().warning("UnregisterClassW: %s", exc)
         finally:
             self.running = False
             self.ready.set()

@@ -12,13 +12,14 @@ The functions import on any OS and raise ``OSError`` off Windows.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from typing import Final, TypeVar
 
-from ._events import ConnectState, SessionInfo, decode_state
-from ._winapi import require_windows
+from ._codes import ConnectState, decode_state
+from ._events import SessionInfo
+from ._log import logger
+from ._notifier import require_windows
 
 if sys.platform == "win32":
     import ctypes
@@ -33,7 +34,6 @@ __all__ = [
     "active_console_session_id",
 ]
 
-logger = logging.getLogger("win32session")
 
 _T = TypeVar("_T")
 
@@ -109,7 +109,7 @@ def list_sessions() -> list[SessionInfo]:
             try:
                 sessions.append(_describe(session_id, station_name, state))
             except LookupError:
-                logger.debug("session %d ended while being listed", session_id)
+                logger().debug("session %d ended while being listed", session_id)
         return sessions
     require_windows()
     raise AssertionError("unreachable")
@@ -244,7 +244,7 @@ if sys.platform == "win32":
                 if first.winerror:
                     raise ctypes.WinError(first.winerror, message) from first
                 raise OSError(message) from first
-            logger.debug(
+            logger().debug(
                 "session %d: %d of %d questions unanswered (%s)",
                 session_id, len(failures), asked, failures[0],
             )
@@ -264,7 +264,7 @@ if sys.platform == "win32":
         try:
             return _describe(session_id)
         except (LookupError, OSError) as exc:
-            logger.debug("no details for session %d: %s", session_id, exc)
+            logger().debug("no details for session %d: %s", session_id, exc)
         except Exception:
-            logger.exception("describing session %d failed", session_id)
+            logger().exception("describing session %d failed", session_id)
         return None

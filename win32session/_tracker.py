@@ -10,19 +10,19 @@ itself with Windows at any time.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Final, TypeVar
 
 from . import _sessions
-from ._events import NotifyType, SessionEvent, SessionInfo, SessionNotificationMsg
+from ._codes import NotifyType, SessionNotificationMsg
+from ._events import SessionEvent, SessionInfo
+from ._log import logger
 from ._notifier import Notifier
 
 __all__ = ["SessionTracker", "SessionHook"]
 
-logger = logging.getLogger("win32session")
 
 SessionHook = Callable[[SessionInfo], object]
 _H = TypeVar("_H", bound=SessionHook)
@@ -257,11 +257,11 @@ class SessionTracker:
         try:
             return _sessions.session_info(session_id)
         except LookupError:
-            logger.debug("session %d logged on and ended before it could be described", session_id)
+            logger().debug("session %d logged on and ended before it could be described", session_id)
             return None
         except OSError as exc:
             # Windows said somebody logged on; count the session even so.
-            logger.debug("session %d logged on but cannot be described: %s", session_id, exc)
+            logger().debug("session %d logged on but cannot be described: %s", session_id, exc)
             return SessionInfo(session_id)
 
     @staticmethod
@@ -270,7 +270,7 @@ class SessionTracker:
             try:
                 hook(info)
             except Exception:
-                logger.exception("session hook %r raised for %r", hook, info)
+                logger().exception("session hook %r raised for %r", hook, info)
 
 
 def _another_user(before: SessionInfo, after: SessionInfo) -> bool:

@@ -7,23 +7,13 @@ clash with other packages, and ``GetLastError`` must be captured by ctypes
 right after the call, before Python code can overwrite it.
 
 The declarations exist only on Windows (typeshed has ``WinDLL`` and
-``WINFUNCTYPE`` only there); callers check ``sys.platform`` first, and
-``require_windows`` gives everywhere else the same clear error.
+``WINFUNCTYPE`` only there); callers check ``sys.platform`` first. Importing
+this module loads ctypes, so the notifier imports it only when it starts.
 """
 
 from __future__ import annotations
 
 import sys
-
-
-def require_windows() -> None:
-    """Raises the error every Windows-only entry point gives elsewhere."""
-    if sys.platform != "win32":
-        raise OSError(
-            "win32session needs Windows: session notifications come from the "
-            f"Win32 API (this is sys.platform {sys.platform!r})"
-        )
-
 
 if sys.platform == "win32":
     import ctypes
