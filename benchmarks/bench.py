@@ -271,28 +271,38 @@ def post(hwnd: int, lparam: int) -> None:
         time.sleep(0.0005)  # the queue is full (10,000): let the pump drain it
 
 
-def measure_latency(impl: Implementation, count: int) -> list[float]:
-    """Post-to-sink seconds for ``count`` events, one at a time."""
+def measure_latencies(impls: list[Implementation], count: int) -> dict[str, list[float]]:
+    """Post-to-sink seconds for ``count`` events each. All the
+    implementations run at once and take turns event by event, so that
+    whatever the machine does meanwhile falls on all of them alike."""
     arrived = threading.Event()
-    stamps: list[float] = []
+    stamp = [0.0]
 
     def sink(lparam: int) -> None:
-        stamps.append(time.perf_counter())
+        stamp[0] = time.perf_counter()
         arrived.set()
 
-    impl.start(sink)
-    stamps.clear()  # ours sent one event to find its pump thread
-    latencies = []
+    latencies: dict[str, list[float]] = {impl.name: [] for impl in impls}
+    started: list[Implementation] = []
     try:
-        for i in range(count):
-            arrived.clear()
-            sent = time.perf_counter()
-            post(impl.hwnd, i)
-            arrived.wait(10)
-            latencies.append(stamps[-1] - sent)
+        for impl in impls:
+            impl.start(sink)
+            started.append(impl)
+        for i in range(_WARM_UP + count):
+            for impl in impls:
+                arrived.clear()
+                sent = time.perf_counter()
+                post(impl.hwnd, i)
+                arrived.wait(10)
+                if i >= _WARM_UP:  # the first ones wake caches and schedulers
+                    latencies[impl.name].append(stamp[0] - sent)
     finally:
-        impl.stop()
+        for impl in started:
+            impl.stop()
     return latencies
+
+
+_WARM_UP = 200
 
 
 def measure_drain(impl: Implementation, count: int) -> tuple[float, bool]:
@@ -343,7 +353,7 @@ def measure_idle(impl: Implementation, seconds: float) -> tuple[float, float]:
 
 # Import time and memory: each in a fresh interpreter.
 _IMPORTS = {
-    "win32session": "import win32session",
+    "win32session": "from win32session import Notifier, NotifyType",
     "bare ctypes": "import ctypes, ctypes.wintypes",
     "pywin32": "import win32api, win32con, win32gui, win32ts",
 }
@@ -449,10 +459,11 @@ def main() -> int:
     for round_ in range(args.rounds):
         # Interleaved, and in a different order each round.
         order = implementations[round_ % 3:] + implementations[:round_ % 3]
+        for name, latencies in measure_latencies(order, args.latency_events).items():
+            latencies.sort()
+            add(name, "latency p50", latencies[len(latencies) // 2])
+            add(name, "latency p99", latencies[int(len(latencies) * 0.99)])
         for impl in order:
-            latencies = sorted(measure_latency(impl, args.latency_events))
-            add(impl.name, "latency p50", latencies[len(latencies) // 2])
-            add(impl.name, "latency p99", latencies[int(len(latencies) * 0.99)])
             per_event, ordered = measure_drain(impl, args.drain_events)
             add(impl.name, "CPU per event", per_event)
             in_order[impl.name] &= ordered

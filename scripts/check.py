@@ -2,6 +2,7 @@
 
     python3 scripts/check.py            # everything; exits non-zero on any failure
     python3 scripts/check.py selftest   # the command-line selftest on Windows CPython
+    python3 scripts/check.py bench      # benchmarks/bench.py, with pywin32 beside it
 
 ``test`` runs mypy --strict for win32 and linux, builds the wheel, runs pytest
 natively, then runs pytest on each Windows CPython with that wheel installed:
@@ -207,15 +208,47 @@ def selftest(version: str) -> int:
     return 0
 
 
+def bench(version: str, extra: list[str]) -> int:
+    """benchmarks/bench.py on one Windows CPython, with pywin32 installed in a
+    folder of its own that only the benchmark adds to its path."""
+    python = dev_python()
+    wheel = build_wheel(python)
+    provision([version], python)
+    command = windows_python_command(version, wheel, python)
+    say(f"pywin32 for the benchmark on Windows CPython {version}")
+    if ON_WINDOWS:
+        run([python, "-m", "pip", "install", "-q", "-r", ROOT / "benchmarks" / "requirements.txt"])
+        pywin32: list[str | Path] = []
+    else:
+        folder = WINENV / f"bench-py{version}"
+        run([python, "-m", "pip", "install", "-q", "--upgrade", "--no-compile", "--no-deps",
+             "--target", folder, "--platform", "win_amd64", "--python-version", version,
+             "--only-binary=:all:", "-r", ROOT / "benchmarks" / "requirements.txt"])
+        run([SCRIPTS / "winpy", version, "-m", "compileall", "-q", folder])
+        pywin32 = ["--pywin32-dir", folder]
+    say(f"benchmarks on Windows CPython {version}")
+    try:
+        run([*command, ROOT / "benchmarks" / "bench.py", *pywin32, *extra], cwd=ROOT / "tests")
+    except Failed as exc:
+        print(f"bench: {exc}")
+        return 1
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("command", nargs="?", choices=("test", "selftest"), default="test")
+    parser.add_argument("command", nargs="?", choices=("test", "selftest", "bench"),
+                        default="test")
     parser.add_argument(
         "--python", action="append", choices=WINDOWS_PYTHONS, metavar="VERSION",
         help="Windows CPython version(s) to use (default: all four for test, 3.12 for selftest)",
     )
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if args.command == "bench":
+            return bench((args.python or ["3.12"])[0], extra)
         if args.command == "selftest":
             return selftest((args.python or ["3.12"])[0])
         return test(args.python or list(WINDOWS_PYTHONS))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         error: BaseException | None
         interrupted: bool
         thread_ident: int | None
+        thread: threading.Thread | None
 
         def serve(
             self,
@@ -295,6 +296,7 @@ class Notifier:
         except BaseException:
             self._pump_finished(pump)
             raise
+        pump.thread = thread
         pump.ready.wait()
         if not pump.started and pump.error is not None:
             pump.done.wait()
@@ -338,6 +340,13 @@ class Notifier:
             return False
         if wait is not None and wait > threading.TIMEOUT_MAX:
             wait = None  # math.inf and the like: Event.wait would overflow
+        thread = pump.thread
+        if thread is not None:
+            # Joining the pump thread of start() is faster than waiting for
+            # `done`: woken at `done`, this thread would only wait for the GIL
+            # while the pump thread finishes (0.2 ms of 0.7 under Wine).
+            thread.join(wait)
+            return not thread.is_alive()
         return pump.done.wait(wait)
 
     async def __aenter__(self) -> Notifier:

@@ -168,6 +168,8 @@ class _Pump:
         self.interrupted = False
         """Whether Ctrl+C or Ctrl+Break asked for the stop."""
         self.thread_ident: int | None = None
+        self.thread: threading.Thread | None = None
+        """The background thread of Notifier.start(), once it runs."""
 
         self._quit = False  # only the pump thread writes it
         self._lock = threading.Lock()  # guards the four below
