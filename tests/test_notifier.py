@@ -109,6 +109,24 @@ def test_every_code_and_an_unknown_one_arrive_decoded(
         assert before - 1 <= event.timestamp.timestamp() <= time.time() + 1
 
 
+def test_a_sent_message_takes_the_window_procedure_path(
+    notifier: Notifier, collector: Collector
+) -> None:
+    """Posted messages are handled in the pump's loop; a message sent to the
+    window (SendMessageW from another thread) is delivered by Windows inside
+    GetMessageW, straight to the window procedure. Both must decode alike."""
+    user32 = ctypes.WinDLL("user32", use_last_error=True)
+    send = user32.SendMessageW
+    send.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_size_t, ctypes.c_ssize_t)
+    send.restype = ctypes.c_ssize_t
+    notifier.subscribe(collector)
+    assert send(notifier.hwnd, WM_WTSSESSION_CHANGE, M.WTS_SESSION_UNLOCK, -2) == 0
+    post(notifier.hwnd, M.WTS_SESSION_UNLOCK, -2)
+    sent, posted = collector.wait_for(2)
+    assert sent.reason == posted.reason == M.WTS_SESSION_UNLOCK
+    assert sent.session_id == posted.session_id == 0xFFFFFFFE
+
+
 @pytest.mark.parametrize(
     ("lparam", "session_id"),
     [(0, 0), (1, 1), (0x7FFFFFFF, 0x7FFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF),
