@@ -19,8 +19,9 @@ from win32session import Notifier, NotifyType
 
 async def watch() -> None:
     async with Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS, details=True) as notifier:
+        events = notifier.events()  # subscribed from here: nothing is missed
         print("watching every session; Ctrl+C to stop", flush=True)
-        async for event in notifier.events():
+        async for event in events:
             who = event.info.account if event.info and event.info.account else "?"
             print(f"{event.reason_name} session {event.session_id} {who}", flush=True)
 

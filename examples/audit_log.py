@@ -35,9 +35,10 @@ def main() -> int:
     path = sys.argv[1] if len(sys.argv) > 1 else "audit.jsonl"
     with open(path, "a", encoding="utf-8") as log:  # append: keep the history
         with Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS, details=True) as notifier:
+            events = notifier.iter_events()  # subscribed from here: nothing is missed
             print(f"auditing every session into {path}; Ctrl+C to stop", flush=True)
             try:
-                for event in notifier.iter_events():
+                for event in events:
                     log.write(json.dumps(record(event)) + "\n")
                     log.flush()
                     print(f"{event.reason_name} session {event.session_id}", flush=True)
