@@ -543,8 +543,12 @@ def print_table(medians: dict[str, dict[str, float]], in_order: dict[str, bool],
         def ratio(x: float, y: float) -> str:
             return f"{x / y:.2f}×" if y else ("—" if x == 0 else "∞")
 
-        print(f"| {figure} | {o * factor:,.1f} {unit} | {b * factor:,.1f} {unit} | "
-              f"{p * factor:,.1f} {unit} | {ratio(o, b)} | {ratio(o, p)} | "
+        digits = 2 if figure in ("start", "stop") else 1  # sub-millisecond differences
+
+        def show(x: float) -> str:
+            return f"{x * factor:,.{digits}f} {unit}"
+
+        print(f"| {figure} | {show(o)} | {show(b)} | {show(p)} | {ratio(o, b)} | {ratio(o, p)} | "
               f"{_TARGETS.get(figure, '')} | {met(figure, o, b, p)} |")
     print()
     order = ", ".join(f"{n}: {'all in order' if ok else 'OUT OF ORDER OR LOST'}"
