@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from ._codes import NotifyType, SessionNotificationMsg
 from ._log import logger
@@ -180,9 +180,14 @@ class Notifier:
     def unsubscribe(self, callback: Callback) -> bool:
         """Removes every subscription of ``callback``; whether there was one."""
         with self._lock:
-            kept = tuple(s for s in self._subscriptions if s.callback != callback)
-            found = len(kept) != len(self._subscriptions)
-            self._subscriptions = kept
+            return self._drop_locked((callback,))
+
+    def _drop_locked(self, callbacks: Container[Callback]) -> bool:
+        """Removes the subscriptions of ``callbacks`` (the lock is held);
+        whether there were any."""
+        kept = tuple(s for s in self._subscriptions if s.callback not in callbacks)
+        found = len(kept) != len(self._subscriptions)
+        self._subscriptions = kept
         return found
 
     # --- Iterators: asyncio and blocking. ---
@@ -226,7 +231,7 @@ class Notifier:
 
     def _close_stream(self, push: Callback) -> None:
         with self._lock:
-            self._subscriptions = tuple(s for s in self._subscriptions if s.callback != push)
+            self._drop_locked((push,))
             self._stream_ends.pop(push, None)
 
     def _deliver(self, event: SessionEvent) -> None:
@@ -270,7 +275,7 @@ class Notifier:
                 self._pump = None
             ends = self._stream_ends
             self._stream_ends = {}
-            self._subscriptions = tuple(s for s in self._subscriptions if s.callback not in ends)
+            self._drop_locked(ends)
         for end in ends.values():  # after the run's last event: streams end
             end()
 
