@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from win32session import WM_WTSSESSION_CHANGE, SessionEvent
+from win32session import WM_WTSSESSION_CHANGE
 from win32session._sessions import current_session_id
 
 if sys.platform == "win32":
@@ -192,15 +192,16 @@ class Collector:
     """A callback that records events and lets a test wait for a number of them."""
 
     def __init__(self) -> None:
-        self.events: list[SessionEvent] = []
+        # Any: session, power and session-ending events alike.
+        self.events: list[Any] = []
         self._changed = threading.Condition()
 
-    def __call__(self, event: SessionEvent) -> None:
+    def __call__(self, event: Any) -> None:
         with self._changed:
             self.events.append(event)
             self._changed.notify_all()
 
-    def wait_for(self, count: int, timeout: float = 20.0) -> list[SessionEvent]:
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Any]:
         """The first ``count`` events; fails the test if they do not come."""
         with self._changed:
             arrived = self._changed.wait_for(lambda: len(self.events) >= count, timeout)
@@ -213,3 +214,56 @@ def call_in_thread(function: Callable[[], object]) -> threading.Thread:
     thread = threading.Thread(target=function, daemon=True)
     thread.start()
     return thread
+
+
+# --- Power and session ending: messages Windows sends (not posts). ---------
+
+
+def send_power(hwnd: int | None, code: int) -> int:
+    """Sends WM_POWERBROADCAST(code) to ``hwnd`` from this thread, as Windows
+    would for suspend and resume; returns the window's answer."""
+    assert hwnd is not None, "the notifier has no window"
+    if sys.platform == "win32":
+        from win32session import WM_POWERBROADCAST
+
+        return _winapi.SendMessageW(hwnd, WM_POWERBROADCAST, code, 0)
+    raise OSError(_NEEDS_WIN32)
+
+
+def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
+    """Sends PBT_POWERSETTINGCHANGE with a real POWERBROADCAST_SETTING (the
+    setting's GUID, DataLength, then ``data``), as Windows would: the buffer
+    lives only until the send returns, so the notifier must copy it out."""
+    assert hwnd is not None, "the notifier has no window"
+    if sys.platform == "win32":
+        import ctypes
+
+        from win32session import WM_POWERBROADCAST, PowerBroadcast
+        from win32session._power_source import guid_struct
+
+        offset = _winapi.POWERBROADCAST_SETTING.Data.offset
+        buffer = ctypes.create_string_buffer(offset + max(1, len(data)))
+        head = _winapi.POWERBROADCAST_SETTING.from_buffer(buffer)
+        ctypes.memmove(ctypes.addressof(head.PowerSetting), ctypes.addressof(guid_struct(guid)), 16)
+        head.DataLength = len(data)
+        ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
+        result = _winapi.SendMessageW(
+            hwnd, WM_POWERBROADCAST, PowerBroadcast.PBT_POWERSETTINGCHANGE.code,
+            ctypes.addressof(buffer))
+        ctypes.memset(buffer, 0xEE, len(buffer))  # gone, as after Windows's call
+        return result
+    raise OSError(_NEEDS_WIN32)
+
+
+def dword(value: int) -> bytes:
+    """A setting's DWORD data."""
+    return value.to_bytes(4, "little")
+
+
+def send_ending(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
+    """Sends WM_QUERYENDSESSION or WM_ENDSESSION, as Windows does to every
+    top-level window; returns the window's answer."""
+    assert hwnd is not None, "the notifier has no window"
+    if sys.platform == "win32":
+        return _winapi.SendMessageW(hwnd, msg, wparam, lparam)
+    raise OSError(_NEEDS_WIN32)

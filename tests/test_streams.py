@@ -180,14 +180,14 @@ def test_for_blocks_without_polling_until_an_event_comes() -> None:
 
 
 def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
-    from win32session import _pump
+    from win32session import _console
 
     with Notifier(ALL) as notifier:
         events = notifier.iter_events()
         assert isinstance(events, EventIterator)
-        assert len(_pump._interrupt_handlers) == 1
+        assert len(_console._interrupt_handlers) == 1
         events.close()
-        assert _pump._interrupt_handlers == set()
+        assert _console._interrupt_handlers == set()
         assert notifier._subscriptions == ()
         assert list(events) == []
 

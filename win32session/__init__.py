@@ -1,10 +1,13 @@
 """Windows session change notifications in pure ctypes.
 
 Lock, unlock, logon, logoff, console and remote connect and disconnect, remote
-control: a message-only window and its pump tell your callbacks. The session
-queries say who is in each session, and :class:`SessionTracker` keeps a count
-of users online. The enums, :class:`SessionEvent` and :class:`SessionInfo`
-import on any OS; everything that asks Windows needs Windows to start or call.
+control, and, when asked, sleep and wake, user presence, the display, the
+power source and the session ending: one window and its pump tell your
+callbacks. The session queries say who is in each session,
+:class:`SessionTracker` keeps a count of users online, and
+:class:`PresenceTracker` says whether this session is in use. The enums and
+event types import on any OS; everything that asks Windows needs Windows to
+start or call.
 """
 
 from __future__ import annotations
@@ -14,23 +17,44 @@ import sys
 __version__ = "0.1.0"
 
 __all__ = [
+    "WM_POWERBROADCAST",
     "WM_WTSSESSION_CHANGE",
+    "ACLineStatus",
     "Callback",
     "ConnectState",
+    "EndSessionFlags",
+    "EnergySaverStatus",
     "ErrorHandler",
+    "Event",
     "EventIterator",
     "EventStream",
+    "IdleState",
+    "MonitorDisplayState",
     "Notifier",
     "NotifyType",
+    "PowerBroadcast",
+    "PowerEvent",
+    "PowerSetting",
+    "PowerStatus",
+    "Presence",
+    "PresenceHook",
+    "PresenceTracker",
+    "SessionEnding",
+    "SessionEndingEvent",
     "SessionEvent",
     "SessionHook",
     "SessionInfo",
     "SessionNotificationMsg",
     "SessionTracker",
+    "SystemPowerCondition",
+    "UserActivityPresence",
     "W32HandleSessionChanges",
     "active_console_session_id",
     "current_session_id",
+    "idle_seconds",
+    "idle_state",
     "list_sessions",
+    "power_status",
     "session_info",
     "__version__",
 ]
@@ -39,12 +63,33 @@ __all__ = [
 # only for what it uses: `from win32session import Notifier` loads neither
 # dataclasses, logging, ctypes nor asyncio until a notifier starts.
 _HOMES = {
+    "WM_POWERBROADCAST": "_codes",
     "WM_WTSSESSION_CHANGE": "_codes",
+    "ACLineStatus": "_codes",
     "ConnectState": "_codes",
+    "EndSessionFlags": "_codes",
+    "EnergySaverStatus": "_codes",
+    "IdleState": "_codes",
+    "MonitorDisplayState": "_codes",
     "NotifyType": "_codes",
+    "PowerBroadcast": "_codes",
+    "PowerSetting": "_codes",
+    "SessionEnding": "_codes",
     "SessionNotificationMsg": "_codes",
+    "SystemPowerCondition": "_codes",
+    "UserActivityPresence": "_codes",
+    "Event": "_events",
+    "PowerEvent": "_events",
+    "PowerStatus": "_events",
+    "SessionEndingEvent": "_events",
     "SessionEvent": "_events",
     "SessionInfo": "_events",
+    "idle_seconds": "_activity",
+    "idle_state": "_activity",
+    "power_status": "_activity",
+    "Presence": "_presence",
+    "PresenceHook": "_presence",
+    "PresenceTracker": "_presence",
     "Callback": "_notifier",
     "ErrorHandler": "_notifier",
     "Notifier": "_notifier",
@@ -61,10 +106,28 @@ _HOMES = {
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._codes import WM_WTSSESSION_CHANGE, ConnectState, NotifyType, SessionNotificationMsg
-    from ._events import SessionEvent, SessionInfo
+    from ._activity import idle_seconds, idle_state, power_status
+    from ._codes import (
+        WM_POWERBROADCAST,
+        WM_WTSSESSION_CHANGE,
+        ACLineStatus,
+        ConnectState,
+        EndSessionFlags,
+        EnergySaverStatus,
+        IdleState,
+        MonitorDisplayState,
+        NotifyType,
+        PowerBroadcast,
+        PowerSetting,
+        SessionEnding,
+        SessionNotificationMsg,
+        SystemPowerCondition,
+        UserActivityPresence,
+    )
+    from ._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionEvent, SessionInfo
     from ._mirror import W32HandleSessionChanges
     from ._notifier import Callback, ErrorHandler, Notifier
+    from ._presence import Presence, PresenceHook, PresenceTracker
     from ._sessions import (
         active_console_session_id,
         current_session_id,

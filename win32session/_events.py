@@ -1,5 +1,6 @@
-"""The value types: one ``WM_WTSSESSION_CHANGE``, decoded, and what Windows
-says about a session when asked.
+"""The value types: each message a notifier decodes (a session change, a
+power broadcast, the session ending), what Windows says about a session when
+asked, and the power status.
 
 Pure Python, importable on any OS, so that code handling events can be written
 and tested anywhere.
@@ -8,11 +9,27 @@ and tested anywhere.
 from __future__ import annotations
 
 import datetime
+import enum
 from dataclasses import dataclass
 
-from ._codes import ConnectState, SessionNotificationMsg
+from ._codes import (
+    ACLineStatus,
+    ConnectState,
+    EndSessionFlags,
+    PowerBroadcast,
+    PowerSetting,
+    SessionEnding,
+    SessionNotificationMsg,
+)
 
-__all__ = ["SessionEvent", "SessionInfo"]
+__all__ = [
+    "Event",
+    "PowerEvent",
+    "PowerStatus",
+    "SessionEndingEvent",
+    "SessionEvent",
+    "SessionInfo",
+]
 
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
@@ -81,3 +98,123 @@ class SessionEvent:
         if self.info is not None and self.info.account is not None:
             text += f" user={self.info.account}"
         return text
+
+
+@dataclass(frozen=True, slots=True)
+class PowerEvent:
+    """One ``WM_POWERBROADCAST``, decoded: sleep, wake, a power status change,
+    or a power setting's new value."""
+
+    kind: PowerBroadcast | int
+    """What happened; a plain ``int`` for a ``PBT_*`` code this library does
+    not know (such an event matches no kind but is still delivered)."""
+    timestamp: datetime.datetime
+    """When the message reached the notifier's window (timezone-aware, UTC)."""
+    setting: PowerSetting | str | None = None
+    """For ``PBT_POWERSETTINGCHANGE``: which setting; its GUID (lower case)
+    for a setting this library does not know. ``None`` for other kinds."""
+    value: int | None = None
+    """The setting's value when it is a DWORD, as its enumeration's member
+    where it has one (``MonitorDisplayState.PowerMonitorOff``...); else None."""
+    data: bytes = b""
+    """The setting's raw data, copied out of the ``POWERBROADCAST_SETTING``."""
+    initial: bool = False
+    """True for the value Windows sends right after registration: the state
+    the setting was already in, not a change."""
+
+    @property
+    def kind_name(self) -> str:
+        """The kind's name, or ``"unknown PBT code 0x.."``."""
+        if isinstance(self.kind, PowerBroadcast):
+            return self.kind.name
+        return f"unknown PBT code {self.kind:#x}"
+
+    @property
+    def setting_name(self) -> str | None:
+        """The setting's name, its GUID when unknown, or None."""
+        setting = self.setting
+        return setting.name if isinstance(setting, PowerSetting) else setting
+
+    def __str__(self) -> str:
+        text = f"{self.timestamp.isoformat()} {self.kind_name}"
+        if self.setting is not None:
+            value = self.value.name if isinstance(self.value, enum.Enum) else self.value
+            text += f" {self.setting_name}={value}"
+            if self.initial:
+                text += " (initial)"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEndingEvent:
+    """``WM_QUERYENDSESSION`` or ``WM_ENDSESSION``, decoded.
+
+    Callbacks run before the notifier answers Windows (always "yes, end":
+    it never vetoes). After ``WM_ENDSESSION`` with ``ending`` True, Windows
+    may end the process as soon as the callbacks return.
+    """
+
+    kind: SessionEnding
+    """The query (about to end) or the end (the outcome)."""
+    timestamp: datetime.datetime
+    """When the message reached the notifier's window (timezone-aware, UTC)."""
+    flags: EndSessionFlags
+    """Why: ``ENDSESSION_LOGOFF``, ``ENDSESSION_CRITICAL``,
+    ``ENDSESSION_CLOSEAPP``; no flag at all is a shutdown or restart."""
+    ending: bool | None = None
+    """For ``WM_ENDSESSION``: whether the session really ends (False when
+    the shutdown or logoff was cancelled). None for the query."""
+
+    @property
+    def kind_name(self) -> str:
+        """The kind's name."""
+        return self.kind.name
+
+    @property
+    def flag_names(self) -> list[str]:
+        """The names of the flags set, ``[]`` for a shutdown or restart."""
+        return [flag.name for flag in EndSessionFlags if flag in self.flags and flag.name]
+
+    @property
+    def reason_text(self) -> str:
+        """``"logoff"``, ``"shutdown or restart"``, with ``critical`` and
+        ``close app`` when flagged."""
+        parts = ["logoff" if EndSessionFlags.ENDSESSION_LOGOFF in self.flags
+                 else "shutdown or restart"]
+        if EndSessionFlags.ENDSESSION_CRITICAL in self.flags:
+            parts.append("critical")
+        if EndSessionFlags.ENDSESSION_CLOSEAPP in self.flags:
+            parts.append("close app")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.timestamp.isoformat()} {self.kind_name} ({self.reason_text})"
+        if self.ending is not None:
+            text += f" ending={self.ending}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class PowerStatus:
+    """What ``GetSystemPowerStatus`` says, from :func:`power_status`."""
+
+    ac_line: ACLineStatus | int
+    """On AC, on battery, or unknown."""
+    battery_percent: int | None
+    """The battery's remaining charge, 0 to 100; None without a battery or
+    when Windows does not know."""
+    battery_saver: bool
+    """Whether battery saver is on (``SystemStatusFlag``)."""
+
+    @property
+    def on_battery(self) -> bool | None:
+        """True on battery, False on AC or backup power, None when unknown."""
+        if self.ac_line == ACLineStatus.AC_LINE_OFFLINE:
+            return True
+        if self.ac_line in (ACLineStatus.AC_LINE_ONLINE, ACLineStatus.AC_LINE_BACKUP_POWER):
+            return False
+        return None
+
+
+#: Every kind of event a notifier delivers.
+Event = SessionEvent | PowerEvent | SessionEndingEvent

@@ -7,7 +7,7 @@ import sys
 from typing import Final
 
 from ._codes import WM_WTSSESSION_CHANGE as _WM_WTSSESSION_CHANGE
-from ._notifier import require_windows
+from ._platform import require_windows
 
 __all__ = ["W32HandleSessionChanges"]
 

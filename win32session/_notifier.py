@@ -1,25 +1,37 @@
-"""The public notifier: a message-only window, its pump, and user callbacks."""
+"""The public notifier: one window, its pump, its event sources, and user
+callbacks."""
 
 from __future__ import annotations
 
 import math
-import sys
 import threading
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Hashable, Sequence
 
-from ._codes import NotifyType, SessionNotificationMsg
+from ._codes import (
+    NotifyType,
+    PowerBroadcast,
+    PowerSetting,
+    SessionEnding,
+    SessionNotificationMsg,
+)
 from ._log import logger
+from ._platform import require_windows
 
 TYPE_CHECKING = False  # typing, like logging and ctypes, loads only when needed
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Protocol, TypeVar
+    from typing import Any, Protocol, TypeVar, Union
 
-    from ._events import SessionEvent
+    from ._events import Event
     from ._streams import EventIterator, EventStream
 
     _C = TypeVar("_C", bound="Callback")
     _E = TypeVar("_E", NotifyType, SessionNotificationMsg)
+
+    #: What ``subscribe``, ``on``, ``events`` and ``iter_events`` take: a
+    #: session code (an ``int`` is one), a power broadcast or setting, or a
+    #: session-ending message.
+    Kind = Union[SessionNotificationMsg, int, PowerBroadcast, PowerSetting, SessionEnding]
 
     class _Pump(Protocol):
         """What the notifier uses of ``_pump._Pump`` (Windows-only, so mypy
@@ -44,17 +56,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
-Callback = Callable[["SessionEvent"], object]
-ErrorHandler = Callable[[Exception, "SessionEvent"], object]
-
-
-def require_windows() -> None:
-    """Raises the error every Windows-only entry point gives elsewhere."""
-    if sys.platform != "win32":
-        raise OSError(
-            "win32session needs Windows: session notifications come from the "
-            f"Win32 API (this is sys.platform {sys.platform!r})"
-        )
+#: A callback gets one event: a ``SessionEvent``, ``PowerEvent`` or
+#: ``SessionEndingEvent``, of the kinds it subscribed to. Typed ``Any`` (like
+#: what the iterators yield) so that code written for session events alone
+#: type-checks as before; annotate with ``Event`` to narrow by ``isinstance``.
+Callback = Callable[["Any"], object]
+ErrorHandler = Callable[[Exception, "Any"], object]
 
 
 def _check_code(value: object, kind: type[_E]) -> _E:
@@ -76,21 +83,36 @@ def _check_seconds(value: object, name: str) -> float:
     return float(value)
 
 
+#: The kinds that need ``Notifier(power=True)`` / ``Notifier(ending=True)``.
+_POWER_KINDS = (PowerBroadcast, PowerSetting)
+
+
 class _Subscription:
     __slots__ = ("callback", "reasons")
 
-    def __init__(self, callback: Callback, reasons: frozenset[int] | None) -> None:
+    def __init__(self, callback: Callback, reasons: frozenset[Hashable] | None) -> None:
         self.callback = callback
-        self.reasons = reasons  # None: every event
+        # None: every event. Otherwise the kinds wanted: session codes as ints,
+        # the other kinds as their (non-int) enum members, so that no power
+        # code ever matches a session code of the same number.
+        self.reasons = reasons
 
 
 class Notifier:
-    """Tells callbacks when Windows sessions change.
+    """Tells callbacks when Windows sessions change, and, when asked, about
+    sleep, wake, power settings and the session ending.
 
-    Owns a message-only window registered with ``WTSRegisterSessionNotification``
-    and the message pump that serves it. Callbacks run on the pump thread, one
-    at a time, in the order the messages arrived; each gets a
-    :class:`SessionEvent`.
+    Owns one window registered with ``WTSRegisterSessionNotification`` and the
+    message pump that serves it. Callbacks run on the pump thread, one at a
+    time, in the order the messages arrived; each gets a :class:`SessionEvent`,
+    or with ``power=True`` also a :class:`PowerEvent`, and with
+    ``ending=True`` a :class:`SessionEndingEvent`.
+
+    ``power=True`` registers the window for suspend and resume and for the
+    power settings (user presence, display, power source, battery, energy
+    saver); Windows sends each setting's current value at once (``initial``).
+    ``ending=True`` makes the window a hidden top-level one, which is what
+    ``WM_QUERYENDSESSION`` and ``WM_ENDSESSION`` reach.
 
     A callback's exception never stops the pump or the other callbacks: it goes
     to ``on_error(exc, event)`` when given, else to the ``win32session`` logger.
@@ -105,13 +127,18 @@ class Notifier:
         scope: NotifyType | int = NotifyType.NOTIFY_FOR_THIS_SESSION,
         *,
         details: bool = False,
+        power: bool = False,
+        ending: bool = False,
         on_error: ErrorHandler | None = None,
         register_timeout: float = 60.0,
     ) -> None:
         self._scope = _check_code(scope, NotifyType)
-        if not isinstance(details, bool):
-            raise TypeError(f"details must be True or False, got {details!r}")
+        for name, value in (("details", details), ("power", power), ("ending", ending)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False, got {value!r}")
         self._details = details
+        self._power = power
+        self._ending = ending
         if on_error is not None and not callable(on_error):
             raise TypeError(f"on_error must be callable, got {on_error!r}")
         self._on_error = on_error
@@ -134,6 +161,16 @@ class Notifier:
         return self._details
 
     @property
+    def power(self) -> bool:
+        """Whether power events (sleep, wake, power settings) are delivered."""
+        return self._power
+
+    @property
+    def ending(self) -> bool:
+        """Whether session-ending events are delivered (a top-level window)."""
+        return self._ending
+
+    @property
     def hwnd(self) -> int | None:
         """The window handle while running, else None."""
         pump = self._pump
@@ -147,33 +184,56 @@ class Notifier:
 
     def __repr__(self) -> str:
         state = f"hwnd={self.hwnd:#x}" if self.hwnd else "stopped"
-        return f"<Notifier {self._scope.name} {state}>"
+        extra = "".join(f" {name}" for name in ("power", "ending") if getattr(self, name))
+        return f"<Notifier {self._scope.name}{extra} {state}>"
 
     # --- Subscriptions: safe from any thread, at any time. ---
 
-    def subscribe(self, callback: _C, *reasons: SessionNotificationMsg | int) -> _C:
-        """Calls ``callback(event)`` for events with one of ``reasons`` (none:
-        every event, unknown codes included). Returns ``callback``."""
+    def subscribe(self, callback: _C, *kinds: Kind) -> _C:
+        """Calls ``callback(event)`` for events of one of ``kinds`` (none:
+        every event this notifier watches, unknown codes included). Returns
+        ``callback``.
+
+        A kind is a ``SessionNotificationMsg`` (or its ``int``); with
+        ``power=True`` also a ``PowerBroadcast`` or a ``PowerSetting``; with
+        ``ending=True`` a ``SessionEnding``.
+        """
         if not callable(callback):
             raise TypeError(f"callback must be callable, got {callback!r}")
-        wanted = self._wanted(reasons)
+        wanted = self._wanted(kinds)
         with self._lock:
             self._subscriptions += (_Subscription(callback, wanted),)
         return callback
 
-    @staticmethod
-    def _wanted(reasons: tuple[SessionNotificationMsg | int, ...]) -> frozenset[int] | None:
-        if not reasons:
+    def _wanted(self, kinds: tuple[Kind, ...]) -> frozenset[Hashable] | None:
+        """The subscription keys for ``kinds``; TypeError or ValueError for a
+        kind that is not one, or that this notifier was not asked to watch."""
+        if not kinds:
             return None
-        return frozenset(_check_code(r, SessionNotificationMsg) for r in reasons)
+        wanted: set[Hashable] = set()
+        for kind in kinds:
+            if isinstance(kind, _POWER_KINDS):
+                if not self._power:
+                    raise ValueError(
+                        f"{kind.name} is a power event: this notifier does not watch "
+                        "them; make it with Notifier(power=True)")
+                wanted.add(kind)
+            elif isinstance(kind, SessionEnding):
+                if not self._ending:
+                    raise ValueError(
+                        f"{kind.name} is a session-ending event: this notifier does not "
+                        "watch them; make it with Notifier(ending=True)")
+                wanted.add(kind)
+            else:
+                wanted.add(_check_code(kind, SessionNotificationMsg))
+        return frozenset(wanted)
 
-    def on(self, *reasons: SessionNotificationMsg | int) -> Callable[[_C], _C]:
+    def on(self, *kinds: Kind) -> Callable[[_C], _C]:
         """``subscribe`` as a decorator: ``@notifier.on(WTS_SESSION_LOCK)``."""
-        for reason in reasons:  # fail at the decorator line, not at its use
-            _check_code(reason, SessionNotificationMsg)
+        self._wanted(kinds)  # fail at the decorator line, not at its use
 
         def decorate(callback: _C) -> _C:
-            return self.subscribe(callback, *reasons)
+            return self.subscribe(callback, *kinds)
 
         return decorate
 
@@ -192,8 +252,8 @@ class Notifier:
 
     # --- Iterators: asyncio and blocking. ---
 
-    def events(self, *reasons: SessionNotificationMsg | int) -> EventStream:
-        """This run's events (those with one of ``reasons``; none: all) for
+    def events(self, *kinds: Kind) -> EventStream[Any]:
+        """This run's events (those of one of ``kinds``; none: all) for
         ``async for``, in a coroutine on the loop that will read them.
 
         The pump hands each event to the loop with ``call_soon_threadsafe`` and
@@ -203,22 +263,22 @@ class Notifier:
         """
         from ._streams import EventStream
 
-        return EventStream(self, self._wanted(reasons))
+        return EventStream(self, self._wanted(kinds))
 
-    def iter_events(self, *reasons: SessionNotificationMsg | int) -> EventIterator:
+    def iter_events(self, *kinds: Kind) -> EventIterator[Any]:
         """This run's events for a blocking ``for`` loop; see :meth:`events`.
 
         While the loop waits, Ctrl+C raises KeyboardInterrupt from it.
         """
         from ._streams import EventIterator
 
-        return EventIterator(self, self._wanted(reasons))
+        return EventIterator(self, self._wanted(kinds))
 
     def _open_stream(
         self,
         push: Callback,
         end: Callable[[], None],
-        reasons: frozenset[int] | None,
+        reasons: frozenset[Hashable] | None,
     ) -> None:
         with self._lock:
             if self._pump is None:
@@ -234,17 +294,22 @@ class Notifier:
             self._drop_locked((push,))
             self._stream_ends.pop(push, None)
 
-    def _deliver(self, event: SessionEvent) -> None:
-        # On the pump thread. Exceptions go to on_error or the logger; a
-        # BaseException (KeyboardInterrupt, SystemExit) ends the pump instead.
+    def _deliver(self, event: Event, keys: Sequence[Hashable]) -> None:
+        """Calls each subscriber that wants one of ``keys`` (the event's kinds:
+        a session event's reason; a power event's kind and setting).
+
+        The one delivery path of every source, on the pump thread. Exceptions
+        go to on_error or the logger; a BaseException (KeyboardInterrupt,
+        SystemExit) ends the pump instead."""
         for subscription in self._subscriptions:
-            if subscription.reasons is None or event.reason in subscription.reasons:
+            reasons = subscription.reasons
+            if reasons is None or not reasons.isdisjoint(keys):
                 try:
                     subscription.callback(event)
                 except Exception as exc:
                     self._report(exc, event, subscription.callback)
 
-    def _report(self, exc: Exception, event: SessionEvent, callback: Callback) -> None:
+    def _report(self, exc: Exception, event: Event, callback: Callback) -> None:
         if self._on_error is not None:
             try:
                 self._on_error(exc, event)
@@ -257,14 +322,22 @@ class Notifier:
 
     def _new_pump(self, finished: Callable[[_Pump], None]) -> _Pump:
         require_windows()
-        from . import _pump
+        from . import _pump, _session_source, _sessions
 
         with self._lock:
             if self._pump is not None:
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
-            pump: _Pump = _pump._Pump(
-                self._scope, self._register_timeout, self._deliver, finished, self._details
-            )
+            sources: list[_pump.EventSource] = [_session_source.SessionChanges(
+                self._scope, self._register_timeout, self._details, self._deliver)]
+            if self._power:
+                from ._power_source import PowerChanges
+
+                sources.append(PowerChanges(self._deliver, _sessions.current_session_id()))
+            if self._ending:
+                from ._ending_source import SessionEndingChanges
+
+                sources.append(SessionEndingChanges(self._deliver))
+            pump: _Pump = _pump._Pump(sources, finished)
             self._pump = pump
             return pump
 

@@ -19,7 +19,7 @@ from typing import Final, TypeVar
 from ._codes import ConnectState, decode_state
 from ._events import SessionInfo
 from ._log import logger
-from ._notifier import require_windows
+from ._platform import require_windows
 
 if sys.platform == "win32":
     import ctypes

@@ -1,5 +1,8 @@
 """Events as iterators: ``async for`` on an asyncio loop, ``for`` in a thread.
 
+What they carry is whatever their source pushes: a notifier's events, or a
+presence tracker's states.
+
 Both subscribe a callback that only hands the event on, to the loop with
 ``call_soon_threadsafe`` or to a queue, so the pump never waits for a consumer,
 however slow, and nothing is dropped: the buffer between them is unbounded.
@@ -10,35 +13,35 @@ from __future__ import annotations
 
 import queue
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     import asyncio
 
-from ._events import SessionEvent
-
 __all__ = ["EventStream", "EventIterator"]
+
+_T = TypeVar("_T")
 
 #: Queued after the last event of a run.
 _END: Final = object()
 #: Queued by Ctrl+C for a blocking iterator.
 _INTERRUPTED: Final = object()
 
-Push = Callable[[SessionEvent], None]
+Push = Callable[[_T], None]
 
 
 class _Source(Protocol):
-    """What a stream needs of its notifier."""
+    """What a stream needs of its source (a notifier, a presence tracker)."""
 
     def _open_stream(
-        self, push: Push, end: Callable[[], None], reasons: frozenset[int] | None
+        self, push: Push[object], end: Callable[[], None], reasons: frozenset[Hashable] | None
     ) -> None: ...
-    def _close_stream(self, push: Push) -> None: ...
+    def _close_stream(self, push: Push[object]) -> None: ...
 
 
-class EventStream:
+class EventStream(Generic[_T]):
     """The notifier's events for ``async for``, bridged to the event loop it
     was created on. Made by :meth:`Notifier.events`.
 
@@ -48,7 +51,7 @@ class EventStream:
     closes it.
     """
 
-    def __init__(self, source: _Source, reasons: frozenset[int] | None) -> None:
+    def __init__(self, source: _Source, reasons: frozenset[Hashable] | None) -> None:
         import asyncio  # here: importing it costs more than the rest of the package
 
         try:
@@ -63,7 +66,7 @@ class EventStream:
         self._open = True
         source._open_stream(self._push, self._end, reasons)
 
-    def _push(self, event: SessionEvent) -> None:
+    def _push(self, event: object) -> None:
         # On the pump thread: hand the event to the loop and return at once.
         self._post(event)
 
@@ -76,10 +79,10 @@ class EventStream:
         except RuntimeError:
             pass  # the loop is closed: nobody is left to read it
 
-    def __aiter__(self) -> EventStream:
+    def __aiter__(self) -> EventStream[_T]:
         return self
 
-    async def __anext__(self) -> SessionEvent:
+    async def __anext__(self) -> _T:
         if not self._open:
             raise StopAsyncIteration
         try:
@@ -90,8 +93,7 @@ class EventStream:
         if item is _END:
             self._close()
             raise StopAsyncIteration
-        assert isinstance(item, SessionEvent)
-        return item
+        return cast("_T", item)
 
     def _close(self) -> None:
         if self._open:
@@ -102,7 +104,7 @@ class EventStream:
         """Unsubscribes; the iteration ends."""
         self._close()
 
-    async def __aenter__(self) -> EventStream:
+    async def __aenter__(self) -> EventStream[_T]:
         return self
 
     async def __aexit__(
@@ -114,7 +116,7 @@ class EventStream:
         self._close()
 
 
-class EventIterator:
+class EventIterator(Generic[_T]):
     """The notifier's events for a plain ``for`` loop, which blocks while it
     waits. Made by :meth:`Notifier.iter_events`.
 
@@ -124,21 +126,21 @@ class EventIterator:
     thread blocked on a queue would otherwise never see on Windows.
     """
 
-    def __init__(self, source: _Source, reasons: frozenset[int] | None) -> None:
+    def __init__(self, source: _Source, reasons: frozenset[Hashable] | None) -> None:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._source = source
         self._open = True
         source._open_stream(self._push, self._end, reasons)
         if sys.platform == "win32":
-            from . import _pump
+            from . import _console
 
             try:
-                _pump.add_interrupt_handler(self._interrupt)
+                _console.add_interrupt_handler(self._interrupt)
             except BaseException:
                 self.close()
                 raise
 
-    def _push(self, event: SessionEvent) -> None:
+    def _push(self, event: object) -> None:
         self._queue.put(event)
 
     def _end(self) -> None:
@@ -147,10 +149,10 @@ class EventIterator:
     def _interrupt(self) -> None:
         self._queue.put(_INTERRUPTED)
 
-    def __iter__(self) -> EventIterator:
+    def __iter__(self) -> EventIterator[_T]:
         return self
 
-    def __next__(self) -> SessionEvent:
+    def __next__(self) -> _T:
         if not self._open:
             raise StopIteration
         item = self._queue.get()
@@ -160,8 +162,7 @@ class EventIterator:
         if item is _INTERRUPTED:
             self.close()
             raise KeyboardInterrupt
-        assert isinstance(item, SessionEvent)
-        return item
+        return cast("_T", item)
 
     def close(self) -> None:
         """Unsubscribes, and gives Ctrl+C back; the iteration ends."""
@@ -169,11 +170,11 @@ class EventIterator:
             self._open = False
             self._source._close_stream(self._push)
             if sys.platform == "win32":
-                from . import _pump
+                from . import _console
 
-                _pump.remove_interrupt_handler(self._interrupt)
+                _console.remove_interrupt_handler(self._interrupt)
 
-    def __enter__(self) -> EventIterator:
+    def __enter__(self) -> EventIterator[_T]:
         return self
 
     def __exit__(

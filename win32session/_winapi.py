@@ -56,6 +56,44 @@ if sys.platform == "win32":
             ("hIconSm", wintypes.HICON),
         ]
 
+    class GUID(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/guiddef/ns-guiddef-guid"""
+
+        _fields_ = [
+            ("Data1", wintypes.DWORD),
+            ("Data2", wintypes.WORD),
+            ("Data3", wintypes.WORD),
+            ("Data4", ctypes.c_ubyte * 8),
+        ]
+
+    class POWERBROADCAST_SETTING(ctypes.Structure):
+        """The head of what ``PBT_POWERSETTINGCHANGE``'s lParam points to;
+        ``DataLength`` bytes of data follow at the ``Data`` offset.
+        https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-powerbroadcast_setting"""
+
+        _fields_ = [
+            ("PowerSetting", GUID),
+            ("DataLength", wintypes.DWORD),
+            ("Data", ctypes.c_ubyte * 1),
+        ]
+
+    class LASTINPUTINFO(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-lastinputinfo"""
+
+        _fields_ = [("cbSize", wintypes.UINT), ("dwTime", wintypes.DWORD)]
+
+    class SYSTEM_POWER_STATUS(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winbase/ns-winbase-system_power_status"""
+
+        _fields_ = [
+            ("ACLineStatus", ctypes.c_ubyte),  # BYTE: unsigned
+            ("BatteryFlag", ctypes.c_ubyte),  # BYTE: unsigned
+            ("BatteryLifePercent", ctypes.c_ubyte),  # BYTE: unsigned
+            ("SystemStatusFlag", ctypes.c_ubyte),  # BYTE: unsigned
+            ("BatteryLifeTime", wintypes.DWORD),
+            ("BatteryFullLifeTime", wintypes.DWORD),
+        ]
+
     class WTS_SESSION_INFOW(ctypes.Structure):
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/ns-wtsapi32-wts_session_infow"""
 
@@ -102,6 +140,16 @@ if sys.platform == "win32":
 
     # --- Constants. ---
     HWND_MESSAGE: Final = -3  # parent of message-only windows
+    #: A hidden top-level window's extended style: a tool window is never in
+    #: the taskbar or Alt+Tab, should anything ever show it.
+    WS_EX_TOOLWINDOW: Final = 0x00000080
+    WS_OVERLAPPED: Final = 0x00000000  # never WS_VISIBLE: the window stays hidden
+    #: RegisterPowerSettingNotification/RegisterSuspendResumeNotification:
+    #: the recipient is a window, which gets WM_POWERBROADCAST.
+    DEVICE_NOTIFY_WINDOW_HANDLE: Final = 0
+    #: SYSTEM_POWER_STATUS.BatteryFlag: no system battery.
+    BATTERY_FLAG_NO_BATTERY: Final = 128
+    BATTERY_PERCENTAGE_UNKNOWN: Final = 255
     WM_QUIT: Final = 0x0012
     WM_APP: Final = 0x8000
     PM_REMOVE: Final = 0x0001
@@ -203,6 +251,10 @@ if sys.platform == "win32":
     PostMessageW: Callable[..., int] = _declare(
         _U, "PostMessageW", wintypes.BOOL, (HWND, wintypes.UINT, WPARAM, LPARAM),
         _fails_on_zero)
+    # Returns what the window procedure returns; there is no failure value.
+    # The tests use it to play Windows's part for messages Windows sends.
+    SendMessageW: Callable[..., int] = _declare(
+        _U, "SendMessageW", LRESULT, (HWND, wintypes.UINT, WPARAM, LPARAM), _cannot_fail)
     # A yes/no question; FALSE is an answer.
     IsWindow: Callable[..., int] = _declare(
         _U, "IsWindow", wintypes.BOOL, (HWND,), _cannot_fail)
@@ -217,6 +269,28 @@ if sys.platform == "win32":
     FindWindowExW: Callable[..., int | None] = _declare(
         _U, "FindWindowExW", HWND, (HWND, HWND, wintypes.LPCWSTR, wintypes.LPCWSTR),
         _cannot_fail)
+
+    # --- user32: power notifications and the last input. ---
+    HPOWERNOTIFY = wintypes.HANDLE
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-registersuspendresumenotification
+    RegisterSuspendResumeNotification: Callable[..., int] = _declare(
+        _U, "RegisterSuspendResumeNotification", HPOWERNOTIFY, (HANDLE, wintypes.DWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-unregistersuspendresumenotification
+    UnregisterSuspendResumeNotification: Callable[..., int] = _declare(
+        _U, "UnregisterSuspendResumeNotification", wintypes.BOOL, (HPOWERNOTIFY,),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-registerpowersettingnotification
+    RegisterPowerSettingNotification: Callable[..., int] = _declare(
+        _U, "RegisterPowerSettingNotification", HPOWERNOTIFY,
+        (HANDLE, _P(GUID), wintypes.DWORD), _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-unregisterpowersettingnotification
+    UnregisterPowerSettingNotification: Callable[..., int] = _declare(
+        _U, "UnregisterPowerSettingNotification", wintypes.BOOL, (HPOWERNOTIFY,),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-getlastinputinfo
+    GetLastInputInfo: Callable[..., int] = _declare(
+        _U, "GetLastInputInfo", wintypes.BOOL, (_P(LASTINPUTINFO),), _fails_on_zero)
 
     # --- kernel32: the process, its session, console control, events. ---
     GetModuleHandleW: Callable[..., int] = _declare(
@@ -248,6 +322,13 @@ if sys.platform == "win32":
         _K, "SetEvent", wintypes.BOOL, (HANDLE,), _fails_on_zero)
     CloseHandle: Callable[..., int] = _declare(
         _K, "CloseHandle", wintypes.BOOL, (HANDLE,), _fails_on_zero)
+    # Milliseconds since boot, wrapping every 49.7 days; it cannot fail.
+    #: https://learn.microsoft.com/windows/win32/api/sysinfoapi/nf-sysinfoapi-gettickcount
+    GetTickCount: Callable[[], int] = _declare(
+        _K, "GetTickCount", wintypes.DWORD, (), _cannot_fail)
+    #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-getsystempowerstatus
+    GetSystemPowerStatus: Callable[..., int] = _declare(
+        _K, "GetSystemPowerStatus", wintypes.BOOL, (_P(SYSTEM_POWER_STATUS),), _fails_on_zero)
 
     # --- wtsapi32: session notifications. ---
     #: https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsregistersessionnotification

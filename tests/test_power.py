@@ -1,0 +1,351 @@
+"""Power events and the session ending, against the real Win32 API (Windows,
+or Windows CPython under Wine).
+
+Wine 8.0 registers the window for suspend/resume and for each power setting
+(it returns a dummy handle) but never sends WM_POWERBROADCAST, so only the
+operating system's send is simulated: SendMessageW from the test's thread,
+with a real POWERBROADCAST_SETTING buffer that is scribbled over as soon as
+the send returns (tests/support.py). Everything from the window on is real.
+WM_QUERYENDSESSION and WM_ENDSESSION are sent the same way here; the real
+thing, `wineboot --end-session`, is in tests/test_ending.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from support import (
+    Collector,
+    dword,
+    is_window,
+    own_session,
+    post,
+    send_ending,
+    send_power,
+    send_power_setting,
+)
+
+from win32session import (
+    WM_WTSSESSION_CHANGE,
+    EndSessionFlags,
+    EnergySaverStatus,
+    MonitorDisplayState,
+    Notifier,
+    NotifyType,
+    PowerBroadcast,
+    PowerEvent,
+    PowerSetting,
+    SessionEnding,
+    SessionEndingEvent,
+    SessionNotificationMsg,
+    SystemPowerCondition,
+    UserActivityPresence,
+    _winapi,
+)
+
+pytestmark = pytest.mark.windows
+if sys.platform != "win32":
+    pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
+                allow_module_level=True)
+
+M = SessionNotificationMsg
+P = PowerBroadcast
+S = PowerSetting
+ALL = NotifyType.NOTIFY_FOR_ALL_SESSIONS
+UNKNOWN_GUID = "01234567-89ab-cdef-0123-456789abcdef"
+
+
+@pytest.fixture
+def power() -> Iterator[Notifier]:
+    """A running notifier with power=True, always stopped afterwards."""
+    notifier = Notifier(ALL, power=True)
+    notifier.start()
+    yield notifier
+    assert notifier.stop(10) is True
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """Records every registration, unregistration and DestroyWindow, with the
+    handle each returned or was given, while calling the real functions."""
+    record: list[tuple[str, Any]] = []
+    names = ("RegisterSuspendResumeNotification", "UnregisterSuspendResumeNotification",
+             "RegisterPowerSettingNotification", "UnregisterPowerSettingNotification",
+             "WTSRegisterSessionNotification", "WTSUnRegisterSessionNotification",
+             "DestroyWindow")
+    for name in names:
+        real = getattr(_winapi, name)
+
+        def wrapper(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
+            result = _real(*args)
+            record.append((_name, result if _name.startswith("Register") else args[0]))
+            return result
+
+        monkeypatch.setattr(_winapi, name, wrapper)
+    return record
+
+
+def test_every_pbt_code_and_an_unknown_one_arrive_decoded(
+    power: Notifier, collector: Collector
+) -> None:
+    power.subscribe(collector)
+    codes = [P.PBT_APMSUSPEND, P.PBT_APMRESUMEAUTOMATIC, P.PBT_APMRESUMESUSPEND,
+             P.PBT_APMPOWERSTATUSCHANGE]
+    for kind in codes:
+        assert send_power(power.hwnd, kind.code) == 1  # TRUE: granted
+    assert send_power(power.hwnd, 0x1234) == 1
+    events = collector.wait_for(5)
+    assert [e.kind for e in events] == [*codes, 0x1234]
+    assert all(isinstance(e, PowerEvent) and e.setting is None for e in events)
+    assert events[-1].kind_name == "unknown PBT code 0x1234"
+    assert events[0].kind_name == "PBT_APMSUSPEND"
+    assert all(e.timestamp.tzinfo is not None for e in events)
+
+
+def test_each_setting_arrives_decoded_and_the_first_is_initial(
+    power: Notifier, collector: Collector
+) -> None:
+    # The first value Windows sends for each setting, right after
+    # registration, is the state it was already in.
+    power.subscribe(collector, P.PBT_POWERSETTINGCHANGE)
+    cases = [
+        (S.GUID_SESSION_USER_PRESENCE, 2, UserActivityPresence.PowerUserInactive),
+        (S.GUID_SESSION_DISPLAY_STATUS, 2, MonitorDisplayState.PowerMonitorDim),
+        (S.GUID_ACDC_POWER_SOURCE, 1, SystemPowerCondition.PoDc),
+        (S.GUID_BATTERY_PERCENTAGE_REMAINING, 57, 57),
+        (S.GUID_POWER_SAVING_STATUS, 1, 1),
+        (S.GUID_ENERGY_SAVER_STATUS, 2, EnergySaverStatus.ENERGY_SAVER_HIGH_SAVINGS),
+    ]
+    for setting, raw, _ in cases:
+        assert send_power_setting(power.hwnd, setting.value, dword(raw)) == 1
+    for setting, raw, _ in cases:
+        send_power_setting(power.hwnd, setting.value, dword(raw))
+    events = collector.wait_for(2 * len(cases))
+    for index, (setting, raw, value) in enumerate(cases * 2):
+        event = events[index]
+        assert (event.kind, event.setting, event.value, event.data) == (
+            P.PBT_POWERSETTINGCHANGE, setting, value, dword(raw))
+        assert type(event.value) is type(value)
+        assert event.initial is (index < len(cases))
+    assert str(events[1]).endswith("GUID_SESSION_DISPLAY_STATUS=PowerMonitorDim (initial)")
+
+
+def test_unknown_settings_and_values_are_delivered_raw(power: Notifier, collector: Collector) -> None:
+    power.subscribe(collector)
+    send_power_setting(power.hwnd, UNKNOWN_GUID, dword(7))
+    send_power_setting(power.hwnd, S.GUID_SESSION_DISPLAY_STATUS.value, dword(9))
+    scheme = bytes(range(16))  # a GUID as data, as GUID_POWERSCHEME_PERSONALITY has
+    send_power_setting(power.hwnd, UNKNOWN_GUID, scheme)
+    unknown, odd_value, not_a_dword = collector.wait_for(3)
+    assert (unknown.setting, unknown.value, unknown.setting_name) == (UNKNOWN_GUID, 7, UNKNOWN_GUID)
+    assert odd_value.value == 9 and type(odd_value.value) is int
+    assert (not_a_dword.value, not_a_dword.data, not_a_dword.initial) == (None, scheme, False)
+
+
+def test_subscriptions_by_setting_by_kind_and_never_across_sources(
+    power: Notifier,
+) -> None:
+    # PBT_APMSUSPEND is 4, like WTS_REMOTE_DISCONNECT: neither subscriber may
+    # ever get the other's event.
+    disconnects, suspends, display, everything = Collector(), Collector(), Collector(), Collector()
+    power.subscribe(disconnects, M.WTS_REMOTE_DISCONNECT)
+    power.subscribe(suspends, P.PBT_APMSUSPEND)
+    power.subscribe(display, S.GUID_SESSION_DISPLAY_STATUS)
+    power.subscribe(everything)
+    send_power(power.hwnd, P.PBT_APMSUSPEND.code)
+    post(power.hwnd, M.WTS_REMOTE_DISCONNECT, own_session())
+    send_power_setting(power.hwnd, S.GUID_SESSION_USER_PRESENCE.value, dword(0))
+    send_power_setting(power.hwnd, S.GUID_SESSION_DISPLAY_STATUS.value, dword(0))
+    send_power(power.hwnd, 4 + 0x100000000)  # only the low 32 bits are the code
+    events = everything.wait_for(5)
+    assert [type(e).__name__ for e in events] == [
+        "PowerEvent", "SessionEvent", "PowerEvent", "PowerEvent", "PowerEvent"]
+    assert [e.kind for e in suspends.events] == [P.PBT_APMSUSPEND, P.PBT_APMSUSPEND]
+    assert [e.reason for e in disconnects.events] == [M.WTS_REMOTE_DISCONNECT]
+    assert [e.setting for e in display.events] == [S.GUID_SESSION_DISPLAY_STATUS]
+
+
+def test_registrations_are_real_and_undone_in_reverse_before_destroywindow(
+    calls: list[tuple[str, Any]],
+) -> None:
+    notifier = Notifier(power=True)
+    notifier.start()
+    hwnd = notifier.hwnd
+    registered = list(calls)
+    assert notifier.stop(10)
+    assert not is_window(hwnd)
+    names = [name for name, _ in registered]
+    settings = (S.GUID_SESSION_USER_PRESENCE, S.GUID_SESSION_DISPLAY_STATUS,
+                S.GUID_ACDC_POWER_SOURCE, S.GUID_BATTERY_PERCENTAGE_REMAINING,
+                S.GUID_POWER_SAVING_STATUS, S.GUID_ENERGY_SAVER_STATUS)
+    assert names == ["WTSRegisterSessionNotification", "RegisterSuspendResumeNotification",
+                     *["RegisterPowerSettingNotification"] * len(settings)]
+    # Wine answers with a dummy handle, Windows with a real one: never NULL.
+    handles = [handle for _, handle in registered[1:]]
+    assert all(handles)
+    undone = calls[len(registered):]
+    assert undone == [
+        *[("UnregisterPowerSettingNotification", h) for h in reversed(handles[1:])],
+        ("UnregisterSuspendResumeNotification", handles[0]),
+        ("WTSUnRegisterSessionNotification", hwnd),
+        ("DestroyWindow", hwnd),
+    ]
+
+
+def test_a_failed_registration_undoes_what_was_made_and_start_raises(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[str, Any]],
+) -> None:
+    # Faked: Wine never refuses a power registration. The third setting
+    # (the power source) fails with ERROR_ACCESS_DENIED.
+    recording = _winapi.RegisterPowerSettingNotification
+    made = 0
+
+    def refuse_the_third(*args: Any) -> Any:
+        nonlocal made
+        made += 1
+        if made == 3:
+            raise OSError(None, "RegisterPowerSettingNotification: Access is denied.", None, 5)
+        return recording(*args)
+
+    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", refuse_the_third)
+    notifier = Notifier(power=True)
+    with pytest.raises(OSError) as raised:
+        notifier.start()
+    assert raised.value.winerror == 5
+    assert not notifier.running and notifier.hwnd is None
+    names = [name for name, _ in calls]
+    assert names == [
+        "WTSRegisterSessionNotification", "RegisterSuspendResumeNotification",
+        "RegisterPowerSettingNotification", "RegisterPowerSettingNotification",
+        "UnregisterPowerSettingNotification", "UnregisterPowerSettingNotification",
+        "UnregisterSuspendResumeNotification", "WTSUnRegisterSessionNotification",
+        "DestroyWindow",
+    ]
+
+
+def test_energy_saver_is_optional_on_older_windows(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, collector: Collector,
+) -> None:
+    # Faked: Windows before 11 24H2 may not know GUID_ENERGY_SAVER_STATUS.
+    real = _winapi.RegisterPowerSettingNotification
+    energy_saver = S.GUID_ENERGY_SAVER_STATUS.value.split("-")[0]
+
+    def refuse_energy_saver(hwnd: int, guid: Any, flags: int) -> Any:
+        if f"{guid._obj.Data1:08x}" == energy_saver:
+            raise OSError(None, "RegisterPowerSettingNotification: The parameter is incorrect.",
+                          None, 87)
+        return real(hwnd, guid, flags)
+
+    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", refuse_energy_saver)
+    caplog.set_level(logging.DEBUG, logger="win32session")
+    with Notifier(power=True) as notifier:
+        notifier.subscribe(collector)
+        send_power(notifier.hwnd, P.PBT_APMSUSPEND.code)
+        assert collector.wait_for(1)[0].kind == P.PBT_APMSUSPEND
+    assert "GUID_ENERGY_SAVER_STATUS not registered" in caplog.text
+
+
+def test_power_kinds_need_power_and_ending_kinds_need_ending() -> None:
+    plain = Notifier()
+    with pytest.raises(ValueError, match=r"PBT_APMSUSPEND is a power event.*power=True"):
+        plain.subscribe(print, P.PBT_APMSUSPEND)
+    with pytest.raises(ValueError, match=r"GUID_ACDC_POWER_SOURCE is a power event"):
+        plain.on(S.GUID_ACDC_POWER_SOURCE)
+    with pytest.raises(ValueError, match=r"WM_ENDSESSION is a session-ending event.*ending=True"):
+        Notifier(power=True).subscribe(print, SessionEnding.WM_ENDSESSION)
+    with pytest.raises(TypeError, match="power must be True or False"):
+        Notifier(power=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ending must be True or False"):
+        Notifier(ending="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="SessionNotificationMsg expected, got str"):
+        Notifier(power=True).subscribe(print, "PBT_APMSUSPEND")  # type: ignore[arg-type]
+
+
+def test_ending_makes_a_hidden_top_level_window() -> None:
+    with Notifier(ending=True) as notifier:
+        hwnd = notifier.hwnd
+        assert hwnd is not None and is_window(hwnd)
+        # Found among top-level windows, not among message-only ones.
+        assert _winapi.FindWindowExW(None, None, None, "win32session") == hwnd
+        assert _winapi.FindWindowExW(_winapi.HWND_MESSAGE, None, None, "win32session") is None
+        # Session events still reach it.
+        seen = Collector()
+        notifier.subscribe(seen)
+        post(hwnd, M.WTS_SESSION_LOCK, own_session())
+        assert seen.wait_for(1)[0].reason == M.WTS_SESSION_LOCK
+    assert not is_window(hwnd)
+
+
+def test_query_and_end_run_the_callbacks_before_the_answer() -> None:
+    answered = threading.Event()
+    seen_before_answer: list[bool] = []
+    events: list[SessionEndingEvent] = []
+
+    def callback(event: SessionEndingEvent) -> None:
+        events.append(event)
+        seen_before_answer.append(not answered.is_set())
+
+    with Notifier(ending=True) as notifier:
+        notifier.subscribe(callback, SessionEnding.WM_QUERYENDSESSION, SessionEnding.WM_ENDSESSION)
+        logoff = int(EndSessionFlags.ENDSESSION_LOGOFF)
+        assert send_ending(notifier.hwnd, 0x11, 0, logoff) == 1  # TRUE: never a veto
+        answered.set()
+        answered.clear()
+        assert send_ending(notifier.hwnd, 0x16, 0, logoff) == 0  # cancelled after all
+        answered.set()
+        answered.clear()
+        critical = int(EndSessionFlags.ENDSESSION_CRITICAL | EndSessionFlags.ENDSESSION_CLOSEAPP)
+        assert send_ending(notifier.hwnd, 0x11, 0, 0) == 1  # shutdown: no flags
+        assert send_ending(notifier.hwnd, 0x16, 1, critical) == 0
+    assert seen_before_answer == [True] * 4
+    query, cancelled, shutdown, end = events
+    assert (query.kind, query.flags, query.ending) == (
+        SessionEnding.WM_QUERYENDSESSION, EndSessionFlags.ENDSESSION_LOGOFF, None)
+    assert query.reason_text == "logoff" and query.flag_names == ["ENDSESSION_LOGOFF"]
+    assert (cancelled.kind, cancelled.ending) == (SessionEnding.WM_ENDSESSION, False)
+    assert shutdown.flags == 0 and shutdown.reason_text == "shutdown or restart"
+    assert end.ending is True
+    assert end.reason_text == "shutdown or restart, critical, close app"
+
+
+def test_power_and_ending_in_one_window_with_session_events(collector: Collector) -> None:
+    with Notifier(ALL, power=True, ending=True) as notifier:
+        assert repr(notifier).startswith("<Notifier NOTIFY_FOR_ALL_SESSIONS power ending hwnd=")
+        notifier.subscribe(collector)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 3)
+        send_power(notifier.hwnd, P.PBT_APMSUSPEND.code)
+        send_ending(notifier.hwnd, 0x11, 0, 0)
+        kinds = [type(e).__name__ for e in collector.wait_for(3)]
+    # The post waits in the queue; each send is handled at once by the pump
+    # thread, which takes sent messages first: only the set matters here.
+    assert sorted(kinds) == ["PowerEvent", "SessionEndingEvent", "SessionEvent"]
+
+
+def test_a_power_callback_error_goes_to_on_error_and_the_pump_goes_on() -> None:
+    errors: list[tuple[Exception, Any]] = []
+    seen = Collector()
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("boom")
+
+    with Notifier(power=True, on_error=lambda exc, event: errors.append((exc, event))) as notifier:
+        notifier.subscribe(broken)
+        notifier.subscribe(seen)
+        assert send_power(notifier.hwnd, P.PBT_APMSUSPEND.code) == 1
+        send_power_setting(notifier.hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(0))
+        assert len(seen.wait_for(2)) == 2
+    assert [str(exc) for exc, _ in errors] == ["boom", "boom"]
+    assert isinstance(errors[1][1], PowerEvent)
+
+
+def test_posted_session_messages_still_take_the_fast_path_with_power(power: Notifier) -> None:
+    seen = Collector()
+    power.subscribe(seen, M.WTS_SESSION_UNLOCK)
+    for _ in range(500):
+        _winapi.PostMessageW(power.hwnd, WM_WTSSESSION_CHANGE, M.WTS_SESSION_UNLOCK, 1)
+    assert len(seen.wait_for(500)) == 500

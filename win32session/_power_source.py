@@ -1,0 +1,170 @@
+"""Power as an event source: sleep and wake, and the power settings (user
+presence, display, power source, battery, energy saver), through
+``WM_POWERBROADCAST`` to the notifier's window.
+
+``RegisterSuspendResumeNotification`` brings suspend and resume to a window
+that gets no broadcasts (a message-only one; on Windows 10 and 11 even a
+top-level window gets them only so). ``RegisterPowerSettingNotification``
+brings each setting, and Windows sends each one's current value right after
+registration: that first value is delivered marked ``initial``. Every
+registration is undone before the window is destroyed.
+
+Windows only: the notifier imports it after checking the platform.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.platform != "win32":  # pragma: no cover - guarded by the importer
+    raise ImportError("win32session._power_source needs Windows")
+
+import ctypes
+import datetime
+from collections.abc import Hashable
+from typing import Final
+
+from . import _winapi as _api
+from ._codes import (
+    WM_POWERBROADCAST,
+    PowerBroadcast,
+    PowerSetting,
+    decode_power,
+    decode_setting,
+    decode_setting_value,
+)
+from ._events import PowerEvent
+from ._log import logger
+from ._session_source import Deliver, Waiting
+
+__all__ = ["PowerChanges", "settings_for_session", "guid_text", "guid_struct"]
+
+_SETTING_CHANGE: Final = PowerBroadcast.PBT_POWERSETTINGCHANGE.code
+_DATA_OFFSET: Final = _api.POWERBROADCAST_SETTING.Data.offset
+_TRUE: Final = 1  # WM_POWERBROADCAST: TRUE grants every request
+
+#: Settings a newer Windows adds: where one cannot be registered, the others
+#: still are (logged at debug level).
+_OPTIONAL: Final = frozenset({PowerSetting.GUID_ENERGY_SAVER_STATUS})
+
+
+def settings_for_session(session_id: int) -> tuple[PowerSetting, ...]:
+    """The settings to register for, in a process of ``session_id``.
+
+    Session 0 (services) gets no session-level presence or display
+    notifications: Microsoft's docs name the global and console ones instead.
+    https://learn.microsoft.com/windows/win32/power/power-setting-guids
+    """
+    S = PowerSetting
+    if session_id == 0:
+        own: tuple[PowerSetting, ...] = (S.GUID_GLOBAL_USER_PRESENCE, S.GUID_CONSOLE_DISPLAY_STATE)
+    else:
+        own = (S.GUID_SESSION_USER_PRESENCE, S.GUID_SESSION_DISPLAY_STATUS)
+    return (
+        *own,
+        S.GUID_ACDC_POWER_SOURCE,
+        S.GUID_BATTERY_PERCENTAGE_REMAINING,
+        S.GUID_POWER_SAVING_STATUS,
+        S.GUID_ENERGY_SAVER_STATUS,
+    )
+
+
+def guid_text(guid: ctypes.Structure) -> str:
+    """A GUID as WinNT.h's comments write it, in lower case."""
+    tail = bytes(guid.Data4).hex()
+    return f"{guid.Data1:08x}-{guid.Data2:04x}-{guid.Data3:04x}-{tail[:4]}-{tail[4:]}"
+
+
+def guid_struct(text: str) -> ctypes.Structure:
+    """The GUID structure for ``8-4-4-4-12`` hex text."""
+    parts = text.split("-")
+    tail = bytes.fromhex(parts[3] + parts[4])
+    return _api.GUID(
+        int(parts[0], 16), int(parts[1], 16), int(parts[2], 16),
+        (ctypes.c_ubyte * 8)(*tail),
+    )
+
+
+class PowerChanges:
+    """``WM_POWERBROADCAST`` for one window, from registration to
+    unregistration."""
+
+    messages: Final = (WM_POWERBROADCAST,)
+    needs_top_level: Final = False
+
+    def __init__(self, deliver: Deliver, session_id: int) -> None:
+        self._deliver = deliver
+        self.settings = settings_for_session(session_id)
+        """The settings this source registers for."""
+        self._suspend_resume: int | None = None
+        self._registered: list[tuple[PowerSetting, int]] = []
+        #: Settings whose initial value has arrived.
+        self._seen: set[PowerSetting | str] = set()
+
+    def register(self, hwnd: int, pump: Waiting) -> bool:
+        """Registers for suspend and resume, then for each setting. Raises
+        the first failure (after which :meth:`unregister` undoes the rest)."""
+        self._seen = set()
+        self._suspend_resume = _api.RegisterSuspendResumeNotification(
+            hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE)
+        for setting in self.settings:
+            guid = guid_struct(setting.value)
+            try:
+                handle = _api.RegisterPowerSettingNotification(
+                    hwnd, ctypes.byref(guid), _api.DEVICE_NOTIFY_WINDOW_HANDLE)
+            except OSError as exc:
+                if setting not in _OPTIONAL:
+                    raise
+                logger().debug("%s not registered (older Windows?): %s", setting.name, exc)
+                continue
+            self._registered.append((setting, handle))
+        return True
+
+    def handle(self, msg: int, wparam: int, lparam: int, deliver: bool) -> int:
+        """Decodes and delivers one WM_POWERBROADCAST; the result is TRUE."""
+        if deliver:
+            timestamp = datetime.datetime.now(datetime.timezone.utc)
+            code = wparam & 0xFFFFFFFF
+            if code == _SETTING_CHANGE and lparam:
+                self._on_setting(timestamp, lparam)
+            else:
+                kind = decode_power(code)
+                keys = (kind,) if isinstance(kind, PowerBroadcast) else ()
+                self._deliver(PowerEvent(kind, timestamp), keys)
+        return _TRUE
+
+    def _on_setting(self, timestamp: datetime.datetime, address: int) -> None:
+        # The structure is Windows's, valid only during this call: copy it out.
+        head = _api.POWERBROADCAST_SETTING.from_address(address)
+        setting = decode_setting(guid_text(head.PowerSetting))
+        data = ctypes.string_at(address + _DATA_OFFSET, head.DataLength)
+        value = (
+            decode_setting_value(setting, int.from_bytes(data, "little"))
+            if len(data) == 4 else None
+        )
+        initial = setting not in self._seen
+        self._seen.add(setting)
+        keys: tuple[Hashable, ...] = (PowerBroadcast.PBT_POWERSETTINGCHANGE,)
+        if isinstance(setting, PowerSetting):
+            keys += (setting,)
+        self._deliver(
+            PowerEvent(PowerBroadcast.PBT_POWERSETTINGCHANGE, timestamp, setting, value, data,
+                       initial),
+            keys,
+        )
+
+    def unregister(self, hwnd: int) -> None:
+        """Undoes every registration, the settings first (the reverse of
+        registering); a failure is logged, never raised."""
+        while self._registered:
+            setting, handle = self._registered.pop()
+            try:
+                _api.UnregisterPowerSettingNotification(handle)
+            except OSError as exc:
+                logger().warning("UnregisterPowerSettingNotification(%s): %s", setting.name, exc)
+        if self._suspend_resume is not None:
+            handle, self._suspend_resume = self._suspend_resume, None
+            try:
+                _api.UnregisterSuspendResumeNotification(handle)
+            except OSError as exc:
+                logger().warning("UnregisterSuspendResumeNotification: %s", exc)

@@ -1,0 +1,305 @@
+"""``PresenceTracker``: is this session in use? One state, folded from its
+lock state, user presence, display, sleep and the session ending.
+
+What ``SessionTracker`` is for users online, this is for presence. It follows
+a notifier's events (lock and unlock of this session; with ``power=True``,
+suspend and resume and the presence and display settings; with
+``ending=True``, the session ending), is seeded when it starts (the lock
+state, where Windows says; the power settings from the values Windows sends
+right after registration), and changes only when an event says so: no timers,
+no polling.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any, Final, TypeVar
+
+from . import _sessions
+from ._codes import (
+    MonitorDisplayState,
+    NotifyType,
+    PowerBroadcast,
+    PowerSetting,
+    SessionEnding,
+    SessionNotificationMsg,
+    UserActivityPresence,
+)
+from ._events import Event, PowerEvent, SessionEndingEvent, SessionEvent
+from ._log import logger
+from ._notifier import Notifier
+from ._streams import EventIterator, EventStream
+
+__all__ = ["Presence", "PresenceTracker", "PresenceHook"]
+
+_M = SessionNotificationMsg
+_P = PowerBroadcast
+_S = PowerSetting
+_PRESENCE: Final = frozenset({_S.GUID_SESSION_USER_PRESENCE, _S.GUID_GLOBAL_USER_PRESENCE})
+_DISPLAY: Final = frozenset({_S.GUID_SESSION_DISPLAY_STATUS, _S.GUID_CONSOLE_DISPLAY_STATE})
+_RESUMES: Final = frozenset({_P.PBT_APMRESUMEAUTOMATIC, _P.PBT_APMRESUMESUSPEND})
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """Whether this session is in use, and why not when it is not.
+
+    Each field is what Windows said last; ``None`` where it has not said yet
+    (an unknown counts as "in use": only what Windows says makes it away).
+    """
+
+    locked: bool | None = None
+    """This session is locked (Win+L, the screen saver, a switch of user)."""
+    user_present: bool | None = None
+    """The user is present (``GUID_SESSION_USER_PRESENCE``, or the global
+    one in session 0): False once the system's idle timeout has passed."""
+    display: MonitorDisplayState | int | None = None
+    """The display's state (``PowerMonitorOff``, ``On``, ``Dim``)."""
+    asleep: bool = False
+    """Between ``PBT_APMSUSPEND`` and the resume."""
+    ending: bool = False
+    """The session is ending: from ``WM_QUERYENDSESSION`` until a
+    ``WM_ENDSESSION`` that says it does not end after all."""
+    since: datetime.datetime | None = None
+    """When this state began (UTC): the event that made it, or the seed."""
+
+    @property
+    def away(self) -> bool:
+        """Nobody is using this session: it is locked, the user is not
+        present, the display is off, the machine is going to sleep, or the
+        session is ending."""
+        return bool(
+            self.locked
+            or self.user_present is False
+            or self.display == MonitorDisplayState.PowerMonitorOff
+            or self.asleep
+            or self.ending
+        )
+
+    @property
+    def why_away(self) -> list[str]:
+        """The reasons ``away`` is True, in words; ``[]`` when in use."""
+        reasons = [
+            ("locked", bool(self.locked)),
+            ("user not present", self.user_present is False),
+            ("display off", self.display == MonitorDisplayState.PowerMonitorOff),
+            ("asleep", self.asleep),
+            ("session ending", self.ending),
+        ]
+        return [text for text, applies in reasons if applies]
+
+    def __str__(self) -> str:
+        return "away (" + ", ".join(self.why_away) + ")" if self.away else "in use"
+
+
+PresenceHook = Callable[[Presence], object]
+_H = TypeVar("_H", bound=PresenceHook)
+
+
+class PresenceTracker:
+    """This session's :class:`Presence`, kept right as Windows reports.
+
+    Without a notifier it makes its own, ``Notifier(power=True,
+    ending=True)``; one of yours must have ``power=True`` (``ending`` is
+    followed when it has it). The tracker follows its notifier's events from
+    the moment it is made, however the notifier is started; ``start()``,
+    ``run()`` and ``with tracker:`` also seed the lock state.
+
+    ``state`` and ``away`` may be read from any thread. Hooks run on the pump
+    thread, one at a time, after each change (``state`` is already the new
+    one); a hook's exception is logged to the ``win32session`` logger and
+    does not stop the others.
+    """
+
+    def __init__(self, notifier: Notifier | None = None) -> None:
+        if notifier is None:
+            notifier = Notifier(power=True, ending=True)
+        elif not isinstance(notifier, Notifier):
+            raise TypeError(f"notifier must be a Notifier, got {notifier!r}")
+        elif not notifier.power:
+            raise ValueError(
+                "PresenceTracker follows sleep, user presence and the display: give it a "
+                "Notifier(power=True) (and ending=True for the session ending)"
+            )
+        self._notifier = notifier
+        self._state = Presence()
+        self._state_lock = threading.Lock()  # held only for a moment
+        # Serialises changes and their hooks; re-entrant so a hook may read.
+        self._update_lock = threading.RLock()
+        self._hooks: tuple[PresenceHook, ...] = ()
+        #: Each open stream's push -> the marker that ends it with the run.
+        self._streams: dict[Callable[[object], None], Callable[[object], None]] = {}
+        self._own_session: int | None = None
+        self._started_notifier = False
+        kinds: list[Any] = [_M.WTS_SESSION_LOCK, _M.WTS_SESSION_UNLOCK, _P.PBT_APMSUSPEND,
+                            *_RESUMES, *_PRESENCE, *_DISPLAY]
+        if notifier.ending:
+            kinds += [SessionEnding.WM_QUERYENDSESSION, SessionEnding.WM_ENDSESSION]
+        notifier.subscribe(self._on_event, *kinds)
+
+    @property
+    def notifier(self) -> Notifier:
+        """The notifier whose events the tracker follows."""
+        return self._notifier
+
+    @property
+    def state(self) -> Presence:
+        """The state now."""
+        with self._state_lock:
+            return self._state
+
+    @property
+    def away(self) -> bool:
+        """Whether nobody is using this session now (``state.away``)."""
+        return self.state.away
+
+    def __repr__(self) -> str:
+        return f"<PresenceTracker {self.state}>"
+
+    def on_change(self, hook: _H) -> _H:
+        """Calls ``hook(presence)`` after each change of state. Returns
+        ``hook``, so it also works as a decorator."""
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got {hook!r}")
+        with self._update_lock:
+            self._hooks += (hook,)
+        return hook
+
+    # --- Iterators: each change, for async for and for. ---
+
+    def changes(self) -> EventStream[Presence]:
+        """Each change of state from now on, for ``async for`` in a
+        coroutine; ends when the notifier stops (see ``Notifier.events``)."""
+        return EventStream(self, None)
+
+    def iter_changes(self) -> EventIterator[Presence]:
+        """Each change of state from now on, for a blocking ``for`` loop;
+        Ctrl+C raises KeyboardInterrupt from it (see ``Notifier.iter_events``)."""
+        return EventIterator(self, None)
+
+    def _open_stream(
+        self,
+        push: Callable[[object], None],
+        end: Callable[[], None],
+        reasons: frozenset[Hashable] | None,
+    ) -> None:
+        # The notifier ends the stream after its run's last event: a
+        # subscription of no kind at all is called for nothing but that end.
+        def marker(event: object) -> None:
+            pass
+
+        self._notifier._open_stream(marker, end, frozenset())
+        with self._update_lock:
+            self._streams[push] = marker
+
+    def _close_stream(self, push: Callable[[object], None]) -> None:
+        with self._update_lock:
+            marker = self._streams.pop(push, None)
+        if marker is not None:
+            self._notifier._close_stream(marker)
+
+    # --- Life cycle. ---
+
+    def start(self) -> None:
+        """Starts the notifier unless it is running, then seeds the lock state."""
+        if not self._notifier.running:
+            self._notifier.start()
+            self._started_notifier = True
+        try:
+            self._seed()
+        except BaseException:
+            self.stop()
+            raise
+
+    def run(self, *, on_ready: Callable[[], object] | None = None) -> None:
+        """Runs the notifier on this thread (see :meth:`Notifier.run`) until it
+        stops or Ctrl+C; seeds once registered, then calls ``on_ready()``."""
+        if on_ready is not None and not callable(on_ready):
+            raise TypeError(f"on_ready must be callable, got {on_ready!r}")
+
+        def ready() -> None:
+            self._seed()
+            if on_ready is not None:
+                on_ready()
+
+        self._notifier.run(on_ready=ready)
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stops the notifier if :meth:`start` started it (what that
+        :meth:`Notifier.stop` returns; else True). The last state stays
+        readable; events are followed again if the notifier runs again."""
+        if self._started_notifier:
+            self._started_notifier = False
+            return self._notifier.stop(timeout)
+        return True
+
+    def __enter__(self) -> PresenceTracker:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- Keeping the state. ---
+
+    def _seed(self) -> None:
+        """This session's lock state, where Windows says (it may not: Wine
+        does not, nor does Windows for some sessions)."""
+        own = self._own_session = _sessions.current_session_id()
+        try:
+            locked = _sessions.session_info(own).locked
+        except (LookupError, OSError) as exc:
+            logger().debug("no lock state for session %d: %s", own, exc)
+            locked = None
+        if locked is not None:
+            self._change(datetime.datetime.now(datetime.timezone.utc), locked=locked)
+
+    def _on_event(self, event: Event) -> None:
+        # On the pump thread.
+        if isinstance(event, SessionEvent):
+            if self._notifier.scope == NotifyType.NOTIFY_FOR_ALL_SESSIONS:
+                if self._own_session is None:
+                    self._own_session = _sessions.current_session_id()
+                if event.session_id != self._own_session:
+                    return
+            self._change(event.timestamp, locked=event.reason == _M.WTS_SESSION_LOCK)
+        elif isinstance(event, PowerEvent):
+            if event.kind == _P.PBT_APMSUSPEND:
+                self._change(event.timestamp, asleep=True)
+            elif event.kind in _RESUMES:
+                self._change(event.timestamp, asleep=False)
+            elif event.setting in _PRESENCE:
+                present = None if event.value is None else (
+                    event.value == UserActivityPresence.PowerUserPresent)
+                self._change(event.timestamp, user_present=present)
+            elif event.setting in _DISPLAY:
+                self._change(event.timestamp, display=event.value)
+        elif isinstance(event, SessionEndingEvent):
+            ending = True if event.kind == SessionEnding.WM_QUERYENDSESSION else bool(event.ending)
+            self._change(event.timestamp, ending=ending)
+
+    def _change(self, when: datetime.datetime, **fields: Any) -> None:
+        with self._update_lock:
+            with self._state_lock:
+                before = self._state
+                after = replace(before, **fields)
+                if replace(after, since=before.since) == before:
+                    return  # nothing Windows said is new
+                after = replace(after, since=when)
+                self._state = after
+            for hook in self._hooks:
+                try:
+                    hook(after)
+                except Exception:
+                    logger().exception("presence hook %r raised for %s", hook, after)
+            for push in list(self._streams):
+                push(after)
