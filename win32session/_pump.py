@@ -235,10 +235,18 @@ class _Pump:
             # Hidden and never shown (no WS_VISIBLE): a top-level window gets
             # the broadcasts that message-only windows never do.
             # https://learn.microsoft.com/windows/win32/shutdown/wm-queryendsession
-            hwnd: int = _api.CreateWindowExW(
-                _api.WS_EX_TOOLWINDOW, class_name, WINDOW_TITLE, _api.WS_OVERLAPPED,
-                0, 0, 0, 0, None, None, hinstance, None,
-            )
+            try:
+                hwnd: int = _api.CreateWindowExW(
+                    _api.WS_EX_TOOLWINDOW, class_name, WINDOW_TITLE, _api.WS_OVERLAPPED,
+                    0, 0, 0, 0, None, None, hinstance, None,
+                )
+            except OSError as exc:
+                # Wine, for one, makes no top-level window without an X display.
+                raise OSError(
+                    exc.errno, "cannot create the hidden top-level window that the "
+                    f"session-ending events need (ending=True): {exc.strerror or exc}",
+                    None, exc.winerror,
+                ) from exc
             return hwnd
         # A message-only window: no UI, no broadcasts, just a queue address.
         # https://learn.microsoft.com/windows/win32/winmsg/window-features#message-only-windows

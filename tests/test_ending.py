@@ -1,0 +1,68 @@
+"""The session ending for real: `wineboot --end-session` under Wine.
+
+Nothing is simulated here. Wine's wineboot sends WM_QUERYENDSESSION and then
+WM_ENDSESSION to every top-level window, as Windows does at logoff or
+shutdown, and then ends their processes. A child process with a
+Notifier(ending=True) writes each event to a file from its callback; the test
+checks the lines are on disk and that the process was ended (its run() never
+returned). It needs an X display, which scripts/check.py provides (Xvfb).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support import Child
+
+pytestmark = pytest.mark.windows
+if sys.platform != "win32":
+    pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
+                allow_module_level=True)
+
+from support import under_wine  # noqa: E402
+
+CHILD = """
+import sys
+from win32session import Notifier
+
+out = open(sys.argv[1], "a", encoding="utf-8")
+
+def write(event):
+    out.write(f"{event.kind_name} flags={int(event.flags):#x} ending={event.ending}\\n")
+    out.flush()
+
+notifier = Notifier(ending=True)
+notifier.subscribe(write)
+try:
+    notifier.run(on_ready=lambda: print("ready", flush=True))
+finally:
+    out.write("run returned\\n")
+    out.flush()
+"""
+
+
+@pytest.mark.skipif(not under_wine(), reason="wineboot --end-session is Wine's; on Windows "
+                    "the session ending is checked by hand (it ends the test run's session)")
+def test_wineboot_end_session_reaches_the_callbacks_before_the_process_ends(
+    tmp_path: Path,
+) -> None:
+    assert os.environ.get("DISPLAY"), "a top-level window under Wine needs an X display (Xvfb)"
+    log = tmp_path / "ending.txt"
+    child = Child("-c", CHILD, str(log))
+    child.expect("ready")
+    started = time.monotonic()
+    wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+    assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr
+    child.wait(60)
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines == [
+        "WM_QUERYENDSESSION flags=0x0 ending=None",  # lParam 0: a shutdown
+        "WM_ENDSESSION flags=0x0 ending=True",
+    ], child.output()
+    assert time.monotonic() - started < 60
