@@ -254,22 +254,6 @@ def test_energy_saver_is_optional_on_older_windows(
     assert "GUID_ENERGY_SAVER_STATUS not registered" in caplog.text
 
 
-def test_power_kinds_need_power_and_ending_kinds_need_ending() -> None:
-    plain = Notifier()
-    with pytest.raises(ValueError, match=r"PBT_APMSUSPEND is a power event.*power=True"):
-        plain.subscribe(print, P.PBT_APMSUSPEND)
-    with pytest.raises(ValueError, match=r"GUID_ACDC_POWER_SOURCE is a power event"):
-        plain.on(S.GUID_ACDC_POWER_SOURCE)
-    with pytest.raises(ValueError, match=r"WM_ENDSESSION is a session-ending event.*ending=True"):
-        Notifier(power=True).subscribe(print, SessionEnding.WM_ENDSESSION)
-    with pytest.raises(TypeError, match="power must be True or False"):
-        Notifier(power=1)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="ending must be True or False"):
-        Notifier(ending="yes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="SessionNotificationMsg expected, got str"):
-        Notifier(power=True).subscribe(print, "PBT_APMSUSPEND")  # type: ignore[arg-type]
-
-
 def test_ending_makes_a_hidden_top_level_window() -> None:
     with Notifier(ending=True) as notifier:
         hwnd = notifier.hwnd

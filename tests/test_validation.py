@@ -12,6 +12,7 @@ import pytest
 import win32session
 from win32session import Notifier, NotifyType, SessionEvent, SessionNotificationMsg
 from win32session import SessionTracker, W32HandleSessionChanges, session_info
+from win32session import PowerBroadcast, PowerSetting, SessionEnding
 
 LOCK = SessionNotificationMsg.WTS_SESSION_LOCK
 
@@ -198,3 +199,19 @@ def test_start_and_run_say_windows_is_needed() -> None:
         W32HandleSessionChanges.WTSRegisterSessionNotification(1, 0)
     with pytest.raises(OSError, match="needs Windows"):
         W32HandleSessionChanges.WTSUnRegisterSessionNotification(1)
+
+
+def test_power_kinds_need_power_and_ending_kinds_need_ending() -> None:
+    plain = Notifier()
+    with pytest.raises(ValueError, match=r"PBT_APMSUSPEND is a power event.*power=True"):
+        plain.subscribe(print, PowerBroadcast.PBT_APMSUSPEND)
+    with pytest.raises(ValueError, match=r"GUID_ACDC_POWER_SOURCE is a power event"):
+        plain.on(PowerSetting.GUID_ACDC_POWER_SOURCE)
+    with pytest.raises(ValueError, match=r"WM_ENDSESSION is a session-ending event.*ending=True"):
+        Notifier(power=True).subscribe(print, SessionEnding.WM_ENDSESSION)
+    with pytest.raises(TypeError, match="power must be True or False"):
+        Notifier(power=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ending must be True or False"):
+        Notifier(ending="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="SessionNotificationMsg expected, got str"):
+        Notifier(power=True).subscribe(print, "PBT_APMSUSPEND")  # type: ignore[arg-type]
