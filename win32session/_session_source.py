@@ -154,6 +154,10 @@ class SessionChanges:
         if not self._registered:
             return
         self._registered = False
+        # Wine's stub fails without setting an error: start from none, so that
+        # a stale code (1400, after a top-level window is made) is not taken
+        # for its answer. ctypes hands this copy to the call (use_last_error).
+        ctypes.set_last_error(0)
         try:
             _api.WTSUnRegisterSessionNotification(hwnd)
         except OSError as exc:

@@ -1,0 +1,136 @@
+"""The activity queries: idle time, power status, idle state.
+
+The pure parts (the tick arithmetic, decoding SYSTEM_POWER_STATUS, argument
+checks) run on any OS. The rest asks the real Win32 API; where a test needs an
+answer Wine cannot give (ticks near the 49.7-day wrap, a lock state), it fakes
+that one call and says so.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+import win32session
+from win32session import ACLineStatus, IdleState, PowerStatus
+from win32session._activity import decode_power_status, ticks_between
+
+windows = pytest.mark.windows
+needs_win32 = pytest.mark.skipif(sys.platform != "win32", reason="needs the Win32 API")
+WRAP = 1 << 32
+
+
+@pytest.mark.parametrize(("earlier", "later", "expected"), [
+    (1000, 4500, 3500),
+    (0, 0, 0),
+    (WRAP - 500, 1500, 2000),        # input just before the wrap, now just after
+    (WRAP - 1, 0, 1),
+    (5, WRAP - 1, WRAP - 6),         # the longest idle a DWORD can say
+])
+def test_ticks_between_handles_the_wrap(earlier: int, later: int, expected: int) -> None:
+    assert ticks_between(earlier, later) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ((1, 128, 255, 0), PowerStatus(ACLineStatus.AC_LINE_ONLINE, None, False)),  # Wine: no battery
+    ((0, 8, 57, 1), PowerStatus(ACLineStatus.AC_LINE_OFFLINE, 57, True)),       # charging bit
+    ((255, 255, 255, 0), PowerStatus(ACLineStatus.AC_LINE_UNKNOWN, None, False)),
+    ((1, 1, 100, 0), PowerStatus(ACLineStatus.AC_LINE_ONLINE, 100, False)),
+    ((7, 2, 30, 0), PowerStatus(7, 30, False)),                                 # unknown line
+])
+def test_power_status_decoding(raw: tuple[int, int, int, int], expected: PowerStatus) -> None:
+    assert decode_power_status(*raw) == expected
+
+
+def test_on_battery() -> None:
+    assert PowerStatus(ACLineStatus.AC_LINE_OFFLINE, 50, False).on_battery is True
+    assert PowerStatus(ACLineStatus.AC_LINE_ONLINE, 50, False).on_battery is False
+    assert PowerStatus(ACLineStatus.AC_LINE_BACKUP_POWER, None, False).on_battery is False
+    assert PowerStatus(ACLineStatus.AC_LINE_UNKNOWN, None, False).on_battery is None
+
+
+@pytest.mark.parametrize("threshold", ["60", None, True])
+def test_idle_state_threshold_must_be_a_number(threshold: Any) -> None:
+    with pytest.raises(TypeError, match="threshold must be a number of seconds"):
+        win32session.idle_state(threshold)
+
+
+@pytest.mark.parametrize("threshold", [-1, float("nan")])
+def test_idle_state_threshold_must_not_be_negative(threshold: float) -> None:
+    with pytest.raises(ValueError, match="threshold must be 0 or more seconds"):
+        win32session.idle_state(threshold)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the error away from Windows")
+@pytest.mark.parametrize("query", ["idle_seconds", "power_status"])
+def test_off_windows_the_queries_say_so(query: str) -> None:
+    with pytest.raises(OSError, match="win32session needs Windows"):
+        getattr(win32session, query)()
+
+
+@windows
+@needs_win32
+def test_idle_seconds_is_what_windows_says() -> None:
+    seconds = win32session.idle_seconds()
+    assert isinstance(seconds, float) and 0 <= seconds < WRAP / 1000
+    if sys.platform == "win32":
+        from support import under_wine
+
+        from win32session import _winapi
+
+        if under_wine():
+            # Wine has seen no input since its server started: the idle time
+            # is the tick count itself, give or take the time between calls.
+            assert abs(seconds - _winapi.GetTickCount() / 1000) < 10
+
+
+@windows
+@needs_win32
+def test_idle_seconds_across_the_tick_wrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Faked: nobody waits 49.7 days. The last input was 2 s before the tick
+    # count wrapped, and now it is 3.5 s after.
+    from win32session import _winapi
+
+    def last_input(pointer: Any) -> int:
+        pointer._obj.dwTime = WRAP - 2000
+        return 1
+
+    monkeypatch.setattr(_winapi, "GetLastInputInfo", last_input)
+    monkeypatch.setattr(_winapi, "GetTickCount", lambda: 3500)
+    assert win32session.idle_seconds() == 5.5
+
+
+@windows
+@needs_win32
+def test_power_status_is_what_windows_says() -> None:
+    from support import under_wine
+
+    status = win32session.power_status()
+    assert isinstance(status, PowerStatus)
+    if under_wine():  # what Wine 8.0 answers: on AC, no battery, no saver
+        assert status == PowerStatus(ACLineStatus.AC_LINE_ONLINE, None, False)
+
+
+@windows
+@needs_win32
+def test_idle_state_active_idle_and_locked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Faked: the idle time, and the lock state Wine never gives.
+    from win32session import SessionInfo, _activity, _sessions
+
+    monkeypatch.setattr(_activity, "idle_seconds", lambda: 30.0)
+    assert win32session.idle_state(60) is IdleState.ACTIVE
+    assert win32session.idle_state(30) is IdleState.IDLE
+    monkeypatch.setattr(_sessions, "session_info", lambda s: SessionInfo(s, locked=True))
+    assert win32session.idle_state(60) is IdleState.LOCKED
+
+
+@windows
+@needs_win32
+def test_idle_state_without_a_lock_state_counts_as_unlocked() -> None:
+    # Wine answers no lock state: the idle time alone decides.
+    from support import under_wine
+
+    if under_wine():
+        assert win32session.idle_state(0) is IdleState.IDLE
