@@ -244,7 +244,7 @@ def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
         offset = _winapi.POWERBROADCAST_SETTING.Data.offset
         buffer = ctypes.create_string_buffer(offset + max(1, len(data)))
         head = _winapi.POWERBROADCAST_SETTING.from_buffer(buffer)
-        ctypes.memmove(ctypes.addressof(head.PowerSetting), ctypes.addressof(guid_struct(guid)), 16)
+        head.PowerSetting = guid_struct(guid)  # copied into the buffer
         head.DataLength = len(data)
         ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
         result = _winapi.SendMessageW(

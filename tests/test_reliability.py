@@ -412,3 +412,82 @@ def test_subscribe_and_unsubscribe_from_other_threads_during_a_storm(scale: floa
         assert len(notifier._subscriptions) == 1  # only the steady one is left
     assert [e.session_id for e in events] == list(range(count))
     assert churned[0] > 0
+
+
+# --- Session and power events together. ---
+
+
+def test_a_storm_of_mixed_session_and_power_events_none_lost_none_misrouted(
+    scale: float,
+) -> None:
+    """Two threads post session changes, two send power settings (each with a
+    real POWERBROADCAST_SETTING whose data is the sender's sequence number),
+    one sends suspends (PBT 4, the number of WTS_REMOTE_DISCONNECT) and
+    another posts remote disconnects: every event arrives, each thread's in
+    order, and no subscriber ever gets another source's event."""
+    from support import send_power, send_power_setting
+
+    from win32session import PowerBroadcast, PowerEvent, PowerSetting
+
+    posted, sent = int(10_000 * scale), int(2_000 * scale)
+    guids = ["11111111-0000-0000-0000-00000000000" + str(i) for i in range(2)]
+    everything: list[object] = []
+    disconnects: list[SessionEvent] = []
+    suspends: list[object] = []
+    settings: list[object] = []
+    total = 2 * posted + 2 * sent + 2 * sent
+    done = threading.Event()
+
+    def collect(event: object) -> None:
+        everything.append(event)
+        if len(everything) == total:
+            done.set()
+
+    with Notifier(ALL, power=True) as notifier:
+        hwnd = notifier.hwnd
+        notifier.subscribe(collect)
+        notifier.subscribe(disconnects.append, M.WTS_REMOTE_DISCONNECT)
+        notifier.subscribe(suspends.append, PowerBroadcast.PBT_APMSUSPEND)
+        notifier.subscribe(settings.append, PowerBroadcast.PBT_POWERSETTINGCHANGE)
+
+        def post_locks(index: int) -> None:
+            for seq in range(posted):
+                post_retrying(hwnd, M.WTS_SESSION_LOCK, index << 24 | seq)
+
+        def send_settings(index: int) -> None:
+            for seq in range(sent):
+                send_power_setting(hwnd, guids[index], seq.to_bytes(4, "little"))
+
+        def send_suspends() -> None:
+            for _ in range(sent):
+                send_power(hwnd, PowerBroadcast.PBT_APMSUSPEND.code)
+
+        def post_disconnects() -> None:
+            for seq in range(sent):
+                post_retrying(hwnd, M.WTS_REMOTE_DISCONNECT, 3 << 24 | seq)
+
+        workers = [
+            *(call_in_thread(functools.partial(post_locks, i)) for i in range(2)),
+            *(call_in_thread(functools.partial(send_settings, i)) for i in range(2)),
+            call_in_thread(send_suspends),
+            call_in_thread(post_disconnects),
+        ]
+        for worker in workers:
+            worker.join(600)
+        assert done.wait(120), f"{len(everything)} of {total} arrived"
+    for index in range(2):
+        seqs = [e.session_id & 0xFFFFFF for e in everything
+                if isinstance(e, SessionEvent) and e.reason == M.WTS_SESSION_LOCK
+                and e.session_id >> 24 == index]
+        assert seqs == list(range(posted)), f"session poster {index}: order or count broken"
+        values = [e.value for e in everything
+                  if isinstance(e, PowerEvent) and e.setting == guids[index]]
+        assert values == list(range(sent)), f"setting sender {index}: order or count broken"
+    assert all(isinstance(e, SessionEvent) for e in disconnects)
+    assert [e.session_id & 0xFFFFFF for e in disconnects] == list(range(sent))
+    assert all(isinstance(e, PowerEvent) and e.kind is PowerBroadcast.PBT_APMSUSPEND
+               for e in suspends) and len(suspends) == sent
+    assert len(settings) == 2 * sent
+    assert all(isinstance(e, PowerEvent) and e.setting in guids for e in settings)
+    assert not any(isinstance(e, PowerEvent) and isinstance(e.setting, PowerSetting)
+                   for e in everything)
