@@ -215,3 +215,30 @@ def test_power_kinds_need_power_and_ending_kinds_need_ending() -> None:
         Notifier(ending="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="SessionNotificationMsg expected, got str"):
         Notifier(power=True).subscribe(print, "PBT_APMSUSPEND")  # type: ignore[arg-type]
+
+
+def test_presence_tracker_needs_a_power_notifier() -> None:
+    from win32session import PresenceTracker
+
+    with pytest.raises(TypeError, match="notifier must be a Notifier"):
+        PresenceTracker("notifier")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"give it a Notifier\(power=True\)"):
+        PresenceTracker(Notifier())
+    tracker = PresenceTracker(Notifier(power=True))
+    with pytest.raises(TypeError, match="hook must be callable"):
+        tracker.on_change(5)  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="on_ready must be callable"):
+        tracker.run(on_ready=5)  # type: ignore[arg-type]
+    assert tracker.away is False and str(tracker.state) == "in use"
+
+
+def test_presence_reads_on_any_os() -> None:
+    from win32session import MonitorDisplayState, Presence
+
+    assert Presence().away is False and Presence().why_away == []
+    dimmed = Presence(display=MonitorDisplayState.PowerMonitorDim, user_present=True)
+    assert not dimmed.away
+    everything = Presence(locked=True, user_present=False,
+                          display=MonitorDisplayState.PowerMonitorOff, asleep=True, ending=True)
+    assert str(everything) == (
+        "away (locked, user not present, display off, asleep, session ending)")

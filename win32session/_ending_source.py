@@ -23,7 +23,7 @@ from typing import Final
 
 from ._codes import WM_ENDSESSION, WM_QUERYENDSESSION, EndSessionFlags, SessionEnding
 from ._events import SessionEndingEvent
-from ._session_source import Deliver, Waiting
+from ._source import Deliver, Waiting
 
 __all__ = ["SessionEndingChanges"]
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Any, Protocol, TypeVar, Union
 
     from ._events import Event
+    from ._source import EventSource
     from ._streams import EventIterator, EventStream
 
     _C = TypeVar("_C", bound="Callback")
@@ -327,7 +328,7 @@ class Notifier:
         with self._lock:
             if self._pump is not None:
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
-            sources: list[_pump.EventSource] = [_session_source.SessionChanges(
+            sources: list[EventSource] = [_session_source.SessionChanges(
                 self._scope, self._register_timeout, self._details, self._deliver)]
             if self._power:
                 from ._power_source import PowerChanges

@@ -35,7 +35,7 @@ from ._codes import (
 )
 from ._events import PowerEvent
 from ._log import logger
-from ._session_source import Deliver, Waiting
+from ._source import Deliver, Waiting
 
 __all__ = ["PowerChanges", "settings_for_session", "guid_text", "guid_struct"]
 

@@ -29,33 +29,20 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Final, Protocol
+from typing import Final
 
 from . import _console
 from . import _winapi as _api
 from ._log import logger
-from ._session_source import Waiting
+from ._source import EventSource
 
-__all__ = ["EventSource", "WM_STOP", "WINDOW_TITLE"]
+__all__ = ["WM_STOP", "WINDOW_TITLE"]
 
 #: Private to our window class, so WM_APP range is free to use.
 WM_STOP: Final = _api.WM_APP + 1
 WINDOW_TITLE: Final = "win32session"
 
 _class_serial = itertools.count(1)
-
-
-class EventSource(Protocol):
-    """One kind of notification the window serves: what it registers, the
-    messages it answers, and how it is undone."""
-
-    @property
-    def messages(self) -> tuple[int, ...]: ...
-    @property
-    def needs_top_level(self) -> bool: ...
-    def register(self, hwnd: int, pump: Waiting) -> bool: ...
-    def handle(self, msg: int, wparam: int, lparam: int, deliver: bool) -> int: ...
-    def unregister(self, hwnd: int) -> None: ...
 
 
 # --- The one window procedure. ------------------------------------------------

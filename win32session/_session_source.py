@@ -19,14 +19,15 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
 import ctypes
 import datetime
 import time
-from collections.abc import Callable, Hashable, Sequence
-from typing import Final, Protocol
+from collections.abc import Callable
+from typing import Final
 
 from . import _sessions
 from . import _winapi as _api
 from ._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg, decode_reason
-from ._events import Event, SessionEvent, SessionInfo
+from ._events import SessionEvent, SessionInfo
 from ._log import logger
+from ._source import Deliver, Waiting
 
 __all__ = ["SessionChanges"]
 
@@ -36,18 +37,6 @@ _TERMSRV_READY_EVENT: Final = "Global\\TermSrvReadyEvent"
 #: cannot be waited on (it does not exist yet early in boot). Only ever used
 #: while registration is failing with RPC_S_INVALID_BINDING.
 _RETRY_PAUSE_SECONDS: Final = 1.0
-
-#: The notifier's one delivery path: the event, and its kinds for matching.
-Deliver = Callable[[Event, Sequence[Hashable]], None]
-
-
-class Waiting(Protocol):
-    """What a source may ask of the pump while it registers."""
-
-    @property
-    def quitting(self) -> bool: ...
-    def wait(self, handle: int | None, seconds: float) -> bool: ...
-
 
 class SessionChanges:
     """``WM_WTSSESSION_CHANGE`` for one window, from registration to
