@@ -12,7 +12,21 @@ from collections.abc import Iterator
 import sys
 
 import pytest
-from support import Child, Collector
+from support import Child, Collector, under_wine
+
+if sys.platform == "win32" and under_wine():
+    import platform
+
+    def _no_wmi(*keys: str) -> object:
+        raise OSError("WMI is not asked under Wine")
+
+    # Python 3.12 and later ask WMI for platform.win32_ver() (hypothesis calls
+    # platform.system() when imported), and that query kills the process under
+    # Wine 8.0 (its propsys.VariantToString is unimplemented). Failing it with
+    # OSError, as Python does where WMI is missing, makes Python fall back to
+    # sys.getwindowsversion().
+    if hasattr(platform, "_wmi_query"):
+        setattr(platform, "_wmi_query", _no_wmi)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

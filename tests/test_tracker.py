@@ -8,6 +8,8 @@ faked (``fake_listing``) wherever a test needs sessions that already exist.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -15,7 +17,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from support import call_in_thread, is_window, post, under_wine
@@ -94,6 +96,49 @@ def tracker() -> Iterator[SessionTracker]:
 
 def ada(session_id: int, locked: bool | None = None) -> SessionInfo:
     return SessionInfo(session_id, "Console", 0, "ada", "LAB", None, locked)
+
+
+#: Every way a user can start a tracker's notifier.
+WAYS = ["with notifier", "notifier.start()", "notifier.run()",
+        "with tracker", "tracker.start()", "tracker.run()"]
+
+
+@contextlib.contextmanager
+def started(way: str, tracker: SessionTracker) -> Iterator[None]:
+    """Starts ``tracker``'s notifier the way ``way`` says, for the block;
+    inside it the notifier is registered (for run(), once on_ready is called,
+    so after the tracker's listing, as start() returns after it)."""
+    notifier = tracker.notifier
+    if way in ("notifier.run()", "tracker.run()"):
+        ready = threading.Event()
+        run: Callable[..., None] = notifier.run if way == "notifier.run()" else tracker.run
+        runner = call_in_thread(lambda: run(on_ready=ready.set))
+        assert ready.wait(20), "run() did not get registered"
+        try:
+            yield
+        finally:
+            assert notifier.stop(10) is True
+            runner.join(10)
+        return
+    if way == "with notifier":
+        with notifier:
+            yield
+    elif way == "notifier.start()":
+        notifier.start()
+        try:
+            yield
+        finally:
+            assert notifier.stop(10) is True
+    elif way == "with tracker":
+        with tracker:
+            yield
+    else:
+        assert way == "tracker.start()"
+        tracker.start()
+        try:
+            yield
+        finally:
+            assert tracker.stop(10) is True
 
 
 def test_seeded_from_what_windows_lists() -> None:
@@ -356,3 +401,179 @@ def test_run_seeds_once_registered_then_calls_on_ready(
     assert tracker.notifier.stop(10) is True
     runner.join(10)
     assert counts == [1] and tracker.count == 2
+
+
+# --- The tracker follows its notifier however it is started. ---
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_tracker_follows_its_notifier_however_it_is_started(
+    way: str, fake_listing: list[SessionInfo]
+) -> None:
+    # The trap this closes: SessionTracker(notifier), then `with notifier:`,
+    # used to leave count at 0 while users logged on.
+    fake_listing.append(ada(1))
+    notifier = Notifier(ALL)
+    tracker = SessionTracker(notifier)
+    assert tracker.following
+    hooks = Hooks(tracker)
+    with started(way, tracker):
+        assert tracker.count == 1  # listed before start() returned (run: on_ready)
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        assert hooks.wait_for(1) == [("start", 2, USER)]
+        post(notifier.hwnd, M.WTS_SESSION_LOGOFF, 1)
+        assert hooks.wait_for(2)[1] == ("end", 1, "ada")
+        assert set(tracker.sessions) == {2}
+    assert not notifier.running
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_the_listing_comes_before_any_event_of_the_run(
+    way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notifier = Notifier(ALL)
+    tracker = SessionTracker(notifier)
+    hooks = Hooks(tracker)
+    listed_on: list[int] = []
+
+    def listing() -> list[SessionInfo]:
+        # Registered already: a logon Windows sends now waits in the queue,
+        # and must count on top of the listing, not be replaced by it.
+        listed_on.append(threading.get_ident())
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        return [ada(1)]
+
+    monkeypatch.setattr(_sessions, "list_sessions", listing)
+    with started(way, tracker):
+        settle(notifier)
+        assert hooks.calls == [("start", 2, USER)]
+        assert set(tracker.sessions) == {1, 2}
+    assert len(listed_on) == 1 and listed_on[0] != threading.get_ident()  # the pump's
+
+
+def test_each_registration_lists_again_and_reports_what_was_missed(
+    fake_listing: list[SessionInfo],
+) -> None:
+    fake_listing += [ada(1), SessionInfo(2, user_name="bob")]
+    notifier = Notifier(ALL)
+    tracker = SessionTracker(notifier)
+    hooks = Hooks(tracker)
+    with notifier:
+        assert tracker.count == 2 and hooks.calls == []  # the first listing: no hooks
+    # While nobody listened, bob left and carol came.
+    fake_listing[:] = [ada(1), SessionInfo(3, user_name="carol")]
+    assert tracker.count == 2  # the last state, until the notifier runs again
+    with notifier:
+        assert hooks.calls == [("end", 2, "bob"), ("start", 3, "carol")]
+        assert set(tracker.sessions) == {1, 3}
+
+
+def test_a_tracker_of_a_running_notifier_lists_the_sessions_at_once(
+    fake_listing: list[SessionInfo],
+) -> None:
+    fake_listing.append(ada(1))
+    with Notifier(ALL) as notifier:
+        tracker = SessionTracker(notifier)
+        assert tracker.count == 1
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        settle(notifier)
+        assert set(tracker.sessions) == {1, 2}
+        with tracker:  # already following: nothing to list again, nothing to stop
+            assert tracker.count == 2
+        assert notifier.running and not tracker.following
+
+
+@pytest.mark.parametrize("way", ["with notifier", "notifier.start()", "notifier.run()",
+                                 "tracker.start()", "tracker.run()"])
+def test_a_listing_that_fails_fails_the_start_loudly(
+    way: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A fake: Wine's WTSEnumerateSessionsW never fails.
+    notifier = Notifier(ALL)
+    tracker = SessionTracker(notifier)
+    seen: list[object] = []
+    notifier.subscribe(seen.append)
+    windows: list[int | None] = []
+
+    def broken() -> list[SessionInfo]:
+        windows.append(notifier.hwnd)
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)  # must never be delivered
+        raise OSError("WTSEnumerateSessionsW failed")
+
+    monkeypatch.setattr(_sessions, "list_sessions", broken)
+    start: Callable[[], object] = {
+        "with notifier": lambda: notifier.__enter__(),
+        "notifier.start()": notifier.start,
+        "notifier.run()": notifier.run,
+        "tracker.start()": tracker.start,
+        "tracker.run()": tracker.run,
+    }[way]
+    with caplog.at_level(logging.DEBUG, logger="win32session"):
+        with pytest.raises(OSError, match="WTSEnumerateSessionsW failed"):
+            start()
+    assert not notifier.running and notifier.hwnd is None
+    assert len(windows) == 1 and not is_window(windows[0])
+    assert seen == [] and tracker.count == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # raised, not logged
+    # The tracker still follows: the next start lists the sessions.
+    assert tracker.following
+    monkeypatch.setattr(_sessions, "list_sessions", lambda: [ada(1)])
+    with notifier:
+        assert tracker.count == 1
+
+
+def test_two_trackers_on_one_notifier_each_keep_the_count(
+    fake_listing: list[SessionInfo],
+) -> None:
+    fake_listing.append(ada(1))
+    notifier = Notifier(ALL)
+    first, second = SessionTracker(notifier), SessionTracker(notifier)
+    with notifier:
+        assert first.count == second.count == 1
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        settle(notifier)
+        assert set(first.sessions) == set(second.sessions) == {1, 2}
+        assert first.stop() is True  # the first stops following; the notifier runs on
+        assert notifier.running
+        post(notifier.hwnd, M.WTS_SESSION_LOGOFF, 2)
+        settle(notifier)
+        assert (first.count, second.count) == (2, 1)
+
+
+def test_after_stop_a_tracker_follows_nothing_until_started_again(
+    fake_listing: list[SessionInfo],
+) -> None:
+    notifier = Notifier(ALL)
+    tracker = SessionTracker(notifier)
+    assert tracker.stop() is True and not tracker.following
+    fake_listing.append(ada(1))
+    with notifier:
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        settle(notifier)
+        assert tracker.count == 0  # stopped on purpose: `following` says so
+    with tracker:  # follows again, starts the notifier, lists the sessions
+        assert tracker.following and notifier.running and tracker.count == 1
+    assert not notifier.running and not tracker.following
+
+
+def test_after_run_a_tracker_still_follows_its_notifier(fake_listing: list[SessionInfo]) -> None:
+    tracker = SessionTracker()
+    hooks = Hooks(tracker)
+    with started("tracker.run()", tracker):
+        assert tracker.count == 0
+    assert tracker.following
+    fake_listing.append(ada(1))  # a logon while nobody listened
+    with tracker.notifier:
+        assert hooks.calls == [("start", 1, "ada")] and tracker.count == 1
+
+
+def test_async_with_notifier_starts_a_tracker_listed(fake_listing: list[SessionInfo]) -> None:
+    fake_listing.append(ada(1))
+    notifier = Notifier(ALL)
+    tracker = SessionTracker(notifier)
+
+    async def main() -> int:
+        async with notifier:
+            return tracker.count
+
+    assert asyncio.run(main()) == 1

@@ -165,7 +165,9 @@ def test_tracker_hooks_must_be_callable(hook: Any) -> None:
 def test_tracker_before_start_counts_nobody() -> None:
     tracker = SessionTracker()
     assert tracker.count == 0 and tracker.sessions == {}
+    assert tracker.following  # from construction, whoever starts the notifier
     assert tracker.stop() is True
+    assert not tracker.following
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="checks the error away from Windows")

@@ -149,6 +149,9 @@ class Notifier:
         self._subscriptions: tuple[_Subscription, ...] = ()
         # Each open stream's callback -> what ends it when the pump does.
         self._stream_ends: dict[Callback, Callable[[], None]] = {}
+        # Private, for SessionTracker: called on the pump thread at each
+        # registration, before the first event (see _registered).
+        self._registered_listeners: tuple[Callable[[], object], ...] = ()
         self._pump: _Pump | None = None
 
     @property
@@ -319,6 +322,27 @@ class Notifier:
                 logger().exception("on_error raised while handling %r", exc)
         logger().error("callback %r raised on %s", callback, event, exc_info=exc)
 
+    # --- Registration listeners: private, for SessionTracker. ---
+
+    def _add_registered_listener(self, listener: Callable[[], object]) -> None:
+        """Calls ``listener()`` on the pump thread each time the notifier is
+        registered, before any event of that run is delivered and before
+        start() returns. If it raises, the run ends and start() or run()
+        raises that."""
+        with self._lock:
+            self._registered_listeners += (listener,)
+
+    def _remove_registered_listener(self, listener: Callable[[], object]) -> None:
+        with self._lock:
+            self._registered_listeners = tuple(
+                kept for kept in self._registered_listeners if kept != listener
+            )
+
+    def _registered(self) -> None:
+        # On the pump thread, once registered, before the first event.
+        for listener in self._registered_listeners:
+            listener()
+
     # --- Life cycle. ---
 
     def _new_pump(self, finished: Callable[[_Pump], None]) -> _Pump:
@@ -366,9 +390,10 @@ class Notifier:
         Raises the registration error, or RuntimeError if already running.
         """
         pump = self._new_pump(self._background_pump_finished)
+        announced = threading.Event()
         thread = threading.Thread(
-            target=self._serve_in_background, args=(pump,), name="win32session-pump",
-            daemon=True,
+            target=self._serve_in_background, args=(pump, announced),
+            name="win32session-pump", daemon=True,
         )
         try:
             thread.start()
@@ -377,14 +402,27 @@ class Notifier:
             raise
         pump.thread = thread
         pump.ready.wait()
-        if not pump.started and pump.error is not None:
+        if pump.started:
+            announced.wait()  # the registration listeners have run
+        if not pump.started:
             pump.done.wait()
-            raise pump.error
+            if pump.error is not None:
+                raise pump.error
 
-    @staticmethod
-    def _serve_in_background(pump: _Pump) -> None:
+    def _serve_in_background(self, pump: _Pump, announced: threading.Event) -> None:
+        def registered() -> None:
+            try:
+                self._registered()
+            except BaseException:
+                # It never pumped: start() raises this, as it would a
+                # registration error, instead of the pump logging it.
+                pump.started = False
+                raise
+            finally:
+                announced.set()
+
         try:
-            pump.serve()
+            pump.serve(on_ready=registered)
         except BaseException:  # already logged, or raised by start()
             pass
 
@@ -399,7 +437,13 @@ class Notifier:
         if on_ready is not None and not callable(on_ready):
             raise TypeError(f"on_ready must be callable, got {on_ready!r}")
         pump = self._new_pump(self._pump_finished)
-        pump.serve(console_interrupts=True, on_ready=on_ready)
+
+        def registered() -> None:
+            self._registered()
+            if on_ready is not None:
+                on_ready()
+
+        pump.serve(console_interrupts=True, on_ready=registered)
         if pump.interrupted:
             raise KeyboardInterrupt
 

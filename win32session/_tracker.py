@@ -40,8 +40,19 @@ class SessionTracker:
     Follows ``WTS_SESSION_LOGON``, ``WTS_SESSION_LOGOFF`` and
     ``WTS_SESSION_TERMINATE`` (and lock and unlock, for each session's
     ``locked``) on ``notifier``, which must hear about all sessions; without
-    one, the tracker makes its own. It seeds itself from :func:`list_sessions`
-    when started, so ``count`` is right from the first second.
+    one, the tracker makes its own.
+
+    The tracker follows its notifier from construction until :meth:`stop`,
+    however the notifier is started: :meth:`start`, ``with tracker:``,
+    :meth:`run`, or the notifier's own ``start()``, ``run()`` or ``with``.
+    Each time the notifier is registered, the tracker lists the sessions
+    (:func:`list_sessions`) on the pump thread before any event is
+    delivered, so ``count`` is right from the first second. The first
+    listing is taken as it is, without hooks (those sessions did not start
+    now); each later one reconciles like :meth:`refresh`. If the listing
+    fails, the notifier's start fails with that error: a tracker never counts
+    silently from nothing. Given a notifier that already runs, it lists the
+    sessions at once.
 
     ``count`` and ``sessions`` may be read from any thread. A logon already
     counted is not counted again; a logoff of a session not counted changes
@@ -69,13 +80,22 @@ class SessionTracker:
         self._sessions: dict[int, SessionInfo] = {}
         self._start_hooks: tuple[SessionHook, ...] = ()
         self._end_hooks: tuple[SessionHook, ...] = ()
-        self._attached = False
+        self._following = False
+        self._listed = False  # whether the state has ever come from Windows
+        self._started = False
         self._started_notifier = False
+        self._follow()
 
     @property
     def notifier(self) -> Notifier:
         """The notifier whose events the tracker follows."""
         return self._notifier
+
+    @property
+    def following(self) -> bool:
+        """Whether the tracker follows its notifier: from construction, or
+        :meth:`start` or :meth:`run`, until :meth:`stop`."""
+        return self._following
 
     @property
     def count(self) -> int:
@@ -115,47 +135,47 @@ class SessionTracker:
     # --- Life cycle. ---
 
     def start(self) -> None:
-        """Follows the notifier's events, starting it unless it is running,
-        then seeds the sessions from Windows.
+        """Follows the notifier (again, after :meth:`stop`) and starts it
+        unless it is running; returns once the sessions are listed.
 
-        Events that arrive while seeding wait and are applied after it, so
-        nothing between the listing and the registration is missed.
+        Raises RuntimeError if already started, and what starting the
+        notifier or listing the sessions raised; the notifier is then not
+        running, and the tracker still follows it if it did before.
         """
-        self._attach()
+        with self._update_lock:
+            if self._started:
+                raise RuntimeError(f"{self!r} is already started; stop() it first")
+            self._started = True
         try:
+            self._follow()
             if not self._notifier.running:
-                self._notifier.start()
+                self._notifier.start()  # lists the sessions once registered
                 self._started_notifier = True
-            self._seed()
         except BaseException:
-            self.stop()
+            with self._update_lock:
+                self._started = False
             raise
 
     def run(self, *, on_ready: Callable[[], object] | None = None) -> None:
         """Runs the notifier on this thread (see :meth:`Notifier.run`) until
-        it stops or Ctrl+C; seeds once the notifier is registered, then calls
-        ``on_ready()``."""
+        it stops or Ctrl+C; lists the sessions once the notifier is
+        registered, then calls ``on_ready()``. The tracker goes on following
+        the notifier afterwards, until :meth:`stop`."""
         if on_ready is not None and not callable(on_ready):
             raise TypeError(f"on_ready must be callable, got {on_ready!r}")
-
-        def ready() -> None:
-            self._seed()
-            if on_ready is not None:
-                on_ready()
-
-        self._attach()
-        try:
-            self._notifier.run(on_ready=ready)
-        finally:
-            self._detach()
+        self._follow()
+        self._notifier.run(on_ready=on_ready)
 
     def stop(self, timeout: float | None = None) -> bool:
-        """Stops following events, and stops the notifier if :meth:`start`
-        started it (what that :meth:`Notifier.stop` returns; else True).
-        The last state stays readable."""
-        self._detach()
-        if self._started_notifier:
-            self._started_notifier = False
+        """Stops following the notifier, and stops the notifier if
+        :meth:`start` started it (what that :meth:`Notifier.stop` returns;
+        else True). The last state stays readable; :meth:`start` or
+        :meth:`run` follows again."""
+        with self._update_lock:
+            self._unfollow()
+            self._started = False
+            started_notifier, self._started_notifier = self._started_notifier, False
+        if started_notifier:
             return self._notifier.stop(timeout)
         return True
 
@@ -171,34 +191,53 @@ class SessionTracker:
     ) -> None:
         self.stop()
 
-    def _attach(self) -> None:
+    def _follow(self) -> None:
+        """Subscribes to the notifier's events and registrations; lists the
+        sessions at once if the notifier is already registered."""
         with self._update_lock:
-            if self._attached:
-                raise RuntimeError(f"{self!r} is already started; stop() it first")
+            if self._following:
+                return
+            # Listening before asking whether it runs: a registration after
+            # the question calls _sync on the pump thread; one before it is
+            # answered here (both at once only lists twice).
             self._notifier.subscribe(self._on_event, *_FOLLOWED)
-            self._attached = True
+            self._notifier._add_registered_listener(self._sync)
+            self._following = True
+            if self._notifier.running:
+                try:
+                    self._sync()
+                except BaseException:
+                    self._unfollow()
+                    raise
 
-    def _detach(self) -> None:
+    def _unfollow(self) -> None:
         with self._update_lock:
-            if self._attached:
+            if self._following:
+                self._notifier._remove_registered_listener(self._sync)
                 self._notifier.unsubscribe(self._on_event)
-                self._attached = False
+                self._following = False
 
     # --- Keeping the count. ---
 
-    def _seed(self) -> None:
-        """Replaces the state with what Windows lists, without hooks: these
-        sessions did not start now."""
+    def _sync(self) -> None:
+        """Lists the sessions: the first time as they are, without hooks
+        (these sessions did not start now), later as :meth:`refresh` does.
+        Called on the pump thread at each registration."""
         with self._update_lock:
+            if self._listed:
+                self.refresh()
+                return
             current = self._logged_on()
             with self._state_lock:
                 self._sessions = current
+            self._listed = True
 
     def refresh(self) -> None:
         """Reconciles with what Windows lists now, calling ``on_start`` for each
         session it had missed and ``on_end`` for each that has gone."""
         with self._update_lock:
             current = self._logged_on()
+            self._listed = True
             with self._state_lock:
                 previous = self._sessions
                 self._sessions = dict(current)
