@@ -245,3 +245,30 @@ def test_stop_stops_only_a_notifier_that_start_started() -> None:
     assert own.notifier.running
     assert own.stop(10) is True
     assert not own.notifier.running
+
+
+def test_seeded_however_its_notifier_is_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Faked: Wine never answers WTSSessionInfoEx; Windows says locked here.
+    monkeypatch.setattr(_sessions, "session_info",
+                        lambda session_id: SessionInfo(session_id, locked=True))
+    notifier = Notifier(power=True)
+    tracker = PresenceTracker(notifier)
+    with notifier:  # the tracker trap: not `with tracker:`
+        assert tracker.away and tracker.state.why_away == ["locked"]
+    late = Notifier(power=True)
+    with late:
+        assert PresenceTracker(late).state.locked is True  # made while it runs
+
+
+def test_a_restart_starts_afresh() -> None:
+    notifier = Notifier(power=True)
+    tracker = PresenceTracker(notifier)
+    changes = Changes(tracker)
+    with notifier:
+        send_power(notifier.hwnd, P.PBT_APMSUSPEND.code)
+        assert changes.wait_for(1)[0].asleep
+    # Stopped while "asleep" (the resume never came to this run): the next
+    # registration knows only what Windows says then.
+    with notifier:
+        assert tracker.state.asleep is False and not tracker.away
+    assert [s.asleep for s in changes.states] == [True, False]

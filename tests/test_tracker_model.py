@@ -192,7 +192,8 @@ class DirectDriver:
     def deliver(self, *events: tuple[M, int]) -> None:
         now = datetime.datetime.now(datetime.timezone.utc)
         for reason, session_id in events:
-            self.notifier._deliver(SessionEvent(reason, session_id, now))
+            # The one delivery path takes the event's kinds along.
+            self.notifier._deliver(SessionEvent(reason, session_id, now), (reason,))
 
     def close(self) -> None:
         pass

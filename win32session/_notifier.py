@@ -149,7 +149,7 @@ class Notifier:
         self._subscriptions: tuple[_Subscription, ...] = ()
         # Each open stream's callback -> what ends it when the pump does.
         self._stream_ends: dict[Callback, Callable[[], None]] = {}
-        # Private, for SessionTracker: called on the pump thread at each
+        # Private, for the trackers: called on the pump thread at each
         # registration, before the first event (see _registered).
         self._registered_listeners: tuple[Callable[[], object], ...] = ()
         self._pump: _Pump | None = None
@@ -322,7 +322,7 @@ class Notifier:
                 logger().exception("on_error raised while handling %r", exc)
         logger().error("callback %r raised on %s", callback, event, exc_info=exc)
 
-    # --- Registration listeners: private, for SessionTracker. ---
+    # --- Registration listeners: private, for the trackers. ---
 
     def _add_registered_listener(self, listener: Callable[[], object]) -> None:
         """Calls ``listener()`` on the pump thread each time the notifier is

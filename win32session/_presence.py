@@ -105,9 +105,10 @@ class PresenceTracker:
 
     Without a notifier it makes its own, ``Notifier(power=True,
     ending=True)``; one of yours must have ``power=True`` (``ending`` is
-    followed when it has it). The tracker follows its notifier's events from
-    the moment it is made, however the notifier is started; ``start()``,
-    ``run()`` and ``with tracker:`` also seed the lock state.
+    followed when it has it). The tracker follows its notifier from the
+    moment it is made, however the notifier is started (``with notifier:``,
+    ``tracker.start()``, ``run()``...): at each registration, before any
+    event, it starts afresh from this session's lock state.
 
     ``state`` and ``away`` may be read from any thread. Hooks run on the pump
     thread, one at a time, after each change (``state`` is already the new
@@ -140,6 +141,9 @@ class PresenceTracker:
         if notifier.ending:
             kinds += [SessionEnding.WM_QUERYENDSESSION, SessionEnding.WM_ENDSESSION]
         notifier.subscribe(self._on_event, *kinds)
+        notifier._add_registered_listener(self._seed)
+        if notifier.running:  # made while its notifier runs: seed now
+            self._seed()
 
     @property
     def notifier(self) -> Notifier:
@@ -205,28 +209,18 @@ class PresenceTracker:
     # --- Life cycle. ---
 
     def start(self) -> None:
-        """Starts the notifier unless it is running, then seeds the lock state."""
+        """Starts the notifier unless it is running (it seeds the tracker
+        when registered, before ``start()`` returns)."""
         if not self._notifier.running:
             self._notifier.start()
             self._started_notifier = True
-        try:
-            self._seed()
-        except BaseException:
-            self.stop()
-            raise
 
     def run(self, *, on_ready: Callable[[], object] | None = None) -> None:
         """Runs the notifier on this thread (see :meth:`Notifier.run`) until it
-        stops or Ctrl+C; seeds once registered, then calls ``on_ready()``."""
+        stops or Ctrl+C; ``on_ready()`` is called once the tracker is seeded."""
         if on_ready is not None and not callable(on_ready):
             raise TypeError(f"on_ready must be callable, got {on_ready!r}")
-
-        def ready() -> None:
-            self._seed()
-            if on_ready is not None:
-                on_ready()
-
-        self._notifier.run(on_ready=ready)
+        self._notifier.run(on_ready=on_ready)
 
     def stop(self, timeout: float | None = None) -> bool:
         """Stops the notifier if :meth:`start` started it (what that
@@ -252,16 +246,20 @@ class PresenceTracker:
     # --- Keeping the state. ---
 
     def _seed(self) -> None:
-        """This session's lock state, where Windows says (it may not: Wine
-        does not, nor does Windows for some sessions)."""
-        own = self._own_session = _sessions.current_session_id()
+        """A new start, on the pump thread before any event of the run: only
+        this session's lock state is known (where Windows says: Wine does
+        not, nor does Windows for some sessions); the power settings follow
+        at once, in the values Windows sends after registration. What the
+        last run knew (asleep, ending) is not carried over. Never raises:
+        without an answer, the lock state is unknown."""
+        locked = None
         try:
+            own = self._own_session = _sessions.current_session_id()
             locked = _sessions.session_info(own).locked
         except (LookupError, OSError) as exc:
-            logger().debug("no lock state for session %d: %s", own, exc)
-            locked = None
-        if locked is not None:
-            self._change(datetime.datetime.now(datetime.timezone.utc), locked=locked)
+            logger().debug("no lock state for this session: %s", exc)
+        self._reset(Presence(locked=locked,
+                             since=datetime.datetime.now(datetime.timezone.utc)))
 
     def _on_event(self, event: Event) -> None:
         # On the pump thread.
@@ -289,12 +287,16 @@ class PresenceTracker:
 
     def _change(self, when: datetime.datetime, **fields: Any) -> None:
         with self._update_lock:
+            self._reset(replace(self.state, since=when, **fields))
+
+    def _reset(self, after: Presence) -> None:
+        """Makes ``after`` the state and tells the hooks, unless nothing but
+        ``since`` is new."""
+        with self._update_lock:
             with self._state_lock:
                 before = self._state
-                after = replace(before, **fields)
                 if replace(after, since=before.since) == before:
                     return  # nothing Windows said is new
-                after = replace(after, since=when)
                 self._state = after
             for hook in self._hooks:
                 try:
