@@ -16,20 +16,17 @@ import argparse
 import contextlib
 import json
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from . import __version__
-from ._codes import WM_WTSSESSION_CHANGE, ConnectState, NotifyType, SessionNotificationMsg
+from ._codes import ConnectState, NotifyType, SessionNotificationMsg
 from ._events import SessionEvent, SessionInfo
 from ._notifier import Notifier
-from ._sessions import current_session_id, list_sessions
+from ._selftest import round_trip
+from ._sessions import list_sessions
 
 PROG = "win32session"
-#: A wParam no Windows version sends today, to check unknown codes come through.
-_UNKNOWN_CODE = 0x7F
-_SELFTEST_WAIT_SECONDS = 10.0
 _COMMANDS = ("watch", "sessions", "selftest")
 
 
@@ -155,47 +152,18 @@ def sessions(as_json: bool) -> int:
 
 def selftest() -> int:
     """Posts every code to a live notifier and checks what arrives."""
-    if sys.platform != "win32":
-        Notifier().start()  # raises the "needs Windows" error
-        return 1
-    from . import _winapi
-
-    session = current_session_id()
-    codes: list[int] = [*SessionNotificationMsg, _UNKNOWN_CODE]
-    received: list[SessionEvent] = []
-    all_arrived = threading.Event()
-
-    def collect(event: SessionEvent) -> None:
-        received.append(event)
-        if len(received) == len(codes):
-            all_arrived.set()
-
-    with Notifier(NotifyType.NOTIFY_FOR_THIS_SESSION) as notifier:
-        notifier.subscribe(collect)
-        for code in codes:
-            _winapi.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, code, session)
-        all_arrived.wait(_SELFTEST_WAIT_SECONDS)
-
-    failures = 0
-    for index, code in enumerate(codes):
-        event = received[index] if index < len(received) else None
-        want_enum = code in SessionNotificationMsg._value2member_map_
-        ok = (
-            event is not None
-            and event.reason == code
-            and isinstance(event.reason, SessionNotificationMsg) == want_enum
-            and event.session_id == session
-        )
-        failures += not ok
-        name = SessionNotificationMsg(code).name if want_enum else "(unknown code)"
-        got = "nothing" if event is None else event.reason_name
-        print(f"{'ok  ' if ok else 'FAIL'}  {code:#04x} {name:<28} got {got}")
-    verdict = "passed" if failures == 0 else "FAILED"
+    arrivals = round_trip()
+    for arrival in arrivals:
+        got = "nothing" if arrival.event is None else arrival.event.reason_name
+        mark = "ok  " if arrival.ok else "FAIL"
+        print(f"{mark}  {arrival.code:#04x} {arrival.name:<28} got {got}")
+    passed = sum(arrival.ok for arrival in arrivals)
+    verdict = "passed" if passed == len(arrivals) else "FAILED"
     print(
-        f"selftest {verdict}: {len(codes) - failures} of {len(codes)} codes decoded "
-        f"(session {session}, Python {sys.version.split()[0]})"
+        f"selftest {verdict}: {passed} of {len(arrivals)} codes decoded "
+        f"(session {arrivals[0].session_id}, Python {sys.version.split()[0]})"
     )
-    return 0 if failures == 0 else 1
+    return 0 if passed == len(arrivals) else 1
 
 
 # --- Arguments. ---
