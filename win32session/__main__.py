@@ -4,7 +4,8 @@
 JSON Lines with ``--json``, appended to a file with ``--output``. ``sessions``
 lists the sessions on this machine. ``selftest`` posts every known code, and
 one unknown, to its own notifier's window and checks that each arrives decoded
-(``--selftest`` still works too).
+(``--selftest`` still works too). ``doctor`` checks what this Windows answers
+to each call the library relies on, for a bug report (``_doctor``).
 
 Exit status: 0 on success and after Ctrl+C, 1 when Windows fails (one line on
 stderr says what failed), 2 for bad arguments (one line on stderr).
@@ -27,7 +28,7 @@ from ._selftest import round_trip
 from ._sessions import list_sessions
 
 PROG = "win32session"
-_COMMANDS = ("watch", "sessions", "selftest")
+_COMMANDS = ("watch", "sessions", "selftest", "doctor")
 
 
 class _CommandLineError(Exception):
@@ -213,6 +214,15 @@ def _parser() -> _Parser:
         "notifier's window and check that each arrives decoded.",
     )
     selftest_parser.add_argument("--version", action="version", version=version)
+
+    doctor_parser = commands.add_parser(
+        "doctor", help="check what this Windows answers, for a bug report",
+        description="Check, one line each, what this Windows answers to the calls "
+        "win32session relies on: ok, differs or unavailable. Exit 0 when nothing "
+        "differs, 1 otherwise; under Wine, its known stub answers say 'wine stub' "
+        "and do not count.",
+    )
+    doctor_parser.add_argument("--version", action="version", version=version)
     return parser
 
 
@@ -237,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sessions(args.json)
         if args.command == "selftest":
             return selftest()
+        if args.command == "doctor":
+            from . import _doctor  # loaded only for the doctor
+
+            return _doctor.run()
         scope = (
             NotifyType.NOTIFY_FOR_ALL_SESSIONS if args.all_sessions
             else NotifyType.NOTIFY_FOR_THIS_SESSION
