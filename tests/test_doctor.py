@@ -205,6 +205,38 @@ if sys.platform == "win32":
         assert lines[-1] == "doctor: 3 of 6 checks differ"
 
     @windows
+    def test_a_windows_that_answers_everything_passes_with_exit_0(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: a real Windows's answers where Wine gives its stubs (an
+        # unregistration returning TRUE, our session listed, a lock state).
+        session = _sessions.current_session_id()
+        ours = SessionInfo(session, "Console", ConnectState.WTSActive, "ada", "LAB", None, False)
+        monkeypatch.setattr(_winapi, "wine_get_version", None)
+        monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", lambda hwnd: 1)
+        monkeypatch.setattr(_sessions, "list_sessions", lambda: [ours])
+        monkeypatch.setattr(_sessions, "session_info", lambda session: ours)
+        out = io.StringIO()
+        assert run(out) == 0
+        lines = out.getvalue().splitlines()
+        assert {verdict for verdict, _ in verdicts(lines[6:-1]).values()} == {"ok"}
+        assert lines[-1] == "doctor: nothing differs (6 checks)"
+
+    @windows
+    def test_a_registration_failing_under_wine_fails_the_run(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: Access denied, which Wine's registration never answers.
+        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        out = io.StringIO()
+        assert run(out) == 1
+        checks = verdicts(out.getvalue().splitlines()[6:-1])
+        assert checks["registration"][0] == "differs"
+        assert checks["unregistration"][0] == "unavailable"  # nothing was registered
+        assert checks["selftest"][0] == "differs"  # the notifier cannot register either
+        assert out.getvalue().splitlines()[-1].startswith("doctor: 2 of 6 checks differ")
+
+    @windows
     def test_a_check_that_raises_differs_and_the_others_still_run(
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
