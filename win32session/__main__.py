@@ -4,7 +4,8 @@
 JSON Lines with ``--json``, appended to a file with ``--output``. ``sessions``
 lists the sessions on this machine. ``selftest`` posts every known code, and
 one unknown, to its own notifier's window and checks that each arrives decoded
-(``--selftest`` still works too).
+(``--selftest`` still works too). ``doctor`` checks what this Windows answers
+to each call the library relies on, for a bug report (``_doctor``).
 
 Exit status: 0 on success and after Ctrl+C, 1 when Windows fails (one line on
 stderr says what failed), 2 for bad arguments (one line on stderr).
@@ -16,21 +17,18 @@ import argparse
 import contextlib
 import json
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from . import __version__
-from ._codes import WM_WTSSESSION_CHANGE, ConnectState, NotifyType, SessionNotificationMsg
+from ._codes import ConnectState, NotifyType, SessionNotificationMsg
 from ._events import SessionEvent, SessionInfo
 from ._notifier import Notifier
-from ._sessions import current_session_id, list_sessions
+from ._selftest import round_trip
+from ._sessions import list_sessions
 
 PROG = "win32session"
-#: A wParam no Windows version sends today, to check unknown codes come through.
-_UNKNOWN_CODE = 0x7F
-_SELFTEST_WAIT_SECONDS = 10.0
-_COMMANDS = ("watch", "sessions", "selftest")
+_COMMANDS = ("watch", "sessions", "selftest", "doctor")
 
 
 class _CommandLineError(Exception):
@@ -155,47 +153,18 @@ def sessions(as_json: bool) -> int:
 
 def selftest() -> int:
     """Posts every code to a live notifier and checks what arrives."""
-    if sys.platform != "win32":
-        Notifier().start()  # raises the "needs Windows" error
-        return 1
-    from . import _winapi
-
-    session = current_session_id()
-    codes: list[int] = [*SessionNotificationMsg, _UNKNOWN_CODE]
-    received: list[SessionEvent] = []
-    all_arrived = threading.Event()
-
-    def collect(event: SessionEvent) -> None:
-        received.append(event)
-        if len(received) == len(codes):
-            all_arrived.set()
-
-    with Notifier(NotifyType.NOTIFY_FOR_THIS_SESSION) as notifier:
-        notifier.subscribe(collect)
-        for code in codes:
-            _winapi.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, code, session)
-        all_arrived.wait(_SELFTEST_WAIT_SECONDS)
-
-    failures = 0
-    for index, code in enumerate(codes):
-        event = received[index] if index < len(received) else None
-        want_enum = code in SessionNotificationMsg._value2member_map_
-        ok = (
-            event is not None
-            and event.reason == code
-            and isinstance(event.reason, SessionNotificationMsg) == want_enum
-            and event.session_id == session
-        )
-        failures += not ok
-        name = SessionNotificationMsg(code).name if want_enum else "(unknown code)"
-        got = "nothing" if event is None else event.reason_name
-        print(f"{'ok  ' if ok else 'FAIL'}  {code:#04x} {name:<28} got {got}")
-    verdict = "passed" if failures == 0 else "FAILED"
+    arrivals = round_trip()
+    for arrival in arrivals:
+        got = "nothing" if arrival.event is None else arrival.event.reason_name
+        mark = "ok  " if arrival.ok else "FAIL"
+        print(f"{mark}  {arrival.code:#04x} {arrival.name:<28} got {got}")
+    passed = sum(arrival.ok for arrival in arrivals)
+    verdict = "passed" if passed == len(arrivals) else "FAILED"
     print(
-        f"selftest {verdict}: {len(codes) - failures} of {len(codes)} codes decoded "
-        f"(session {session}, Python {sys.version.split()[0]})"
+        f"selftest {verdict}: {passed} of {len(arrivals)} codes decoded "
+        f"(session {arrivals[0].session_id}, Python {sys.version.split()[0]})"
     )
-    return 0 if failures == 0 else 1
+    return 0 if passed == len(arrivals) else 1
 
 
 # --- Arguments. ---
@@ -245,6 +214,15 @@ def _parser() -> _Parser:
         "notifier's window and check that each arrives decoded.",
     )
     selftest_parser.add_argument("--version", action="version", version=version)
+
+    doctor_parser = commands.add_parser(
+        "doctor", help="check what this Windows answers, for a bug report",
+        description="Check, one line each, what this Windows answers to the calls "
+        "win32session relies on: ok, differs or unavailable. Exit 0 when nothing "
+        "differs, 1 otherwise; under Wine, its known stub answers say 'wine stub' "
+        "and do not count.",
+    )
+    doctor_parser.add_argument("--version", action="version", version=version)
     return parser
 
 
@@ -269,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sessions(args.json)
         if args.command == "selftest":
             return selftest()
+        if args.command == "doctor":
+            from . import _doctor  # loaded only for the doctor
+
+            return _doctor.run()
         scope = (
             NotifyType.NOTIFY_FOR_ALL_SESSIONS if args.all_sessions
             else NotifyType.NOTIFY_FOR_THIS_SESSION

@@ -359,3 +359,17 @@ if sys.platform == "win32":
     #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-wtsgetactiveconsolesessionid
     WTSGetActiveConsoleSessionId: Callable[[], int] = _declare(
         _K, "WTSGetActiveConsoleSessionId", wintypes.DWORD, (), _cannot_fail)
+
+    # --- ntdll: telling Wine from Windows, for `win32session doctor`. ----------
+    # Kept apart from the rest: only the doctor asks, and only to name the
+    # answers that are Wine's stubs instead of reporting them as defects.
+    _ntdll = ctypes.WinDLL("ntdll", use_last_error=True)
+    #: ``const char *wine_get_version(void)``: Wine's version (b"8.0"). Wine's
+    #: own export, so no Microsoft page: Wine's Developer FAQ ("How can I
+    #: detect Wine?") names it. Windows's ntdll has no such export; this is
+    #: then None, and importing this module must not fail over it.
+    wine_get_version: Callable[[], bytes | None] | None = (
+        _declare(_ntdll, "wine_get_version", ctypes.c_char_p, (), _cannot_fail)
+        if hasattr(_ntdll, "wine_get_version")  # GetProcAddress, no call
+        else None
+    )

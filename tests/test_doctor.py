@@ -1,0 +1,459 @@
+"""``win32session doctor``: the command as a real process under Wine (every
+line, Wine's stubs named, exit 0), each check's verdict with the answers Wine
+cannot give faked, and, on any OS, its arguments, its verdict arithmetic and
+its error away from Windows.
+
+What Wine 8.0 really answers, as the doctor sees it: registration TRUE;
+unregistration FALSE with error 0; no sessions listed; WTSSessionInfoEx failing
+with error 0, so no lock state; console session 1, ours; the selftest passes.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from support import Child, under_wine
+
+import win32session
+from win32session import ConnectState, SessionInfo, SessionNotificationMsg
+from win32session.__main__ import main
+from win32session._doctor import Result, System, Verdict, format_line, run, summary
+
+windows = pytest.mark.windows
+ON_WINDOWS = System(session_id=1, wine=None)
+ON_WINE = System(session_id=1, wine="8.0")
+
+
+# --- Arguments, verdicts and the error away from Windows (any OS). ---
+
+
+@pytest.mark.parametrize("argv", [["doctor", "x"], ["doctor", "--json"], ["doctor", "--all"]])
+def test_bad_arguments_exit_2_with_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"win32session: unrecognized arguments: {argv[1]} (see win32session --help)"]
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["doctor", "--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"win32session {win32session.__version__}\n"
+    with pytest.raises(SystemExit) as exited:
+        main(["doctor", "--help"])
+    assert exited.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert help_text.startswith("usage: win32session doctor [-h] [--version]")
+    assert "Exit 0 when nothing differs, 1 otherwise" in help_text
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "doctor" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the error away from Windows")
+def test_off_windows_it_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "win32session: doctor failed: win32session needs Windows: session notifications "
+        f"come from the Win32 API (this is sys.platform {sys.platform!r})"]
+    with pytest.raises(OSError, match="needs Windows"):
+        run(io.StringIO())
+
+
+def test_a_known_wine_stub_counts_only_under_wine() -> None:
+    assert ON_WINE.not_ok("FALSE, error 0", wine_stub=True).verdict is Verdict.WINE_STUB
+    assert ON_WINE.not_ok("FALSE, error 5", wine_stub=False).verdict is Verdict.DIFFERS
+    assert ON_WINDOWS.not_ok("FALSE, error 0", wine_stub=True).verdict is Verdict.DIFFERS
+
+
+def test_the_exit_status_is_1_only_when_something_differs() -> None:
+    ok = Result(Verdict.OK, "TRUE")
+    stub = Result(Verdict.WINE_STUB, "none listed")
+    unavailable = Result(Verdict.UNAVAILABLE, "no console session")
+    differs = Result(Verdict.DIFFERS, "FALSE, error 5")
+    assert summary([ok, unavailable]) == ("doctor: nothing differs (2 checks)", 0)
+    assert summary([ok, stub, stub]) == (
+        "doctor: nothing differs; 2 of 3 answers are Wine's known stubs", 0)
+    assert summary([ok, stub, differs]) == ("doctor: 1 of 3 checks differ", 1)
+
+
+def test_a_line_is_verdict_check_and_answer_in_columns() -> None:
+    assert format_line("lock state", Result(Verdict.OK, "session 2 is locked"), 15) == (
+        "ok           lock state       session 2 is locked")
+    assert format_line("selftest", Result(Verdict.WINE_STUB, "x"), 8) == (
+        "wine stub    selftest  x")
+
+
+# --- On Windows, or Windows CPython under Wine. ---
+
+if sys.platform == "win32":
+    import ctypes
+
+    from win32session import _doctor, _selftest, _sessions, _winapi
+    from win32session._doctor import CHECKS
+
+    def doctor_process() -> tuple[int, list[str], str]:
+        """Exit status, stdout lines and stderr of ``python -m win32session doctor``.
+
+        In a console of its own (Child). Seen under Wine: a console-less child
+        that creates the first window of a fresh Wine session starts
+        ``explorer.exe /desktop``, and the child's output pipes then stay open
+        after it ends, so reading them to the end never finishes."""
+        child = Child("-m", "win32session", "doctor")
+        status = child.wait(120)
+        child.expect("doctor: ")  # the last line: every line is in child.stdout now
+        return status, [line.rstrip("\n") for line in child.stdout], "".join(child.stderr)
+
+    def verdicts(lines: list[str]) -> dict[str, tuple[str, str]]:
+        """Each check line, parsed back: check name -> (verdict, answer)."""
+        parsed = {}
+        for line, (name, _) in zip(lines, CHECKS):
+            verdict, rest = line[:11].rstrip(), line[13:]
+            assert rest.startswith(name), line
+            parsed[name] = (verdict, rest[len(name):].strip())
+        return parsed
+
+    def denied(*args: object) -> int:
+        raise OSError(None, "Access is denied.", None, 5)
+
+    def no_error_code(*args: object) -> int:
+        raise OSError("failed and Windows gave no error code")  # _winapi's error 0
+
+    ACCESS_DENIED = f"error 5 ({ctypes.FormatError(5).strip()})"
+
+    # -- The real thing. --
+
+    @windows
+    def test_the_doctor_as_a_process() -> None:
+        status, lines, stderr = doctor_process()
+        assert status == 0, (lines, stderr)
+        assert stderr == ""
+        session = _sessions.current_session_id()
+        version = sys.getwindowsversion()
+        bits = ctypes.sizeof(ctypes.c_void_p) * 8
+        assert lines[0] == "win32session doctor"
+        assert lines[1] == f"  win32session  {win32session.__version__}"
+        assert lines[2].startswith(f"  Python        {sys.version.split()[0]}, {bits}-bit, ")
+        assert lines[3].startswith(
+            f"  Windows       {version.major}.{version.minor}.{version.build}")
+        assert "(sys.getwindowsversion); " in lines[3] and lines[3].endswith(" (registry)")
+        assert lines[5] == f"  session       {session} (this process's)"
+        checks = verdicts(lines[6:-1])
+        assert list(checks) == [name for name, _ in CHECKS]
+        codes = len(SessionNotificationMsg) + 1
+        selftest = f"{codes} of {codes} codes posted to a notifier arrived decoded"
+        if under_wine():
+            # Every answer here is what Wine 8.0 really gives.
+            assert lines[3].startswith("  Windows       6.1.7601 ")
+            assert lines[4] == ("  Wine          8.0; its known stubs are marked 'wine stub' and do "
+                                "not fail the doctor")
+            assert checks == {
+                "registration": (
+                    "ok", "WTSRegisterSessionNotification(NOTIFY_FOR_THIS_SESSION) returned "
+                    "TRUE"),
+                "unregistration": (
+                    "wine stub", "WTSUnRegisterSessionNotification returned FALSE, error 0 "
+                    "(no error code)"),
+                "session listing": ("wine stub", "WTSEnumerateSessionsW listed no sessions"),
+                "lock state": (
+                    "wine stub", "session 1: locked is None: WTSSessionInfoEx failed, "
+                    "error 0 (no error code)"),
+                "console session": ("ok", "session 1, this process's"),
+                "selftest": ("ok", selftest),
+            }
+            assert lines[-1] == "doctor: nothing differs; 3 of 6 answers are Wine's known stubs"
+        else:
+            assert lines[4] == "  Wine          no"
+            assert all(v in ("ok", "unavailable") for v, _ in checks.values()), checks
+            assert checks["selftest"] == ("ok", selftest)
+            assert lines[-1] == f"doctor: nothing differs ({len(CHECKS)} checks)"
+        assert len(lines) == 6 + len(CHECKS) + 1
+
+    @windows
+    def test_wine_is_told_from_windows_by_ntdlls_export() -> None:
+        if under_wine():
+            assert _winapi.wine_get_version is not None
+            assert _winapi.wine_get_version() == b"8.0"
+        else:
+            assert _winapi.wine_get_version is None
+
+    @windows
+    def test_a_run_as_if_on_windows_reports_wines_stubs_as_differences(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: hides Wine's export, so Wine's real answers are judged as
+        # Windows's would be: the stubs then differ and the doctor exits 1.
+        if not under_wine():
+            pytest.skip("Wine's stubs are what this run is about")
+        monkeypatch.setattr(_winapi, "wine_get_version", None)
+        out = io.StringIO()
+        assert run(out) == 1
+        lines = out.getvalue().splitlines()
+        assert lines[4] == "  Wine          no"
+        checks = verdicts(lines[6:-1])
+        assert [name for name, (v, _) in checks.items() if v == "differs"] == [
+            "unregistration", "session listing", "lock state"]
+        assert "wine stub" not in out.getvalue()
+        assert lines[-1] == "doctor: 3 of 6 checks differ"
+
+    @windows
+    def test_a_windows_that_answers_everything_passes_with_exit_0(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: a real Windows's answers where Wine gives its stubs (an
+        # unregistration returning TRUE, our session listed, a lock state).
+        session = _sessions.current_session_id()
+        ours = SessionInfo(session, "Console", ConnectState.WTSActive, "ada", "LAB", None, False)
+        monkeypatch.setattr(_winapi, "wine_get_version", None)
+        monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", lambda hwnd: 1)
+        monkeypatch.setattr(_sessions, "list_sessions", lambda: [ours])
+        monkeypatch.setattr(_sessions, "session_info", lambda session: ours)
+        out = io.StringIO()
+        assert run(out) == 0
+        lines = out.getvalue().splitlines()
+        assert {verdict for verdict, _ in verdicts(lines[6:-1]).values()} == {"ok"}
+        assert lines[-1] == "doctor: nothing differs (6 checks)"
+
+    @windows
+    def test_a_registration_failing_under_wine_fails_the_run(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: Access denied, which Wine's registration never answers.
+        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        out = io.StringIO()
+        assert run(out) == 1
+        checks = verdicts(out.getvalue().splitlines()[6:-1])
+        assert checks["registration"][0] == "differs"
+        assert checks["unregistration"][0] == "unavailable"  # nothing was registered
+        assert checks["selftest"][0] == "differs"  # the notifier cannot register either
+        assert out.getvalue().splitlines()[-1].startswith("doctor: 2 of 6 checks differ")
+
+    @windows
+    def test_a_check_that_raises_differs_and_the_others_still_run(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: a bug in the console check, which nothing real can raise.
+        def broken() -> int:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(_sessions, "active_console_session_id", broken)
+        out = io.StringIO()
+        assert run(out) == 1
+        checks = verdicts(out.getvalue().splitlines()[6:-1])
+        assert checks["console session"] == ("differs", "the check failed: RuntimeError: boom")
+        assert checks["selftest"][0] == "ok"
+
+    # -- Registration: Wine's registration never fails, so failures are faked. --
+
+    @windows
+    @pytest.mark.parametrize("system", [ON_WINDOWS, ON_WINE])
+    def test_a_registration_failing_with_a_code_differs_even_under_wine(
+        monkeypatch: pytest.MonkeyPatch, system: System
+    ) -> None:
+        # Fake: Access denied, which Wine never answers; not one of its stubs.
+        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        assert _doctor.check_registration(system) == Result(
+            Verdict.DIFFERS, "WTSRegisterSessionNotification(NOTIFY_FOR_THIS_SESSION) "
+            f"returned FALSE, {ACCESS_DENIED}")
+
+    @windows
+    def test_the_registration_check_destroys_its_window(monkeypatch: pytest.MonkeyPatch) -> None:
+        windows_made: list[int] = []
+        create = _winapi.CreateWindowExW
+
+        def recording_create(*args: object) -> int:
+            hwnd: int = create(*args)
+            windows_made.append(hwnd)
+            return hwnd
+
+        monkeypatch.setattr(_winapi, "CreateWindowExW", recording_create)  # real, recorded
+        assert _doctor.check_registration(ON_WINE).verdict is Verdict.OK
+        (hwnd,) = windows_made
+        assert not _winapi.IsWindow(hwnd)
+
+    # -- Unregistration. --
+
+    @windows
+    def test_unregistration_false_with_error_0_is_wines_stub_and_differs_on_windows() -> None:
+        if not under_wine():
+            pytest.skip("Windows's unregistration returns TRUE")
+        # Real: Wine 8.0 answers FALSE and sets no error, so the code read is
+        # whatever the thread had; an earlier call's must not show through.
+        ctypes.set_last_error(1400)  # ERROR_INVALID_WINDOW_HANDLE, left by IsWindow
+        answer = "WTSUnRegisterSessionNotification returned FALSE, error 0 (no error code)"
+        assert _doctor.check_unregistration(ON_WINE) == Result(Verdict.WINE_STUB, answer)
+        assert _doctor.check_unregistration(ON_WINDOWS) == Result(Verdict.DIFFERS, answer)
+
+    @windows
+    @pytest.mark.parametrize(
+        ("system", "fake", "verdict", "answer"),
+        [(ON_WINE, denied, Verdict.DIFFERS, f"returned FALSE, {ACCESS_DENIED}"),
+         (ON_WINDOWS, no_error_code, Verdict.DIFFERS, "returned FALSE, error 0 (no error code)"),
+         (ON_WINDOWS, lambda hwnd: 1, Verdict.OK, "returned TRUE")],
+    )
+    def test_unregistration_answers(
+        monkeypatch: pytest.MonkeyPatch, system: System, fake: object, verdict: Verdict,
+        answer: str,
+    ) -> None:
+        # Fake: Windows's TRUE and an error code Wine never gives, and Wine's
+        # own answer judged as on Windows.
+        monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", fake)
+        assert _doctor.check_unregistration(system) == Result(
+            verdict, f"WTSUnRegisterSessionNotification {answer}")
+
+    @windows
+    def test_nothing_to_unregister_when_registration_fails(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: Wine's registration never fails.
+        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        assert _doctor.check_unregistration(ON_WINDOWS) == Result(
+            Verdict.UNAVAILABLE,
+            f"nothing to unregister: WTSRegisterSessionNotification returned FALSE, "
+            f"{ACCESS_DENIED}")
+
+    # -- The session listing: Wine lists none, so listings are faked. --
+
+    SERVICES = SessionInfo(0, "Services", ConnectState.WTSDisconnected)
+    OURS = SessionInfo(1, "Console", ConnectState.WTSActive, "ada", "LAB", None, False)
+
+    @windows
+    @pytest.mark.parametrize(
+        ("system", "listed", "verdict", "answer"),
+        [(ON_WINDOWS, [SERVICES, OURS], Verdict.OK,
+          "2 listed (0, 1); session 1: station 'Console', state WTSActive"),
+         (ON_WINE, [SERVICES, OURS], Verdict.OK,
+          "2 listed (0, 1); session 1: station 'Console', state WTSActive"),
+         (ON_WINDOWS, [SERVICES], Verdict.DIFFERS, "1 listed (0), not ours (1)"),
+         (ON_WINE, [SERVICES], Verdict.DIFFERS, "1 listed (0), not ours (1)"),
+         (ON_WINDOWS, [SessionInfo(1, None, 42)], Verdict.DIFFERS,
+          "1 listed (1); session 1: station None, state 42"),
+         (ON_WINDOWS, [], Verdict.DIFFERS, "WTSEnumerateSessionsW listed no sessions"),
+         (ON_WINE, [], Verdict.WINE_STUB, "WTSEnumerateSessionsW listed no sessions")],
+    )
+    def test_the_listing_must_hold_our_session_with_station_and_state(
+        monkeypatch: pytest.MonkeyPatch, system: System, listed: list[SessionInfo],
+        verdict: Verdict, answer: str,
+    ) -> None:
+        # Fake: a real Windows's listings (Wine's is always empty).
+        monkeypatch.setattr(_sessions, "list_sessions", lambda: listed)
+        assert _doctor.check_listing(system) == Result(verdict, answer)
+
+    @windows
+    def test_a_listing_that_fails_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+        # Fake: Wine's listing never fails.
+        monkeypatch.setattr(_sessions, "list_sessions", denied)
+        assert _doctor.check_listing(ON_WINE) == Result(
+            Verdict.DIFFERS, f"WTSEnumerateSessionsW failed: {ACCESS_DENIED}")
+
+    # -- The lock state: Wine never says, so Windows's answers are faked. --
+
+    @windows
+    @pytest.mark.parametrize(("locked", "said"), [(False, "not locked"), (True, "locked")])
+    def test_a_known_lock_state_is_ok(
+        monkeypatch: pytest.MonkeyPatch, locked: bool, said: str
+    ) -> None:
+        # Fake: Windows answers WTSSessionInfoEx; Wine does not.
+        monkeypatch.setattr(_sessions, "session_info",
+                            lambda session: SessionInfo(session, locked=locked))
+        assert _doctor.check_lock_state(ON_WINDOWS) == Result(
+            Verdict.OK, f"session 1 is {said} (WTSSessionInfoEx)")
+
+    @windows
+    def test_an_unknown_lock_state_differs_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+        # Fake: a Windows that answers WTSSessionInfoEx with WTS_SESSIONSTATE_UNKNOWN.
+        extended = _winapi.WTSINFOEX_LEVEL1_W(SessionId=1, SessionFlags=-1)
+        monkeypatch.setattr(_sessions, "session_info", lambda session: SessionInfo(session))
+        monkeypatch.setattr(_sessions, "_info_ex", lambda session: extended)
+        assert _doctor.check_lock_state(ON_WINE) == Result(
+            Verdict.DIFFERS, "session 1: locked is None: WTSSessionInfoEx SessionFlags "
+            "0xffffffff (neither lock nor unlock)")
+
+    @windows
+    def test_wines_unanswered_lock_state_is_its_stub_and_differs_on_windows() -> None:
+        if not under_wine():
+            pytest.skip("Wine's answer")
+        # Real: Wine 8.0 fails WTSSessionInfoEx and sets no error (see above).
+        session = _sessions.current_session_id()
+        ctypes.set_last_error(1400)
+        answer = (f"session {session}: locked is None: WTSSessionInfoEx failed, "
+                  "error 0 (no error code)")
+        system = System(session, "8.0")
+        assert _doctor.check_lock_state(system) == Result(Verdict.WINE_STUB, answer)
+        assert _doctor.check_lock_state(System(session, None)) == Result(Verdict.DIFFERS, answer)
+
+    @windows
+    def test_a_lock_state_unanswered_with_a_code_differs_even_under_wine(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: an error code for WTSSessionInfoEx, which Wine never gives.
+        monkeypatch.setattr(_sessions, "session_info", lambda session: SessionInfo(session))
+        monkeypatch.setattr(_sessions, "_info_ex", denied)
+        assert _doctor.check_lock_state(ON_WINE) == Result(
+            Verdict.DIFFERS, f"session 1: locked is None: WTSSessionInfoEx failed, "
+            f"{ACCESS_DENIED}")
+
+    @windows
+    def test_our_session_not_described_at_all_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+        # Fake: session_info failing, which it never does under Wine.
+        def gone(session: int) -> SessionInfo:
+            raise LookupError(f"there is no session {session}")
+
+        monkeypatch.setattr(_sessions, "session_info", gone)
+        assert _doctor.check_lock_state(ON_WINE) == Result(
+            Verdict.DIFFERS, "session_info(1) failed: there is no session 1")
+
+    # -- The console session: Wine's is always ours, so others are faked. --
+
+    @windows
+    @pytest.mark.parametrize(
+        ("console", "verdict", "answer"),
+        [(1, Verdict.OK, "session 1, this process's"),
+         (2, Verdict.OK, "session 2, not this process's (1: a remote or service session)"),
+         (None, Verdict.UNAVAILABLE, "no session is attached to the console (0xFFFFFFFF)")],
+    )
+    def test_the_console_session_is_said_either_way(
+        monkeypatch: pytest.MonkeyPatch, console: int | None, verdict: Verdict, answer: str
+    ) -> None:
+        # Fake: a console session that is not ours, and none at all (mid-switch).
+        monkeypatch.setattr(_sessions, "active_console_session_id", lambda: console)
+        assert _doctor.check_console(ON_WINDOWS) == Result(verdict, answer)
+
+    # -- The selftest: reuses the selftest's round trip. --
+
+    @windows
+    def test_a_code_that_does_not_come_back_fails_the_selftest_check(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: the round trip always works under Wine; one arrival is lost.
+        real = _selftest.round_trip
+
+        def losing_one() -> list[_selftest.Arrival]:
+            arrivals = real()
+            lost = arrivals[6]
+            return [*arrivals[:6], _selftest.Arrival(lost.code, None, lost.session_id),
+                    *arrivals[7:]]
+
+        monkeypatch.setattr(_selftest, "round_trip", losing_one)
+        codes = len(SessionNotificationMsg) + 1
+        assert _doctor.check_selftest(ON_WINE) == Result(
+            Verdict.DIFFERS, f"{codes - 1} of {codes} codes posted to a notifier arrived "
+            "decoded; 0x07 WTS_SESSION_LOCK: got nothing")
+
+    @windows
+    def test_a_notifier_that_cannot_start_fails_the_selftest_check(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: Wine's registration never fails.
+        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        result = _doctor.check_selftest(ON_WINE)
+        assert result.verdict is Verdict.DIFFERS
+        assert result.answer.startswith("the notifier did not start: [WinError 5]")
