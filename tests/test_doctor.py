@@ -124,6 +124,36 @@ if sys.platform == "win32":
     def denied(*args: object) -> int:
         raise OSError(None, "Access is denied.", None, 5)
 
+    def windows_power(monkeypatch: pytest.MonkeyPatch) -> None:
+        """Fakes what Wine cannot give: distinct handles from the power
+        registrations, and the OS's part after each setting's registration,
+        sending its current value (1) from another thread with a real
+        POWERBROADCAST_SETTING, as Windows does."""
+        import itertools
+        import threading
+
+        from support import dword, send_power_setting
+
+        from win32session._power_source import guid_text
+
+        handles = itertools.count(0x1000)
+        real_setting = _winapi.RegisterPowerSettingNotification
+
+        def suspend_resume(hwnd: int, flags: int) -> int:
+            return next(handles)
+
+        def setting(hwnd: int, guid: object, flags: int) -> int:
+            real_setting(hwnd, guid, flags)
+            text = guid_text(guid._obj)  # type: ignore[attr-defined]
+            threading.Thread(target=send_power_setting, args=(hwnd, text, dword(1)),
+                             daemon=True).start()
+            return next(handles)
+
+        monkeypatch.setattr(_winapi, "RegisterSuspendResumeNotification", suspend_resume)
+        monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
+        monkeypatch.setattr(_winapi, "UnregisterSuspendResumeNotification", lambda handle: 1)
+        monkeypatch.setattr(_winapi, "UnregisterPowerSettingNotification", lambda handle: 1)
+
     def no_error_code(*args: object) -> int:
         raise OSError("failed and Windows gave no error code")  # _winapi's error 0
 
@@ -167,9 +197,13 @@ if sys.platform == "win32":
                     "wine stub", "session 1: locked is None: WTSSessionInfoEx failed, "
                     "error 0 (no error code)"),
                 "console session": ("ok", "session 1, this process's"),
+                "power registration": (
+                    "wine stub", "7 registrations returned handle 0xdeadbeef each (a dummy: "
+                    "Wine sends no power events)"),
+                "power initial values": ("wine stub", "no initial value within 3 s"),
                 "selftest": ("ok", selftest),
             }
-            assert lines[-1] == "doctor: nothing differs; 3 of 6 answers are Wine's known stubs"
+            assert lines[-1] == "doctor: nothing differs; 5 of 8 answers are Wine's known stubs"
         else:
             assert lines[4] == "  Wine          no"
             assert all(v in ("ok", "unavailable") for v, _ in checks.values()), checks
@@ -200,9 +234,10 @@ if sys.platform == "win32":
         assert lines[4] == "  Wine          no"
         checks = verdicts(lines[6:-1])
         assert [name for name, (v, _) in checks.items() if v == "differs"] == [
-            "unregistration", "session listing", "lock state"]
+            "unregistration", "session listing", "lock state", "power registration",
+            "power initial values"]
         assert "wine stub" not in out.getvalue()
-        assert lines[-1] == "doctor: 3 of 6 checks differ"
+        assert lines[-1] == "doctor: 5 of 8 checks differ"
 
     @windows
     def test_a_windows_that_answers_everything_passes_with_exit_0(
@@ -216,11 +251,18 @@ if sys.platform == "win32":
         monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", lambda hwnd: 1)
         monkeypatch.setattr(_sessions, "list_sessions", lambda: [ours])
         monkeypatch.setattr(_sessions, "session_info", lambda session: ours)
+        windows_power(monkeypatch)
         out = io.StringIO()
         assert run(out) == 0
         lines = out.getvalue().splitlines()
-        assert {verdict for verdict, _ in verdicts(lines[6:-1]).values()} == {"ok"}
-        assert lines[-1] == "doctor: nothing differs (6 checks)"
+        checks = verdicts(lines[6:-1])
+        assert {verdict for verdict, _ in checks.values()} == {"ok"}, checks
+        assert checks["power registration"] == ("ok", "7 registrations returned distinct handles")
+        assert checks["power initial values"] == (
+            "ok", "SESSION_USER_PRESENCE=PowerUserNotPresent, SESSION_DISPLAY_STATUS="
+            "PowerMonitorOn, ACDC_POWER_SOURCE=PoDc, BATTERY_PERCENTAGE_REMAINING=1, "
+            "POWER_SAVING_STATUS=1, ENERGY_SAVER_STATUS=ENERGY_SAVER_STANDARD")
+        assert lines[-1] == "doctor: nothing differs (8 checks)"
 
     @windows
     def test_a_registration_failing_under_wine_fails_the_run(
@@ -233,8 +275,10 @@ if sys.platform == "win32":
         checks = verdicts(out.getvalue().splitlines()[6:-1])
         assert checks["registration"][0] == "differs"
         assert checks["unregistration"][0] == "unavailable"  # nothing was registered
-        assert checks["selftest"][0] == "differs"  # the notifier cannot register either
-        assert out.getvalue().splitlines()[-1].startswith("doctor: 2 of 6 checks differ")
+        # A notifier cannot register either: no initial values, no selftest.
+        assert checks["power initial values"][0] == "differs"
+        assert checks["selftest"][0] == "differs"
+        assert out.getvalue().splitlines()[-1].startswith("doctor: 3 of 8 checks differ")
 
     @windows
     def test_a_check_that_raises_differs_and_the_others_still_run(
@@ -457,3 +501,45 @@ if sys.platform == "win32":
         result = _doctor.check_selftest(ON_WINE)
         assert result.verdict is Verdict.DIFFERS
         assert result.answer.startswith("the notifier did not start: [WinError 5]")
+
+
+if sys.platform == "win32":
+
+    # -- Power: Wine returns a dummy handle and never sends a value. --
+
+    @windows
+    @pytest.mark.parametrize("system", [ON_WINDOWS, ON_WINE])
+    def test_a_power_registration_failing_differs_even_under_wine(
+        monkeypatch: pytest.MonkeyPatch, system: System
+    ) -> None:
+        # Fake: Access denied, which Wine never answers.
+        monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", denied)
+        result = _doctor.check_power_registration(system)
+        assert result == Result(Verdict.DIFFERS, f"registration 2 failed: {ACCESS_DENIED}")
+
+    @windows
+    def test_an_energy_saver_refused_on_older_windows_is_still_ok(
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Fake: distinct handles, and GUID_ENERGY_SAVER_STATUS refused as a
+        # Windows before 11 24H2 may refuse it.
+        import itertools
+
+        from win32session._power_source import guid_text
+
+        handles = itertools.count(0x1000)
+
+        def setting(hwnd: int, guid: object, flags: int) -> int:
+            if guid_text(guid._obj).startswith("550e8400"):  # type: ignore[attr-defined]
+                raise OSError(None, "The parameter is incorrect.", None, 87)
+            return next(handles)
+
+        monkeypatch.setattr(_winapi, "RegisterSuspendResumeNotification", lambda h, f: next(handles))
+        monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
+        monkeypatch.setattr(_winapi, "UnregisterSuspendResumeNotification", lambda handle: 1)
+        monkeypatch.setattr(_winapi, "UnregisterPowerSettingNotification", lambda handle: 1)
+        result = _doctor.check_power_registration(ON_WINDOWS)
+        assert result.verdict is Verdict.OK
+        assert result.answer == (
+            "6 registrations returned distinct handles; GUID_ENERGY_SAVER_STATUS refused "
+            f"(error 87 ({ctypes.FormatError(87).strip()}))")

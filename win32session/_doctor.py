@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import IO, Final
 
 from . import __version__
-from ._notifier import require_windows
+from ._platform import require_windows
 
 if sys.platform == "win32":
     import contextlib
@@ -339,6 +339,96 @@ if sys.platform == "win32":
         return system.not_ok(f"{answer}; {first.code:#04x} {first.name}: got {got}",
                              wine_stub=False)
 
+    #: What Wine 8.0's power registrations return instead of a handle.
+    _WINE_DUMMY_HANDLE: Final = 0xDEADBEEF
+    #: How long Windows gets to send the initial power-setting values.
+    _INITIAL_VALUES_SECONDS: Final = 3.0
+
+    def check_power_registration(system: System) -> Result:
+        """RegisterSuspendResumeNotification and RegisterPowerSettingNotification
+        (for each setting a notifier with power=True registers) return real
+        handles, and each is undone. Wine 8.0 returns a dummy 0xDEADBEEF."""
+        from ._power_source import guid_struct, settings_for_session
+
+        handles: list[tuple[str, int]] = []
+        skipped: list[str] = []
+        with _own_window() as hwnd:
+            try:
+                _fresh_last_error()
+                handles.append(("suspend/resume", _api.RegisterSuspendResumeNotification(
+                    hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE)))
+                for setting in settings_for_session(system.session_id):
+                    guid = guid_struct(setting.value)
+                    try:
+                        _fresh_last_error()
+                        handles.append((setting.name, _api.RegisterPowerSettingNotification(
+                            hwnd, ctypes.byref(guid), _api.DEVICE_NOTIFY_WINDOW_HANDLE)))
+                    except OSError as exc:
+                        if setting.name != "GUID_ENERGY_SAVER_STATUS":  # Windows 11 24H2+
+                            raise
+                        skipped.append(f"{setting.name} refused ({_error(exc)})")
+            except OSError as exc:
+                done = len(handles)
+                return system.not_ok(f"registration {done + 1} failed: {_error(exc)}",
+                                     wine_stub=False)
+            finally:
+                for name, handle in reversed(handles):
+                    unregister = (_api.UnregisterSuspendResumeNotification
+                                  if name == "suspend/resume"
+                                  else _api.UnregisterPowerSettingNotification)
+                    with contextlib.suppress(OSError):
+                        unregister(handle)
+        values = {handle for _, handle in handles}
+        answer = f"{len(handles)} registrations returned " + (
+            f"handle {next(iter(values)):#x} each" if len(values) == 1 and len(handles) > 1
+            else "distinct handles")
+        if skipped:
+            answer += "; " + "; ".join(skipped)
+        if values == {_WINE_DUMMY_HANDLE}:
+            return system.not_ok(answer + " (a dummy: Wine sends no power events)",
+                                 wine_stub=True)
+        return Result(Verdict.OK, answer)
+
+    def check_power_initial_values(system: System) -> Result:
+        """After registration Windows sends each setting's current value
+        (``initial``), which is how a notifier knows the display is already
+        off. Wine 8.0 never sends WM_POWERBROADCAST."""
+        import threading
+
+        from ._notifier import Notifier
+
+        arrived: dict[str, str] = {}
+        changed = threading.Condition()
+
+        def note(event: object) -> None:
+            setting = getattr(event, "setting_name", None)
+            if getattr(event, "initial", False) and setting is not None:
+                value = getattr(event, "value", None)
+                with changed:
+                    arrived[setting] = getattr(value, "name", str(value))
+                    changed.notify_all()
+
+        notifier = Notifier(power=True)
+        notifier.subscribe(note)
+        from ._power_source import settings_for_session
+
+        registered = [s.name for s in settings_for_session(system.session_id)]
+        wanted = [name for name in registered
+                  if name != "GUID_ENERGY_SAVER_STATUS"]  # not on every Windows
+        with notifier, changed:
+            changed.wait_for(lambda: all(name in arrived for name in wanted),
+                             _INITIAL_VALUES_SECONDS)
+        if not arrived:
+            return system.not_ok(
+                f"no initial value within {_INITIAL_VALUES_SECONDS:g} s",
+                wine_stub=system.wine is not None)
+        missing = [name for name in wanted if name not in arrived]
+        values = ", ".join(f"{name.removeprefix('GUID_')}={arrived[name]}"
+                           for name in registered if name in arrived)
+        if missing:
+            return system.not_ok(f"{values}; none for {', '.join(missing)}", wine_stub=False)
+        return Result(Verdict.OK, values)
+
     #: Every check, in order: (name, function). One more is a line here.
     CHECKS: Final[Sequence[tuple[str, Check]]] = (
         ("registration", check_registration),
@@ -346,5 +436,7 @@ if sys.platform == "win32":
         ("session listing", check_listing),
         ("lock state", check_lock_state),
         ("console session", check_console),
+        ("power registration", check_power_registration),
+        ("power initial values", check_power_initial_values),
         ("selftest", check_selftest),
     )

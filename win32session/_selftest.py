@@ -15,7 +15,8 @@ from typing import Final
 
 from ._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg
 from ._events import SessionEvent
-from ._notifier import Notifier, require_windows
+from ._notifier import Notifier
+from ._platform import require_windows
 from ._sessions import current_session_id
 
 __all__ = ["UNKNOWN_CODE", "Arrival", "round_trip"]
