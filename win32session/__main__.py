@@ -94,8 +94,10 @@ def _setting_text(event: PowerEvent) -> str:
     if event.setting_name is None:
         return ""
     value = event.value
-    shown = (value.name if isinstance(value, enum.Enum) else str(value)
-             if value is not None else f"0x{event.data.hex()}")
+    if value is None:
+        shown = f"0x{event.data.hex()}"
+    else:
+        shown = value.name if isinstance(value, enum.Enum) else str(value)
     return f"{event.setting_name}={shown}" + (" (initial)" if event.initial else "")
 
 
