@@ -49,14 +49,19 @@ def is_window(hwnd: int | None) -> bool:
     raise OSError(_NEEDS_WIN32)
 
 
-def find_notifier_window(pid: int, serial: int = 1, timeout: float = 30.0) -> int:
-    """The message-only window of the ``serial``-th notifier run in process
-    ``pid``, found by its class name with FindWindowExW(HWND_MESSAGE, ...)."""
+def find_notifier_window(
+    pid: int, serial: int = 1, timeout: float = 30.0, top_level: bool = False
+) -> int:
+    """The window of the ``serial``-th notifier run in process ``pid``, found
+    by its class name with FindWindowExW: among message-only windows
+    (HWND_MESSAGE), or with ``top_level`` (a notifier with ending=True) among
+    top-level ones."""
     deadline = time.monotonic() + timeout
     class_name = f"win32session.Notifier.{pid}.{serial}"
     if sys.platform == "win32":
+        parent = None if top_level else _winapi.HWND_MESSAGE
         while True:
-            hwnd = _winapi.FindWindowExW(_winapi.HWND_MESSAGE, None, class_name, None)
+            hwnd = _winapi.FindWindowExW(parent, None, class_name, None)
             if hwnd:
                 return hwnd
             if time.monotonic() > deadline:

@@ -66,3 +66,41 @@ def test_wineboot_end_session_reaches_the_callbacks_before_the_process_ends(
         "WM_ENDSESSION flags=0x0 ending=True",
     ], child.output()
     assert time.monotonic() - started < 60
+
+
+def test_without_a_display_the_error_has_no_made_up_error_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Faked, as in test_power.py: Wine fails CreateWindowExW without an X
+    # display and sets no error code. The message once read "[WinError None]
+    # cannot create ...", an error code that does not exist.
+    from typing import Any
+
+    from win32session import Notifier, _winapi
+
+    def no_display(*args: Any) -> Any:
+        raise OSError("CreateWindowExW failed and Windows gave no error code")
+
+    monkeypatch.setattr(_winapi, "CreateWindowExW", no_display)
+    with pytest.raises(OSError) as raised:
+        Notifier(ending=True).start()
+    assert str(raised.value) == (
+        "cannot create the hidden top-level window that the session-ending events need "
+        "(ending=True): CreateWindowExW failed and Windows gave no error code")
+    assert raised.value.winerror is None
+
+
+def test_a_real_error_code_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Faked: ERROR_NOT_ENOUGH_MEMORY (8) from CreateWindowExW.
+    from typing import Any
+
+    from win32session import Notifier, _winapi
+
+    def no_memory(*args: Any) -> Any:
+        raise OSError(None, "CreateWindowExW: Not enough memory.", None, 8)
+
+    monkeypatch.setattr(_winapi, "CreateWindowExW", no_memory)
+    with pytest.raises(OSError) as raised:
+        Notifier(ending=True).start()
+    assert raised.value.winerror == 8
+    assert str(raised.value).startswith("[WinError 8] cannot create the hidden top-level window")

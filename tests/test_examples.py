@@ -9,12 +9,14 @@ import json
 import os
 import pathlib
 import re
+import subprocess
 import sys
+import time
 
 import pytest
-from support import Child, find_notifier_window, post, under_wine
+from support import Child, find_notifier_window, post, send_power, under_wine
 
-from win32session import SessionNotificationMsg, current_session_id
+from win32session import PowerBroadcast, SessionNotificationMsg, current_session_id
 
 pytestmark = pytest.mark.windows
 
@@ -24,10 +26,26 @@ USER = os.environ.get("USERNAME", "")
 DOMAIN = os.environ.get("USERDOMAIN", "")
 
 
-def start(name: str, *args: str) -> tuple[Child, int]:
-    """Runs examples/``name`` and returns it with its notifier's window."""
+def start(name: str, *args: str, top_level: bool = False) -> tuple[Child, int]:
+    """Runs examples/``name`` and returns it with its notifier's window
+    (hidden top-level for a notifier that watches the session ending)."""
     child = Child(str(EXAMPLES / name), *args)
-    return child, find_notifier_window(child.process.pid)
+    return child, find_notifier_window(child.process.pid, top_level=top_level)
+
+
+SIMULATE = EXAMPLES.parent / "scripts" / "simulate_event.py"
+
+
+def simulate(event: str) -> None:
+    """scripts/simulate_event.py: a power setting with a real
+    POWERBROADCAST_SETTING written into the example's own process."""
+    result = subprocess.run([sys.executable, str(SIMULATE), event], capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def chunk(line: str) -> int:
+    return int(re.findall(r"(\d+) chunks?", line)[0])
 
 
 def stop_with_ctrl_c(child: Child, last_line: str) -> None:
@@ -131,3 +149,92 @@ def test_async_events() -> None:
     assert child.expect("WTS_SESSION_LOCK").rstrip() == f"WTS_SESSION_LOCK session 3 {DOMAIN}\\{USER}"
     child.expect("unknown code 0x42 session 4")
     stop_with_ctrl_c(child, "stopped")
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="runs a Windows program")
+def test_run_when_away() -> None:
+    # Simulated, as Windows would do it: the lock and unlock are posted
+    # (WM_WTSSESSION_CHANGE); sleep and wake are sent (WM_POWERBROADCAST, no
+    # data); the display's state goes through scripts/simulate_event.py,
+    # which writes a real POWERBROADCAST_SETTING into the example's process.
+    child, hwnd = start("run_when_away.py", top_level=True)
+    now = child.expect("waiting for this session to be away")
+    if under_wine():
+        assert "now in use;" in now  # Wine does not say whether it is locked
+    session = current_session_id()
+    post(hwnd, M.WTS_SESSION_LOCK, session)
+    child.expect("away (locked)")
+    assert child.expect("job running").strip() == "job running from chunk 0"
+    child.expect("1000 chunks done")  # it really works while away
+    # Going to sleep: the job pauses before the example answers Windows.
+    assert send_power(hwnd, PowerBroadcast.PBT_APMSUSPEND.code) == 1
+    assert child.expect("away (").strip() == "away (locked, asleep)"
+    asleep_at = chunk(child.expect("job paused after"))
+    assert send_power(hwnd, PowerBroadcast.PBT_APMRESUMEAUTOMATIC.code) == 1
+    assert child.expect("away (").strip() == "away (locked)"  # awake, still locked: go on
+    assert child.expect("job running").strip() == f"job running from chunk {asleep_at}"
+    child.expect(f"{(asleep_at // 1000 + 1) * 1000} chunks done")
+    post(hwnd, M.WTS_SESSION_UNLOCK, session)  # the user is back
+    assert child.expect("in use").strip() == "in use"
+    back_at = chunk(child.expect("job paused after"))
+    assert back_at > asleep_at
+    simulate("display_off")  # unlocked, but the display went off: away
+    assert child.expect("away (").strip() == "away (display off)"
+    assert child.expect("job running").strip() == f"job running from chunk {back_at}"
+    simulate("display_on")
+    child.expect("in use")
+    done = chunk(child.expect("job paused after"))
+    stop_with_ctrl_c(child, f"stopped after {done} chunks")
+    assert not any("chunks done" in line and chunk(line) > done for line in child.stdout)
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="runs a Windows program")
+def test_time_tracker_counts_only_time_in_use() -> None:
+    # Simulated: the lock and unlock, posted as Windows would post them.
+    child, hwnd = start("time_tracker.py", top_level=True)
+    child.expect("counting the time this session is in use")
+    assert child.expect("so far)").strip() == "in use  (0.0 s in use so far)"
+    in_use_from = time.monotonic()  # counting began before that line
+    time.sleep(1.0)
+    in_use_until = time.monotonic()
+    post(hwnd, M.WTS_SESSION_LOCK, current_session_id())
+    locked = child.expect("away (locked)")
+    first = float(re.findall(r"\(([\d.]+) s in use so far", locked)[0])
+    assert first >= in_use_until - in_use_from - 0.05  # to a tenth
+    time.sleep(1.5)  # away: not counted
+    unlock_posted = time.monotonic()
+    post(hwnd, M.WTS_SESSION_UNLOCK, current_session_id())
+    unlocked = child.expect("in use  (")
+    assert unlocked.strip() == f"in use  ({first:.1f} s in use so far)"  # nothing added
+    again_from = time.monotonic()  # counting again since before that line
+    time.sleep(0.5)
+    again_until = time.monotonic()
+    child.ctrl_c()
+    total = float(re.findall(r"in use for ([\d.]+) s", child.expect("stopped: in use for"))[0])
+    # Each printed figure is rounded to a tenth: 0.05 of slack for each.
+    assert total >= first + (again_until - again_from) - 0.1
+    assert total <= first + (time.monotonic() - unlock_posted) + 0.1
+    assert child.wait() == 0, child.output()
+    assert "Traceback" not in "".join(child.stderr), child.output()
+
+
+@pytest.mark.skipif(not under_wine(), reason="wineboot --end-session is Wine's; on Windows "
+                    "the session ending is checked by hand (it ends the test run's session)")
+def test_time_tracker_prints_its_total_before_the_session_ends() -> None:
+    # Nothing simulated: wineboot sends WM_QUERYENDSESSION and WM_ENDSESSION,
+    # then ends the process; the total must be out before that.
+    assert os.environ.get("DISPLAY"), "a top-level window under Wine needs an X display (Xvfb)"
+    child, hwnd = start("time_tracker.py", top_level=True)
+    child.expect("in use  (0.0 s in use so far)")
+    time.sleep(0.5)
+    wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+    assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr
+    child.wait(60)
+    lines = [line.rstrip() for line in child.stdout]
+    assert lines[-2].startswith("away (session ending)  (")
+    total = float(re.findall(r"^session ending \(shutdown or restart\): in use for ([\d.]+) s$",
+                             lines[-1])[0])
+    assert total >= 0.45
+    assert not any(line.startswith("stopped") for line in lines)  # Wine ended it
+    assert "Traceback" not in "".join(child.stderr), child.output()

@@ -44,8 +44,12 @@ def test_async_for_gets_every_event_in_order() -> None:
         got: list[int] = []
         async with Notifier(ALL) as notifier:
             codes = [M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK] * 1000
+            # Subscribed before the first post: an event the pump delivers
+            # before the stream exists reaches nobody, and the loop would
+            # wait for it for ever (seen under load, 2 runs in 5).
+            stream = notifier.events()
             post_later(notifier.hwnd, list(codes))
-            async for event in notifier.events():
+            async for event in stream:
                 got.append(event.reason)
                 if len(got) == len(codes):
                     break

@@ -1,11 +1,15 @@
 """The command line: ``win32session`` (or ``python -m win32session``).
 
 ``watch`` (the default) prints one line per session event until Ctrl+C, or
-JSON Lines with ``--json``, appended to a file with ``--output``. ``sessions``
-lists the sessions on this machine. ``selftest`` posts every known code, and
-one unknown, to its own notifier's window and checks that each arrives decoded
-(``--selftest`` still works too). ``doctor`` checks what this Windows answers
-to each call the library relies on, for a bug report (``_doctor``).
+JSON Lines with ``--json``, appended to a file with ``--output``; with
+``--power`` also sleep, wake and the power settings, with ``--ending`` the
+session ending (each such line written before Windows gets its answer).
+``status`` prints this session's state once: locked, idle, power, in use.
+``sessions`` lists the sessions on this machine. ``selftest`` posts every
+known code, and one unknown, to its own notifier's window and checks that each
+arrives decoded (``--selftest`` still works too). ``doctor`` checks what this
+Windows answers to each call the library relies on, for a bug report
+(``_doctor``).
 
 Exit status: 0 on success and after Ctrl+C, 1 when Windows fails (one line on
 stderr says what failed), 2 for bad arguments (one line on stderr).
@@ -15,20 +19,35 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import enum
 import json
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, NoReturn
 
 from . import __version__
-from ._codes import ConnectState, NotifyType, SessionNotificationMsg
-from ._events import SessionEvent, SessionInfo
+from ._codes import (
+    ACLineStatus,
+    ConnectState,
+    IdleState,
+    NotifyType,
+    PowerBroadcast,
+    PowerSetting,
+    SessionNotificationMsg,
+)
+from ._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionEvent, SessionInfo
 from ._notifier import Notifier
 from ._selftest import round_trip
-from ._sessions import list_sessions
+from ._sessions import current_session_id, list_sessions, session_info
 
 PROG = "win32session"
-_COMMANDS = ("watch", "sessions", "selftest", "doctor")
+_COMMANDS = ("watch", "status", "sessions", "selftest", "doctor")
+#: ``status --idle-threshold``'s default: a minute without keyboard or mouse
+#: input. Someone reading or listening touches nothing for a while; a minute
+#: keeps them "in use" without waiting for Windows's own idle timeouts (the
+#: screen saver's and the display's are many minutes).
+DEFAULT_IDLE_THRESHOLD = 60.0
 
 
 class _CommandLineError(Exception):
@@ -44,10 +63,22 @@ class _Parser(argparse.ArgumentParser):
 # --- Formats. ---
 
 
-def format_event(event: SessionEvent) -> str:
-    """One readable line: local time, reason, session, and the user when known."""
+_KIND_WIDTH = 28  # the longest name, WTS_SESSION_REMOTE_CONTROL, and two spaces
+
+
+def format_event(event: Event) -> str:
+    """One readable line: local time, what happened, then what matters (the
+    session and its user; a power setting's value; why the session ends)."""
     when = event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    line = f"{when}  {event.reason_name:<28} session {event.session_id}"
+    if isinstance(event, PowerEvent):
+        line = f"{when}  {event.kind_name:<{_KIND_WIDTH}} {_setting_text(event)}"
+        return line.rstrip()
+    if isinstance(event, SessionEndingEvent):
+        line = f"{when}  {event.kind_name:<{_KIND_WIDTH}} {event.reason_text}"
+        if event.ending is not None:
+            line += f"  ending={event.ending}"
+        return line
+    line = f"{when}  {event.reason_name:<{_KIND_WIDTH}} session {event.session_id}"
     if event.info is not None and event.info.account is not None:
         line += f"  {event.info.account}"
     if event.remote_control is not None:
@@ -55,18 +86,70 @@ def format_event(event: SessionEvent) -> str:
     return line
 
 
-def event_record(event: SessionEvent) -> dict[str, Any]:
-    """One event as a JSON object (``--json``)."""
+def _setting_text(event: PowerEvent) -> str:
+    """``GUID_SESSION_DISPLAY_STATUS=PowerMonitorOff (initial)``; data that
+    is not a DWORD in hex; nothing for an event without a setting."""
+    if event.setting_name is None:
+        return ""
+    value = event.value
+    if value is None:
+        shown = f"0x{event.data.hex()}"
+    else:
+        shown = value.name if isinstance(value, enum.Enum) else str(value)
+    return f"{event.setting_name}={shown}" + (" (initial)" if event.initial else "")
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """One event as a JSON object (``--json``); ``event`` says which kind:
+    ``session``, ``power`` or ``ending``."""
+    if isinstance(event, PowerEvent):
+        return power_record(event)
+    if isinstance(event, SessionEndingEvent):
+        return ending_record(event)
     reason = event.reason
     info = event.info
     return {
         "time": event.timestamp.isoformat(),
+        "event": "session",
         "reason": reason.name if isinstance(reason, SessionNotificationMsg) else int(reason),
         "code": int(reason),
         "session_id": event.session_id,
         "user": info.user_name if info is not None else None,
         "domain": info.domain if info is not None else None,
         "remote_control": event.remote_control,
+    }
+
+
+def power_record(event: PowerEvent) -> dict[str, Any]:
+    """A power event as a JSON object: the kind (its name, or the number
+    when unknown), the setting (its name, its GUID when unknown, or null),
+    its DWORD value and that value's name (null when there is none)."""
+    kind = event.kind
+    setting = event.setting
+    value = event.value
+    return {
+        "time": event.timestamp.isoformat(),
+        "event": "power",
+        "kind": kind.name if isinstance(kind, PowerBroadcast) else kind,
+        "code": kind.code if isinstance(kind, PowerBroadcast) else kind,
+        "setting": setting.name if isinstance(setting, PowerSetting) else setting,
+        "value": None if value is None else int(value),
+        "value_name": value.name if isinstance(value, enum.Enum) else None,
+        "initial": event.initial,
+    }
+
+
+def ending_record(event: SessionEndingEvent) -> dict[str, Any]:
+    """A session-ending event as a JSON object: ``flags`` lists the flags'
+    names (``[]`` for a shutdown or restart); ``ending`` is null for the
+    query."""
+    return {
+        "time": event.timestamp.isoformat(),
+        "event": "ending",
+        "kind": event.kind_name,
+        "code": event.kind.code,
+        "flags": event.flag_names,
+        "ending": event.ending,
     }
 
 
@@ -106,6 +189,45 @@ def format_sessions(sessions: Sequence[SessionInfo]) -> list[str]:
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
 
 
+def status_record(
+    session_id: int,
+    locked: bool | None,
+    idle: float,
+    threshold: float,
+    state: IdleState,
+    power: PowerStatus,
+) -> dict[str, Any]:
+    """``status --json``: this session's state as one object. ``in_use`` is
+    ``idle_state`` ``active``: not locked, and input within the threshold."""
+    ac_line = power.ac_line
+    return {
+        "session_id": session_id,
+        "locked": locked,
+        "idle_seconds": round(idle, 3),
+        "idle_threshold": threshold,
+        "idle_state": state.value,
+        "in_use": state is IdleState.ACTIVE,
+        "ac_line": ac_line.name if isinstance(ac_line, ACLineStatus) else ac_line,
+        "battery_percent": power.battery_percent,
+        "battery_saver": power.battery_saver,
+    }
+
+
+def format_status(record: dict[str, Any]) -> list[str]:
+    """``status``: one aligned ``key  value`` line per key of the record
+    (``-`` where Windows does not say, ``yes``/``no`` for booleans)."""
+    width = max(len(key) for key in record)
+    lines = []
+    for key, value in record.items():
+        text = _cell(value)
+        if key == "idle_seconds":
+            text = f"{value:.1f}"
+        elif key == "idle_threshold":
+            text = f"{value:g}"
+        lines.append(f"{key:<{width}}  {text}")
+    return lines
+
+
 # --- Commands. ---
 
 
@@ -123,22 +245,54 @@ def _destination(path: str | None) -> Iterator[IO[str]]:
         yield stream
 
 
-def watch(scope: NotifyType, as_json: bool, output: str | None) -> int:
+def watch(
+    scope: NotifyType,
+    as_json: bool,
+    output: str | None,
+    power: bool = False,
+    ending: bool = False,
+) -> int:
     with _destination(output) as out:
-        notifier = Notifier(scope, details=True)
+        notifier = Notifier(scope, details=True, power=power, ending=ending)
 
-        def write(event: SessionEvent) -> None:
+        def write(event: Event) -> None:
+            # On the pump thread, inside the window procedure: a session-ending
+            # line is written and flushed before Windows gets its answer (and
+            # may end this process right after WM_ENDSESSION).
             line = json.dumps(event_record(event)) if as_json else format_event(event)
             out.write(line + "\n")
             out.flush()  # each line reaches the file before the next event
 
         notifier.subscribe(write)
+        extra = [name for name, wanted in (("power", power), ("session ending", ending))
+                 if wanted]
+        what = f" with {' and '.join(extra)} events" if extra else ""
         where = f"; appending to {output}" if output else ""
         try:
             notifier.run(on_ready=lambda: print(
-                f"watching {scope.name}{where}; Ctrl+C to stop", file=sys.stderr, flush=True))
+                f"watching {scope.name}{what}{where}; Ctrl+C to stop", file=sys.stderr,
+                flush=True))
         except KeyboardInterrupt:
             pass
+    return 0
+
+
+def status(as_json: bool, threshold: float) -> int:
+    """This session's state, once."""
+    from ._activity import idle_seconds, idle_state, power_status
+
+    session = current_session_id()
+    try:
+        locked = session_info(session).locked
+    except (LookupError, OSError):
+        locked = None  # Windows does not say; idle_state() then counts it unlocked
+    idle = idle_seconds()
+    state = idle_state(threshold)
+    record = status_record(session, locked, idle, threshold, state, power_status())
+    if as_json:
+        print(json.dumps(record))
+    else:
+        print("\n".join(format_status(record)))
     return 0
 
 
@@ -191,13 +345,46 @@ def _parser() -> _Parser:
         help="hear about every session on the machine, not only this one",
     )
     watch_parser.add_argument(
+        "--power", action="store_true",
+        help="also sleep and wake, and the power settings (user presence, display, "
+        "power source, battery, energy saver); Windows sends each setting's value "
+        "at once, marked (initial)",
+    )
+    watch_parser.add_argument(
+        "--ending", action="store_true",
+        help="also the session ending (logoff, shutdown, restart), each line written "
+        "before Windows is answered; needs a hidden top-level window (under Wine, "
+        "an X display)",
+    )
+    watch_parser.add_argument(
         "--json", action="store_true",
-        help="JSON Lines: one object per event (time in ISO 8601 UTC, reason, code, "
-        "session_id, user, domain, remote_control)",
+        help="JSON Lines: one object per event, with time (ISO 8601 UTC) and event "
+        "(session, power or ending); session events: reason, code, session_id, user, "
+        "domain, remote_control; power: kind, code, setting, value, value_name, "
+        "initial; ending: kind, code, flags, ending",
     )
     watch_parser.add_argument(
         "--output", metavar="FILE",
         help="append to FILE instead of printing, flushing each line",
+    )
+
+    status_parser = commands.add_parser(
+        "status", help="print this session's state once: locked, idle, power, in use",
+        description="Print this session's state once: its id, whether it is locked "
+        "('-' where Windows does not say), seconds since the last keyboard or mouse "
+        "input, the idle state, whether it is in use, the power source, the "
+        "battery's charge and battery saver. 'In use' means: not locked, and input "
+        "within the idle threshold (idle_state 'active'); 'idle' is no input for "
+        "that long, 'locked' a locked session.",
+    )
+    status_parser.add_argument("--version", action="version", version=version)
+    status_parser.add_argument("--json", action="store_true", help="one JSON object instead")
+    status_parser.add_argument(
+        "--idle-threshold", metavar="SECONDS", type=_seconds,
+        default=DEFAULT_IDLE_THRESHOLD,
+        help="seconds without input after which the session is idle, not in use "
+        f"(default {DEFAULT_IDLE_THRESHOLD:g}: someone reading touches nothing for a "
+        "while)",
     )
 
     sessions_parser = commands.add_parser(
@@ -226,6 +413,18 @@ def _parser() -> _Parser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more (JSON has no infinity)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, "
+                                         f"got {text!r}")
+    return value
+
+
 def _normalise(argv: list[str]) -> list[str]:
     """``--selftest`` (the old spelling) and options without a command."""
     if argv == ["--selftest"]:
@@ -251,11 +450,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from . import _doctor  # loaded only for the doctor
 
             return _doctor.run()
+        if args.command == "status":
+            return status(args.json, args.idle_threshold)
         scope = (
             NotifyType.NOTIFY_FOR_ALL_SESSIONS if args.all_sessions
             else NotifyType.NOTIFY_FOR_THIS_SESSION
         )
-        return watch(scope, args.json, args.output)
+        return watch(scope, args.json, args.output, args.power, args.ending)
     except KeyboardInterrupt:
         return 0
     except OSError as exc:

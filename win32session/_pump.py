@@ -228,12 +228,14 @@ class _Pump:
                     0, 0, 0, 0, None, None, hinstance, None,
                 )
             except OSError as exc:
-                # Wine, for one, makes no top-level window without an X display.
-                raise OSError(
-                    exc.errno, "cannot create the hidden top-level window that the "
-                    f"session-ending events need (ending=True): {exc.strerror or exc}",
-                    None, exc.winerror,
-                ) from exc
+                # Wine, for one, makes no top-level window without an X display,
+                # and gives no error code then: an OSError made with a None
+                # winerror would print as "[WinError None] ...".
+                message = ("cannot create the hidden top-level window that the "
+                           f"session-ending events need (ending=True): {exc.strerror or exc}")
+                if exc.winerror is None:
+                    raise OSError(message) from exc
+                raise OSError(exc.errno, message, None, exc.winerror) from exc
             return hwnd
         # A message-only window: no UI, no broadcasts, just a queue address.
         # https://learn.microsoft.com/windows/win32/winmsg/window-features#message-only-windows
