@@ -76,8 +76,9 @@ def run(
             os.killpg(process.pid, signal.SIGKILL)
         # A Windows process left behind (a test's child) can hold the output
         # pipe open; ending the Wine prefix's server ends them all.
-        subprocess.run(["wineserver", "-k"], env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")),
-                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["wineserver", "-k"],
+                       env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")), check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     timer = threading.Timer(timeout, kill) if timeout is not None else None
     if timer is not None:
@@ -171,6 +172,7 @@ def test(versions: list[str]) -> int:
     for platform in ("win32", "linux"):
         leg(f"mypy --strict --platform {platform}",
             [python, "-m", "mypy", "--strict", "--platform", platform])
+    leg("ruff check (the rules of pyproject.toml)", [python, "-m", "ruff", "check"])
     if not ON_WINDOWS:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])

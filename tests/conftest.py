@@ -1,8 +1,9 @@
 """Shared test machinery: the ``windows`` marker and ``--require-windows``.
 
 Tests that drive the real Win32 API are marked ``windows`` and skip where
-there is no Win32 (tests/support.py says how Windows's part is simulated). ``--require-windows`` turns any skip of such a test into a
-failure, so the Wine leg cannot pass by skipping.
+there is no Win32 (tests/support.py says how Windows's part is simulated).
+``--require-windows`` turns any skip of such a test into a failure, so the
+Wine leg cannot pass by skipping.
 """
 
 from __future__ import annotations

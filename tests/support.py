@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from win32session import WM_WTSSESSION_CHANGE, SessionEvent
 from win32session._sessions import current_session_id
@@ -110,7 +110,7 @@ class Child:
 
     process: subprocess.Popen[str]
     #: Every child not yet waited for; conftest kills those a test left behind.
-    live: list[Child] = []
+    live: ClassVar[list[Child]] = []
 
     def __init__(self, *args: str) -> None:
         if sys.platform != "win32":
@@ -133,7 +133,8 @@ class Child:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
-        for stream, sink in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
+        streams = ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))
+        for stream, sink in streams:
             threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
 
     def _read(self, stream: IO[str] | None, sink: list[str]) -> None:

@@ -128,6 +128,7 @@ def test_async_events() -> None:
     child.expect("watching every session; Ctrl+C to stop")
     post(hwnd, M.WTS_SESSION_LOCK, 3)
     post(hwnd, 0x42, 4)
-    assert child.expect("WTS_SESSION_LOCK").rstrip() == f"WTS_SESSION_LOCK session 3 {DOMAIN}\\{USER}"
+    line = child.expect("WTS_SESSION_LOCK").rstrip()
+    assert line == f"WTS_SESSION_LOCK session 3 {DOMAIN}\\{USER}"
     child.expect("unknown code 0x42 session 4")
     stop_with_ctrl_c(child, "stopped")

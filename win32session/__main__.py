@@ -105,7 +105,8 @@ def format_sessions(sessions: Sequence[SessionInfo]) -> list[str]:
         for s in sessions
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]]
 
 
 # --- Commands. ---

@@ -311,7 +311,7 @@ class Notifier:
     def _serve_in_background(pump: _Pump) -> None:
         try:
             pump.serve()
-        except BaseException:  # already logged, or raised by start()
+        except BaseException:  # noqa: S110 (already logged, or raised by start())
             pass
 
     def run(self, *, on_ready: Callable[[], object] | None = None) -> None:
