@@ -31,6 +31,8 @@ SCRIPTS = ROOT / "scripts"
 DIST = ROOT / "dist"
 DEV_VENV = ROOT / ".venv-dev"
 WINENV = Path(os.environ.get("W32S_WINENV", ROOT / ".winenv"))
+#: The distribution's name in file names (win32-session-notifier on PyPI).
+WHEEL_NAME = "win32_session_notifier"
 WINDOWS_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 #: A Wine leg takes well under a minute; one that hangs is killed after this,
 #: so CI fails in time instead of waiting for its own limit.
@@ -122,7 +124,7 @@ def build_wheel(python: Path) -> Path:
     shutil.rmtree(DIST, ignore_errors=True)
     run([python, "-m", "pip", "wheel", "-q", "--no-deps",
          "-w", DIST, ROOT])
-    (wheel,) = DIST.glob("win32session-*-py3-none-any.whl")
+    (wheel,) = DIST.glob(f"{WHEEL_NAME}-*-py3-none-any.whl")
     return wheel
 
 
@@ -130,10 +132,17 @@ def windows_python_command(version: str, wheel: Path, python: Path) -> list[str 
     """How to run a Windows CPython that has ``wheel`` installed: under Wine
     with the wheel in its site-packages, or the dev venv on Windows."""
     if ON_WINDOWS:
+        # The distribution's old name would leave a second dist-info behind.
+        run([python, "-m", "pip", "uninstall", "-q", "-y", "win32session"])
         run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
              wheel])
         return [python]
     site = WINENV / f"py{version}" / "Lib" / "site-packages"
+    # Only this wheel: a package or dist-info left by an earlier install (such
+    # as one under the distribution's old name, win32session) would be tested too.
+    for old in [site / "win32session", *site.glob("win32session-*.dist-info"),
+                *site.glob(f"{WHEEL_NAME}-*.dist-info")]:
+        shutil.rmtree(old, ignore_errors=True)
     run([python, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--no-compile",
          "--target", site, wheel])
     # Compiled by the Windows CPython itself, as pip on Windows would: the

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "WM_WTSSESSION_CHANGE",
