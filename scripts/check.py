@@ -4,8 +4,10 @@
     python3 scripts/check.py selftest   # the command-line selftest on Windows CPython
     python3 scripts/check.py bench      # benchmarks/bench.py, with pywin32 beside it
 
-``test`` runs mypy --strict for win32 and linux, builds the wheel, runs pytest
-natively, then runs pytest on each Windows CPython with that wheel installed:
+``test`` runs mypy --strict for win32 and linux, ruff and validate-pyproject,
+runs pytest natively, builds the sdist and the wheel with python -m build and
+checks them (twine check --strict, check-wheel-contents), then runs pytest on
+each Windows CPython with that wheel installed:
 under Wine on Linux (after scripts/provision-wine), natively on Windows. A
 skipped Windows test fails its leg (--require-windows). The standard library is
 all it needs; dev tools go into the git-ignored .venv-dev/.
@@ -108,7 +110,12 @@ def dev_python() -> Path:
     requirements = SCRIPTS / "requirements-dev.txt"
     python = DEV_VENV / ("Scripts/python.exe" if ON_WINDOWS else "bin/python")
     stamp = DEV_VENV / ".requirements"
-    want = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    # requirements-dev.txt includes requirements-build.txt: a change to either
+    # makes the venv anew.
+    digest = hashlib.sha256()
+    for name in ("requirements-dev.txt", "requirements-build.txt"):
+        digest.update((SCRIPTS / name).read_bytes())
+    want = digest.hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text() == want:
         return python
     say(f"dev tools into {DEV_VENV.name}/")
@@ -119,13 +126,21 @@ def dev_python() -> Path:
     return python
 
 
-def build_wheel(python: Path) -> Path:
-    say("build the wheel")
+def build_dists(python: Path) -> tuple[Path, Path]:
+    """Builds the sdist, then the wheel from that sdist (so a file the sdist
+    lacks fails here), as release.yml does; returns (sdist, wheel)."""
+    say("build the sdist and the wheel (python -m build)")
     shutil.rmtree(DIST, ignore_errors=True)
-    run([python, "-m", "pip", "wheel", "-q", "--no-deps",
-         "-w", DIST, ROOT])
+    # --no-isolation: the backend is the flit_core pinned in
+    # requirements-build.txt, from the dev venv, not whichever flit_core an
+    # isolated build would fetch from PyPI on each run. The build is hermetic
+    # (no network, the same backend each time, the one release.yml uses) and
+    # seconds faster; build still checks that this flit_core satisfies
+    # [build-system].requires.
+    run([python, "-m", "build", "--no-isolation", "--outdir", DIST, ROOT])
+    (sdist,) = DIST.glob(f"{WHEEL_NAME}-*.tar.gz")
     (wheel,) = DIST.glob(f"{WHEEL_NAME}-*-py3-none-any.whl")
-    return wheel
+    return sdist, wheel
 
 
 def windows_python_command(version: str, wheel: Path, python: Path) -> list[str | Path]:
@@ -176,16 +191,23 @@ def test(versions: list[str]) -> int:
         except Failed as exc:
             failed = True
             last = f"FAILED: {exc}"
-        results.append((name, f"{last}  [{time.monotonic() - started:.0f} s]"))
+        results.append((name, f"{last}  [{time.monotonic() - started:.1f} s]"))
 
     for platform in ("win32", "linux"):
         leg(f"mypy --strict --platform {platform}",
             [python, "-m", "mypy", "--strict", "--platform", platform])
     leg("ruff check (the rules of pyproject.toml)", [python, "-m", "ruff", "check"])
+    leg("validate-pyproject pyproject.toml",
+        [python, "-m", "validate_pyproject", ROOT / "pyproject.toml"])
     if not ON_WINDOWS:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
-    wheel = build_wheel(python)
+    sdist, wheel = build_dists(python)
+    # What PyPI would show and accept: the README renders, the metadata is
+    # complete; and the wheel holds the package and nothing stray.
+    leg("twine check --strict (sdist and wheel)",
+        [python, "-m", "twine", "check", "--strict", sdist, wheel])
+    leg("check-wheel-contents", [python, "-m", "check_wheel_contents", wheel])
     provision(versions, python)
     env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
     for version in versions if not ON_WINDOWS else [f"{sys.version_info[0]}.{sys.version_info[1]}"]:
@@ -206,7 +228,7 @@ def test(versions: list[str]) -> int:
 
 def selftest(version: str) -> int:
     python = dev_python()
-    wheel = build_wheel(python)
+    _, wheel = build_dists(python)
     provision([version], python)
     command = windows_python_command(version, wheel, python)
     say(f"python -m win32session selftest on Windows CPython {version}")
@@ -223,7 +245,7 @@ def bench(version: str, extra: list[str]) -> int:
     """benchmarks/bench.py on one Windows CPython, with pywin32 installed in a
     folder of its own that only the benchmark adds to its path."""
     python = dev_python()
-    wheel = build_wheel(python)
+    _, wheel = build_dists(python)
     provision([version], python)
     command = windows_python_command(version, wheel, python)
     say(f"pywin32 for the benchmark on Windows CPython {version}")
