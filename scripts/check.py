@@ -5,12 +5,12 @@
     python3 scripts/check.py bench      # benchmarks/bench.py, with pywin32 beside it
 
 ``test`` runs mypy --strict for win32 and linux, ruff and validate-pyproject,
-runs pytest natively, builds the sdist and the wheel with python -m build and
-checks them (twine check --strict, check-wheel-contents), then runs pytest on
-each Windows CPython with that wheel installed:
-under Wine on Linux (after scripts/provision-wine), natively on Windows. A
-skipped Windows test fails its leg (--require-windows). The standard library is
-all it needs; dev tools go into the git-ignored .venv-dev/.
+actionlint and zizmor on .github/workflows, runs pytest natively, builds the
+sdist and the wheel with python -m build and checks them (twine check --strict,
+check-wheel-contents), then runs pytest on each Windows CPython with that wheel
+installed: under Wine on Linux (after scripts/provision-wine), natively on
+Windows. A skipped Windows test fails its leg (--require-windows). The standard
+library is all it needs; dev tools go into the git-ignored .venv-dev/.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import io
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 import venv
@@ -103,6 +105,20 @@ def run(
     if process.returncode != 0:
         raise Failed(f"{Path(str(args[0])).name} exited {process.returncode}: {last}")
     return last
+
+
+def native_version() -> str:
+    """This Python's version as the CI workflow names it: 3.14, or 3.14t when
+    it is a free-threaded build."""
+    free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    return f"{sys.version_info[0]}.{sys.version_info[1]}{'t' if free_threaded else ''}"
+
+
+def dev_tool(name: str) -> Path:
+    """A command-line tool that requirements-dev.txt installs into the dev venv."""
+    if ON_WINDOWS:
+        return DEV_VENV / "Scripts" / f"{name}.exe"
+    return DEV_VENV / "bin" / name
 
 
 def dev_python() -> Path:
@@ -187,7 +203,7 @@ def test(versions: list[str]) -> int:
         say(name)
         started = time.monotonic()
         try:
-            last = run(args, cwd=cwd, env=env, timeout=LEG_TIMEOUT_SECONDS)
+            last = run(args, cwd=cwd, env=env, timeout=LEG_TIMEOUT_SECONDS) or "ok (silent)"
         except Failed as exc:
             failed = True
             last = f"FAILED: {exc}"
@@ -199,6 +215,18 @@ def test(versions: list[str]) -> int:
     leg("ruff check (the rules of pyproject.toml)", [python, "-m", "ruff", "check"])
     leg("validate-pyproject pyproject.toml",
         [python, "-m", "validate_pyproject", ROOT / "pyproject.toml"])
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    # Its shellcheck and pyflakes integrations are off: they would run only
+    # where those happen to be installed (GitHub's runners), so the same tree
+    # could pass here and fail there.
+    leg("actionlint (.github/workflows)",
+        [dev_tool("actionlint"), "-shellcheck=", "-pyflakes=", *workflows])
+    # Offline: the audits that ask GitHub (known-vulnerable actions, impostor
+    # commits) need a token and the network; the pedantic persona, since the
+    # workflows are small enough to be held to every audit that applies.
+    leg("zizmor --offline --persona pedantic (.github/workflows)",
+        [dev_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
+         *workflows])
     if not ON_WINDOWS:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
@@ -210,7 +238,7 @@ def test(versions: list[str]) -> int:
     leg("check-wheel-contents", [python, "-m", "check_wheel_contents", wheel])
     provision(versions, python)
     env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
-    for version in versions if not ON_WINDOWS else [f"{sys.version_info[0]}.{sys.version_info[1]}"]:
+    for version in versions:
         command = windows_python_command(version, wheel, python)
         where = "native Windows" if ON_WINDOWS else "Windows CPython under Wine"
         # From tests/, so the source tree is not on sys.path: the wheel is tested.
@@ -272,19 +300,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("command", nargs="?", choices=("test", "selftest", "bench"),
                         default="test")
+    # On Windows the only Windows CPython is the one running this script (any
+    # version: CI runs 3.10 to 3.14 and 3.14t); under Wine, those provisioned.
     parser.add_argument(
-        "--python", action="append", choices=WINDOWS_PYTHONS, metavar="VERSION",
-        help="Windows CPython version(s) to use (default: all four for test, 3.12 for selftest)",
+        "--python", action="append", metavar="VERSION",
+        choices=(native_version(),) if ON_WINDOWS else WINDOWS_PYTHONS,
+        help="Windows CPython version(s) under Wine (default: all four for test, 3.12 "
+             "for selftest and bench); on Windows, only the Python running check.py",
     )
     args, extra = parser.parse_known_args()
     if extra and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if ON_WINDOWS and isinstance(sys.stdout, io.TextIOWrapper):
+        # The tests' output is echoed; a console code page must not end the run.
+        sys.stdout.reconfigure(errors="backslashreplace")
+    one = native_version() if ON_WINDOWS else "3.12"
     try:
         if args.command == "bench":
-            return bench((args.python or ["3.12"])[0], extra)
+            return bench((args.python or [one])[0], extra)
         if args.command == "selftest":
-            return selftest((args.python or ["3.12"])[0])
-        return test(args.python or list(WINDOWS_PYTHONS))
+            return selftest((args.python or [one])[0])
+        return test(args.python or ([one] if ON_WINDOWS else list(WINDOWS_PYTHONS)))
     except Failed as exc:
         print(f"check: {exc}", file=sys.stderr)
         return 1
