@@ -21,13 +21,16 @@ import hashlib
 import io
 import os
 import shutil
+import select
 import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +56,14 @@ class Failed(Exception):
 
 def say(text: str) -> None:
     print(f"\n==> {text}", flush=True)
+
+
+def end_wine() -> None:
+    """Ends every Windows process of our Wine prefix, with its wineserver."""
+    wineserver = shutil.which("wineserver") or "/usr/lib/wine/wineserver"
+    with contextlib.suppress(OSError):
+        subprocess.run([wineserver, "-k"], env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")),
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run(
@@ -82,9 +93,7 @@ def run(
             os.killpg(process.pid, signal.SIGKILL)
         # A Windows process left behind (a test's child) can hold the output
         # pipe open; ending the Wine prefix's server ends them all.
-        subprocess.run(["wineserver", "-k"],
-                       env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")), check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end_wine()
 
     timer = threading.Timer(timeout, kill) if timeout is not None else None
     if timer is not None:
@@ -183,6 +192,70 @@ def windows_python_command(version: str, wheel: Path, python: Path) -> list[str 
     return [SCRIPTS / "winpy", version]
 
 
+@contextlib.contextmanager
+def x_display() -> Iterator[None]:
+    """Runs an Xvfb display for the Wine legs, with DISPLAY naming it, and
+    always stops it on the way out (after a failure or a killed leg too).
+
+    Wine creates top-level windows only on an X display. Ours is started even
+    where DISPLAY is set already (a desktop, an ssh -X session): the legs then
+    see the same display as on CI, which has none, and no window of a test
+    or dialog of Wine's lands on a person's screen. Off Linux it does nothing."""
+    if ON_WINDOWS:
+        yield
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise Failed("Xvfb is missing (scripts/provision-wine installs it as root): "
+                     "apt-get install xvfb")
+    # -displayfd: Xvfb picks a free display number and writes it to this pipe
+    # once it accepts connections. No TCP: local clients only.
+    # Its messages go to a file, which never fills up as a pipe would.
+    log = tempfile.TemporaryFile()
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
+        pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=log, start_new_session=True,
+    )
+    os.close(write_end)
+    try:
+        # The number and a newline, in one write; "" if Xvfb ended first.
+        ready, _, _ = select.select([read_end], [], [], 30)
+        number = os.read(read_end, 64).decode().strip() if ready else ""
+        os.close(read_end)
+        if not number.isdigit():
+            server.kill()
+            server.wait()
+            log.seek(0)
+            raise Failed(f"Xvfb did not start: {log.read().decode(errors='replace').strip()}")
+        say(f"Xvfb on display :{number} for the Wine legs")
+        saved = os.environ.get("DISPLAY")
+        os.environ["DISPLAY"] = f":{number}"
+        # A wineserver still running from before (provision-wine's check, a
+        # run without a display) would keep its display-less desktop, on
+        # which top-level windows fail: the legs start a new one.
+        end_wine()
+        try:
+            yield
+        finally:
+            if saved is None:
+                del os.environ["DISPLAY"]
+            else:
+                os.environ["DISPLAY"] = saved
+            # Wine's processes (its desktop, explorer.exe) hold the display:
+            # end them first, so none outlives it or meets the next run's.
+            end_wine()
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
 def provision(versions: list[str], python: Path) -> None:
     if not ON_WINDOWS:
         say(f"provision Wine and Windows CPython {', '.join(versions)}")
@@ -237,15 +310,16 @@ def test(versions: list[str]) -> int:
         [python, "-m", "twine", "check", "--strict", sdist, wheel])
     leg("check-wheel-contents", [python, "-m", "check_wheel_contents", wheel])
     provision(versions, python)
-    env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
-    for version in versions:
-        command = windows_python_command(version, wheel, python)
-        where = "native Windows" if ON_WINDOWS else "Windows CPython under Wine"
-        # From tests/, so the source tree is not on sys.path: the wheel is tested.
-        leg(f"pytest, {where} {version} (wheel installed)",
-            [*command, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--require-windows",
-             ROOT / "tests"],
-            cwd=ROOT / "tests", env=env)
+    with x_display():
+        env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
+        for version in versions:
+            command = windows_python_command(version, wheel, python)
+            where = "native Windows" if ON_WINDOWS else "Windows CPython under Wine"
+            # From tests/, so the source tree is not on sys.path: the wheel is tested.
+            leg(f"pytest, {where} {version} (wheel installed)",
+                [*command, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--require-windows",
+                 ROOT / "tests"],
+                cwd=ROOT / "tests", env=env)
 
     print("\n==> summary")
     for name, outcome in results:
@@ -258,14 +332,15 @@ def selftest(version: str) -> int:
     python = dev_python()
     _, wheel = build_dists(python)
     provision([version], python)
-    command = windows_python_command(version, wheel, python)
-    say(f"python -m win32session selftest on Windows CPython {version}")
-    try:
-        run([*command, "-m", "win32session", "selftest"], cwd=ROOT / "tests",
-            timeout=LEG_TIMEOUT_SECONDS)
-    except Failed as exc:
-        print(f"selftest: {exc}")
-        return 1
+    with x_display():
+        command = windows_python_command(version, wheel, python)
+        say(f"python -m win32session selftest on Windows CPython {version}")
+        try:
+            run([*command, "-m", "win32session", "selftest"], cwd=ROOT / "tests",
+                timeout=LEG_TIMEOUT_SECONDS)
+        except Failed as exc:
+            print(f"selftest: {exc}")
+            return 1
     return 0
 
 
@@ -275,6 +350,11 @@ def bench(version: str, extra: list[str]) -> int:
     python = dev_python()
     _, wheel = build_dists(python)
     provision([version], python)
+    with x_display():
+        return _bench(version, wheel, python, extra)
+
+
+def _bench(version: str, wheel: Path, python: Path, extra: list[str]) -> int:
     command = windows_python_command(version, wheel, python)
     say(f"pywin32 for the benchmark on Windows CPython {version}")
     if ON_WINDOWS:
@@ -311,6 +391,10 @@ def main() -> int:
     args, extra = parser.parse_known_args()
     if extra and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if not ON_WINDOWS:
+        # A TERM (a CI runner giving up) unwinds like Ctrl+C, so that Xvfb is
+        # stopped by x_display() rather than left running.
+        signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     if ON_WINDOWS and isinstance(sys.stdout, io.TextIOWrapper):
         # The tests' output is echoed; a console code page must not end the run.
         sys.stdout.reconfigure(errors="backslashreplace")
