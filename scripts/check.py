@@ -299,7 +299,7 @@ def test(versions: list[str]) -> int:
     # workflows are small enough to be held to every audit that applies.
     leg("zizmor --offline --persona pedantic (.github/workflows)",
         [dev_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
-         *workflows])
+         "--color", "never", *workflows])
     if not ON_WINDOWS:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
@@ -307,7 +307,7 @@ def test(versions: list[str]) -> int:
     # What PyPI would show and accept: the README renders, the metadata is
     # complete; and the wheel holds the package and nothing stray.
     leg("twine check --strict (sdist and wheel)",
-        [python, "-m", "twine", "check", "--strict", sdist, wheel])
+        [python, "-m", "twine", "--no-color", "check", "--strict", sdist, wheel])
     leg("check-wheel-contents", [python, "-m", "check_wheel_contents", wheel])
     provision(versions, python)
     with x_display():
