@@ -242,7 +242,7 @@ class PyWin32Recipe:
             win32gui.PumpMessages()
             try:
                 win32ts.WTSUnRegisterSessionNotification(hwnd)
-            except Exception:
+            except Exception:  # noqa: S110
                 pass  # Wine answers FALSE without a cause; so might Windows
             win32gui.DestroyWindow(hwnd)
             win32gui.UnregisterClass(atom, hinstance)
@@ -436,7 +436,7 @@ def private_bytes() -> int:
 
 def _child(code: str, args: list[str]) -> float:
     result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
-                            text=True, timeout=300, stdin=subprocess.DEVNULL)
+                            text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip())
     return float(result.stdout.strip().splitlines()[-1])
@@ -586,7 +586,7 @@ def print_table(medians: dict[str, dict[str, float]], in_order: dict[str, bool],
 
         digits = 2 if figure in ("start", "stop") else 1  # sub-millisecond differences
 
-        def show(x: float) -> str:
+        def show(x: float, factor: float = factor, digits: int = digits, unit: str = unit) -> str:
             return f"{x * factor:,.{digits}f} {unit}"
 
         print(f"| {figure} | {show(o)} | {show(b)} | {show(p)} | {ratio(o, b)} | {ratio(o, p)} | "

@@ -24,7 +24,7 @@ def main() -> int:
     tracker = SessionTracker()  # follows every session on the machine
 
     def show(what: str, info: SessionInfo) -> None:
-        now = datetime.datetime.now().strftime("%H:%M:%S")
+        now = datetime.datetime.now().astimezone().strftime("%H:%M:%S")
         who = info.account or "(unknown user)"
         print(f"{now}  {what:<10} {who} (session {info.session_id}): "
               f"{users(tracker.count)}", flush=True)

@@ -4,11 +4,13 @@
     python3 scripts/check.py selftest   # the command-line selftest on Windows CPython
     python3 scripts/check.py bench      # benchmarks/bench.py, with pywin32 beside it
 
-``test`` runs mypy --strict for win32 and linux, builds the wheel, runs pytest
-natively, then runs pytest on each Windows CPython with that wheel installed:
-under Wine on Linux (after scripts/provision-wine), natively on Windows. A
-skipped Windows test fails its leg (--require-windows). The standard library is
-all it needs; dev tools go into the git-ignored .venv-dev/.
+``test`` runs mypy --strict for win32 and linux, ruff and validate-pyproject,
+actionlint and zizmor on .github/workflows, runs pytest natively, builds the
+sdist and the wheel with python -m build and checks them (twine check --strict,
+check-wheel-contents), then runs pytest on each Windows CPython with that wheel
+installed: under Wine on Linux (after scripts/provision-wine), natively on
+Windows. A skipped Windows test fails its leg (--require-windows). The standard
+library is all it needs; dev tools go into the git-ignored .venv-dev/.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import io
 import os
 import shutil
+import select
 import signal
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import threading
 import time
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +38,8 @@ SCRIPTS = ROOT / "scripts"
 DIST = ROOT / "dist"
 DEV_VENV = ROOT / ".venv-dev"
 WINENV = Path(os.environ.get("W32S_WINENV", ROOT / ".winenv"))
+#: The distribution's name in file names (win32-session-notifier on PyPI).
+WHEEL_NAME = "win32_session_notifier"
 WINDOWS_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 #: A Wine leg takes well under a minute; one that hangs is killed after this,
 #: so CI fails in time instead of waiting for its own limit.
@@ -47,6 +56,14 @@ class Failed(Exception):
 
 def say(text: str) -> None:
     print(f"\n==> {text}", flush=True)
+
+
+def end_wine() -> None:
+    """Ends every Windows process of our Wine prefix, with its wineserver."""
+    wineserver = shutil.which("wineserver") or "/usr/lib/wine/wineserver"
+    with contextlib.suppress(OSError):
+        subprocess.run([wineserver, "-k"], env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")),
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run(
@@ -76,8 +93,7 @@ def run(
             os.killpg(process.pid, signal.SIGKILL)
         # A Windows process left behind (a test's child) can hold the output
         # pipe open; ending the Wine prefix's server ends them all.
-        subprocess.run(["wineserver", "-k"], env=dict(os.environ, WINEPREFIX=str(WINENV / "prefix")),
-                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end_wine()
 
     timer = threading.Timer(timeout, kill) if timeout is not None else None
     if timer is not None:
@@ -100,12 +116,31 @@ def run(
     return last
 
 
+def native_version() -> str:
+    """This Python's version as the CI workflow names it: 3.14, or 3.14t when
+    it is a free-threaded build."""
+    free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    return f"{sys.version_info[0]}.{sys.version_info[1]}{'t' if free_threaded else ''}"
+
+
+def dev_tool(name: str) -> Path:
+    """A command-line tool that requirements-dev.txt installs into the dev venv."""
+    if ON_WINDOWS:
+        return DEV_VENV / "Scripts" / f"{name}.exe"
+    return DEV_VENV / "bin" / name
+
+
 def dev_python() -> Path:
     """The dev virtual environment's python, with requirements-dev.txt in it."""
     requirements = SCRIPTS / "requirements-dev.txt"
     python = DEV_VENV / ("Scripts/python.exe" if ON_WINDOWS else "bin/python")
     stamp = DEV_VENV / ".requirements"
-    want = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    # requirements-dev.txt includes requirements-build.txt: a change to either
+    # makes the venv anew.
+    digest = hashlib.sha256()
+    for name in ("requirements-dev.txt", "requirements-build.txt"):
+        digest.update((SCRIPTS / name).read_bytes())
+    want = digest.hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text() == want:
         return python
     say(f"dev tools into {DEV_VENV.name}/")
@@ -116,23 +151,38 @@ def dev_python() -> Path:
     return python
 
 
-def build_wheel(python: Path) -> Path:
-    say("build the wheel")
+def build_dists(python: Path) -> tuple[Path, Path]:
+    """Builds the sdist, then the wheel from that sdist (so a file the sdist
+    lacks fails here), as release.yml does; returns (sdist, wheel)."""
+    say("build the sdist and the wheel (python -m build)")
     shutil.rmtree(DIST, ignore_errors=True)
-    run([python, "-m", "pip", "wheel", "-q", "--no-deps",
-         "-w", DIST, ROOT])
-    (wheel,) = DIST.glob("win32session-*-py3-none-any.whl")
-    return wheel
+    # --no-isolation: the backend is the flit_core pinned in
+    # requirements-build.txt, from the dev venv, not whichever flit_core an
+    # isolated build would fetch from PyPI on each run. The build is hermetic
+    # (no network, the same backend each time, the one release.yml uses) and
+    # seconds faster; build still checks that this flit_core satisfies
+    # [build-system].requires.
+    run([python, "-m", "build", "--no-isolation", "--outdir", DIST, ROOT])
+    (sdist,) = DIST.glob(f"{WHEEL_NAME}-*.tar.gz")
+    (wheel,) = DIST.glob(f"{WHEEL_NAME}-*-py3-none-any.whl")
+    return sdist, wheel
 
 
 def windows_python_command(version: str, wheel: Path, python: Path) -> list[str | Path]:
     """How to run a Windows CPython that has ``wheel`` installed: under Wine
     with the wheel in its site-packages, or the dev venv on Windows."""
     if ON_WINDOWS:
+        # The distribution's old name would leave a second dist-info behind.
+        run([python, "-m", "pip", "uninstall", "-q", "-y", "win32session"])
         run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
              wheel])
         return [python]
     site = WINENV / f"py{version}" / "Lib" / "site-packages"
+    # Only this wheel: a package or dist-info left by an earlier install (such
+    # as one under the distribution's old name, win32session) would be tested too.
+    for old in [site / "win32session", *site.glob("win32session-*.dist-info"),
+                *site.glob(f"{WHEEL_NAME}-*.dist-info")]:
+        shutil.rmtree(old, ignore_errors=True)
     run([python, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--no-compile",
          "--target", site, wheel])
     # Compiled by the Windows CPython itself, as pip on Windows would: the
@@ -140,6 +190,70 @@ def windows_python_command(version: str, wheel: Path, python: Path) -> list[str 
     # CPython ignores, compiling every module again at each import.
     run([SCRIPTS / "winpy", version, "-m", "compileall", "-q", site / "win32session"])
     return [SCRIPTS / "winpy", version]
+
+
+@contextlib.contextmanager
+def x_display() -> Iterator[None]:
+    """Runs an Xvfb display for the Wine legs, with DISPLAY naming it, and
+    always stops it on the way out (after a failure or a killed leg too).
+
+    Wine creates top-level windows only on an X display. Ours is started even
+    where DISPLAY is set already (a desktop, an ssh -X session): the legs then
+    see the same display as on CI, which has none, and no window of a test
+    or dialog of Wine's lands on a person's screen. Off Linux it does nothing."""
+    if ON_WINDOWS:
+        yield
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise Failed("Xvfb is missing (scripts/provision-wine installs it as root): "
+                     "apt-get install xvfb")
+    # -displayfd: Xvfb picks a free display number and writes it to this pipe
+    # once it accepts connections. No TCP: local clients only.
+    # Its messages go to a file, which never fills up as a pipe would.
+    log = tempfile.TemporaryFile()
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
+        pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=log, start_new_session=True,
+    )
+    os.close(write_end)
+    try:
+        # The number and a newline, in one write; "" if Xvfb ended first.
+        ready, _, _ = select.select([read_end], [], [], 30)
+        number = os.read(read_end, 64).decode().strip() if ready else ""
+        os.close(read_end)
+        if not number.isdigit():
+            server.kill()
+            server.wait()
+            log.seek(0)
+            raise Failed(f"Xvfb did not start: {log.read().decode(errors='replace').strip()}")
+        say(f"Xvfb on display :{number} for the Wine legs")
+        saved = os.environ.get("DISPLAY")
+        os.environ["DISPLAY"] = f":{number}"
+        # A wineserver still running from before (provision-wine's check, a
+        # run without a display) would keep its display-less desktop, on
+        # which top-level windows fail: the legs start a new one.
+        end_wine()
+        try:
+            yield
+        finally:
+            if saved is None:
+                del os.environ["DISPLAY"]
+            else:
+                os.environ["DISPLAY"] = saved
+            # Wine's processes (its desktop, explorer.exe) hold the display:
+            # end them first, so none outlives it or meets the next run's.
+            end_wine()
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
 def provision(versions: list[str], python: Path) -> None:
@@ -162,29 +276,50 @@ def test(versions: list[str]) -> int:
         say(name)
         started = time.monotonic()
         try:
-            last = run(args, cwd=cwd, env=env, timeout=LEG_TIMEOUT_SECONDS)
+            last = run(args, cwd=cwd, env=env, timeout=LEG_TIMEOUT_SECONDS) or "ok (silent)"
         except Failed as exc:
             failed = True
             last = f"FAILED: {exc}"
-        results.append((name, f"{last}  [{time.monotonic() - started:.0f} s]"))
+        results.append((name, f"{last}  [{time.monotonic() - started:.1f} s]"))
 
     for platform in ("win32", "linux"):
         leg(f"mypy --strict --platform {platform}",
             [python, "-m", "mypy", "--strict", "--platform", platform])
+    leg("ruff check (the rules of pyproject.toml)", [python, "-m", "ruff", "check"])
+    leg("validate-pyproject pyproject.toml",
+        [python, "-m", "validate_pyproject", ROOT / "pyproject.toml"])
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    # Its shellcheck and pyflakes integrations are off: they would run only
+    # where those happen to be installed (GitHub's runners), so the same tree
+    # could pass here and fail there.
+    leg("actionlint (.github/workflows)",
+        [dev_tool("actionlint"), "-shellcheck=", "-pyflakes=", *workflows])
+    # Offline: the audits that ask GitHub (known-vulnerable actions, impostor
+    # commits) need a token and the network; the pedantic persona, since the
+    # workflows are small enough to be held to every audit that applies.
+    leg("zizmor --offline --persona pedantic (.github/workflows)",
+        [dev_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
+         "--color", "never", *workflows])
     if not ON_WINDOWS:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
-    wheel = build_wheel(python)
+    sdist, wheel = build_dists(python)
+    # What PyPI would show and accept: the README renders, the metadata is
+    # complete; and the wheel holds the package and nothing stray.
+    leg("twine check --strict (sdist and wheel)",
+        [python, "-m", "twine", "--no-color", "check", "--strict", sdist, wheel])
+    leg("check-wheel-contents", [python, "-m", "check_wheel_contents", wheel])
     provision(versions, python)
-    env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
-    for version in versions if not ON_WINDOWS else [f"{sys.version_info[0]}.{sys.version_info[1]}"]:
-        command = windows_python_command(version, wheel, python)
-        where = "native Windows" if ON_WINDOWS else "Windows CPython under Wine"
-        # From tests/, so the source tree is not on sys.path: the wheel is tested.
-        leg(f"pytest, {where} {version} (wheel installed)",
-            [*command, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--require-windows",
-             ROOT / "tests"],
-            cwd=ROOT / "tests", env=env)
+    with x_display():
+        env = dict(os.environ, W32S_EXPECT_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
+        for version in versions:
+            command = windows_python_command(version, wheel, python)
+            where = "native Windows" if ON_WINDOWS else "Windows CPython under Wine"
+            # From tests/, so the source tree is not on sys.path: the wheel is tested.
+            leg(f"pytest, {where} {version} (wheel installed)",
+                [*command, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--require-windows",
+                 ROOT / "tests"],
+                cwd=ROOT / "tests", env=env)
 
     print("\n==> summary")
     for name, outcome in results:
@@ -195,16 +330,17 @@ def test(versions: list[str]) -> int:
 
 def selftest(version: str) -> int:
     python = dev_python()
-    wheel = build_wheel(python)
+    _, wheel = build_dists(python)
     provision([version], python)
-    command = windows_python_command(version, wheel, python)
-    say(f"python -m win32session selftest on Windows CPython {version}")
-    try:
-        run([*command, "-m", "win32session", "selftest"], cwd=ROOT / "tests",
-            timeout=LEG_TIMEOUT_SECONDS)
-    except Failed as exc:
-        print(f"selftest: {exc}")
-        return 1
+    with x_display():
+        command = windows_python_command(version, wheel, python)
+        say(f"python -m win32session selftest on Windows CPython {version}")
+        try:
+            run([*command, "-m", "win32session", "selftest"], cwd=ROOT / "tests",
+                timeout=LEG_TIMEOUT_SECONDS)
+        except Failed as exc:
+            print(f"selftest: {exc}")
+            return 1
     return 0
 
 
@@ -212,8 +348,13 @@ def bench(version: str, extra: list[str]) -> int:
     """benchmarks/bench.py on one Windows CPython, with pywin32 installed in a
     folder of its own that only the benchmark adds to its path."""
     python = dev_python()
-    wheel = build_wheel(python)
+    _, wheel = build_dists(python)
     provision([version], python)
+    with x_display():
+        return _bench(version, wheel, python, extra)
+
+
+def _bench(version: str, wheel: Path, python: Path, extra: list[str]) -> int:
     command = windows_python_command(version, wheel, python)
     say(f"pywin32 for the benchmark on Windows CPython {version}")
     if ON_WINDOWS:
@@ -239,19 +380,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("command", nargs="?", choices=("test", "selftest", "bench"),
                         default="test")
+    # On Windows the only Windows CPython is the one running this script (any
+    # version: CI runs 3.10 to 3.14 and 3.14t); under Wine, those provisioned.
     parser.add_argument(
-        "--python", action="append", choices=WINDOWS_PYTHONS, metavar="VERSION",
-        help="Windows CPython version(s) to use (default: all four for test, 3.12 for selftest)",
+        "--python", action="append", metavar="VERSION",
+        choices=(native_version(),) if ON_WINDOWS else WINDOWS_PYTHONS,
+        help="Windows CPython version(s) under Wine (default: all four for test, 3.12 "
+             "for selftest and bench); on Windows, only the Python running check.py",
     )
     args, extra = parser.parse_known_args()
     if extra and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if not ON_WINDOWS:
+        # A TERM (a CI runner giving up) unwinds like Ctrl+C, so that Xvfb is
+        # stopped by x_display() rather than left running.
+        signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    if ON_WINDOWS and isinstance(sys.stdout, io.TextIOWrapper):
+        # The tests' output is echoed; a console code page must not end the run.
+        sys.stdout.reconfigure(errors="backslashreplace")
+    one = native_version() if ON_WINDOWS else "3.12"
     try:
         if args.command == "bench":
-            return bench((args.python or ["3.12"])[0], extra)
+            return bench((args.python or [one])[0], extra)
         if args.command == "selftest":
-            return selftest((args.python or ["3.12"])[0])
-        return test(args.python or list(WINDOWS_PYTHONS))
+            return selftest((args.python or [one])[0])
+        return test(args.python or ([one] if ON_WINDOWS else list(WINDOWS_PYTHONS)))
     except Failed as exc:
         print(f"check: {exc}", file=sys.stderr)
         return 1

@@ -178,10 +178,11 @@ def notifier_windows() -> list[int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("event", type=code_of,
-                        help="a SessionNotificationMsg name (WTS_SESSION_ may be left out), "
-                        "a number, or suspend, resume, resume_user, power_status, or "
-                        f"{', '.join(SETTING_NAMES)}")
+    parser.add_argument(
+        "event", type=code_of,
+        help="a SessionNotificationMsg name (WTS_SESSION_ may be left out), a number, or "
+        f"suspend, resume, resume_user, power_status, or {', '.join(SETTING_NAMES)}",
+    )
     parser.add_argument("session", nargs="?", type=int, help="the session id (default: ours)")
     args = parser.parse_args()
     if sys.platform != "win32":

@@ -1,8 +1,9 @@
 """Shared test machinery: the ``windows`` marker and ``--require-windows``.
 
 Tests that drive the real Win32 API are marked ``windows`` and skip where
-there is no Win32 (tests/support.py says how Windows's part is simulated). ``--require-windows`` turns any skip of such a test into a
-failure, so the Wine leg cannot pass by skipping.
+there is no Win32 (tests/support.py says how Windows's part is simulated).
+``--require-windows`` turns any skip of such a test into a failure, so the
+Wine leg cannot pass by skipping.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ if sys.platform == "win32" and under_wine():
     # OSError, as Python does where WMI is missing, makes Python fall back to
     # sys.getwindowsversion().
     if hasattr(platform, "_wmi_query"):
-        setattr(platform, "_wmi_query", _no_wmi)
+        # setattr: typeshed does not have this private name on every platform.
+        setattr(platform, "_wmi_query", _no_wmi)  # noqa: B010
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from win32session import WM_WTSSESSION_CHANGE
 from win32session._sessions import current_session_id
@@ -115,7 +115,7 @@ class Child:
 
     process: subprocess.Popen[str]
     #: Every child not yet waited for; conftest kills those a test left behind.
-    live: list[Child] = []
+    live: ClassVar[list[Child]] = []
 
     def __init__(self, *args: str) -> None:
         if sys.platform != "win32":
@@ -138,7 +138,8 @@ class Child:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
-        for stream, sink in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
+        streams = ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))
+        for stream, sink in streams:
             threading.Thread(target=self._read, args=(stream, sink), daemon=True).start()
 
     def _read(self, stream: IO[str] | None, sink: list[str]) -> None:
@@ -272,3 +273,12 @@ def send_ending(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
     if sys.platform == "win32":
         return _winapi.SendMessageW(hwnd, msg, wparam, lparam)
     raise OSError(_NEEDS_WIN32)
+
+
+def end_session() -> None:
+    """Runs `wineboot --end-session`: Wine's real end of the session, which
+    sends WM_QUERYENDSESSION and WM_ENDSESSION to every top-level window and
+    then ends their processes (not this one, which has none)."""
+    wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr

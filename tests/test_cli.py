@@ -14,7 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-from support import Child, find_notifier_window, post, send_power, spawn, under_wine
+from support import (
+    Child,
+    end_session,
+    find_notifier_window,
+    post,
+    send_power,
+    spawn,
+    under_wine,
+)
 
 import win32session
 from win32session import (
@@ -121,7 +129,8 @@ def test_format_event_shows_local_time_reason_session_and_user() -> None:
     line = format_event(SessionEvent(M.WTS_SESSION_LOCK, 2, WHEN, info=info))
     local = WHEN.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     assert line == f"{local}  WTS_SESSION_LOCK             session 2  LAB\\ada"
-    assert format_event(SessionEvent(0x42, 1, WHEN)).endswith("unknown code 0x42            session 1")
+    unknown = format_event(SessionEvent(0x42, 1, WHEN))
+    assert unknown.endswith("unknown code 0x42            session 1")
 
 
 def test_event_record_is_the_documented_json_object() -> None:
@@ -316,13 +325,13 @@ def test_watch_output_appends_and_flushes_each_line(tmp_path: Path) -> None:
     hwnd = find_notifier_window(child.process.pid)
     post(hwnd, M.WTS_SESSION_LOGON, 4)
     # Read while the writer still runs: the line must already be in the file.
-    deadline = datetime.datetime.now() + datetime.timedelta(seconds=20)
+    deadline = time.monotonic() + 20
     while len(log.read_text(encoding="utf-8").splitlines()) < 2:
-        assert datetime.datetime.now() < deadline, "the line never reached the file"
+        assert time.monotonic() < deadline, "the line never reached the file"
         time.sleep(0.02)  # another process writes it: there is nothing to wait on
     post(hwnd, M.WTS_SESSION_LOGOFF, 4)
     while len(log.read_text(encoding="utf-8").splitlines()) < 3:
-        assert datetime.datetime.now() < deadline, "the second line never reached the file"
+        assert time.monotonic() < deadline, "the second line never reached the file"
         time.sleep(0.02)
     finish_with_ctrl_c(child)
     lines = log.read_text(encoding="utf-8").splitlines()
@@ -347,7 +356,7 @@ def simulate(*args: str) -> str:
     """Runs scripts/simulate_event.py, which plays Windows's part for every
     notifier window; returns what it printed."""
     result = subprocess.run([sys.executable, str(SIMULATE), *args], capture_output=True,
-                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+                            text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -440,9 +449,7 @@ def test_watch_ending_writes_its_lines_before_wine_ends_it(tmp_path: Path, as_js
             time.sleep(0.02)  # another process writes it: there is nothing to wait on
     else:
         child.expect("WTS_SESSION_LOCK")
-    wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
-                              timeout=120, stdin=subprocess.DEVNULL)
-    assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr
+    end_session()
     child.wait(60)
     stdout = "".join(child.stdout)
     assert "main returned" not in stdout, child.output()  # Wine ended it, as Windows would
@@ -602,7 +609,7 @@ def test_the_readme_simulator_posts_to_every_notifier(
         a.subscribe(first)
         b.subscribe(second)
         result = subprocess.run([sys.executable, str(SIMULATE), *args], capture_output=True,
-                                text=True, timeout=120, stdin=subprocess.DEVNULL)
+                                text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
         expected = own_session() if session is None else session
         for collector in (first, second):
@@ -615,8 +622,8 @@ def test_the_readme_simulator_posts_to_every_notifier(
 @needs_win32
 def test_the_simulator_rejects_an_unknown_name_and_says_when_nobody_listens() -> None:
     bad = subprocess.run([sys.executable, str(SIMULATE), "WTS_SESSION_NAP"], capture_output=True,
-                         text=True, timeout=120, stdin=subprocess.DEVNULL)
+                         text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert bad.returncode == 2 and "WTS_SESSION_LOCK" in bad.stderr
     nobody = subprocess.run([sys.executable, str(SIMULATE), "lock"], capture_output=True,
-                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+                            text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert nobody.returncode == 1 and "to 0 notifier window(s)" in nobody.stdout

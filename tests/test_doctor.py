@@ -115,7 +115,7 @@ if sys.platform == "win32":
     def verdicts(lines: list[str]) -> dict[str, tuple[str, str]]:
         """Each check line, parsed back: check name -> (verdict, answer)."""
         parsed = {}
-        for line, (name, _) in zip(lines, CHECKS):
+        for line, (name, _) in zip(lines, CHECKS, strict=True):
             verdict, rest = line[:11].rstrip(), line[13:]
             assert rest.startswith(name), line
             parsed[name] = (verdict, rest[len(name):].strip())
@@ -183,8 +183,8 @@ if sys.platform == "win32":
         if under_wine():
             # Every answer here is what Wine 8.0 really gives.
             assert lines[3].startswith("  Windows       6.1.7601 ")
-            assert lines[4] == ("  Wine          8.0; its known stubs are marked 'wine stub' and do "
-                                "not fail the doctor")
+            assert lines[4] == ("  Wine          8.0; its known stubs are marked 'wine stub' "
+                                "and do not fail the doctor")
             assert checks == {
                 "registration": (
                     "ok", "WTSRegisterSessionNotification(NOTIFY_FOR_THIS_SESSION) returned "
@@ -534,7 +534,8 @@ if sys.platform == "win32":
                 raise OSError(None, "The parameter is incorrect.", None, 87)
             return next(handles)
 
-        monkeypatch.setattr(_winapi, "RegisterSuspendResumeNotification", lambda h, f: next(handles))
+        monkeypatch.setattr(_winapi, "RegisterSuspendResumeNotification",
+                            lambda h, f: next(handles))
         monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
         monkeypatch.setattr(_winapi, "UnregisterSuspendResumeNotification", lambda handle: 1)
         monkeypatch.setattr(_winapi, "UnregisterPowerSettingNotification", lambda handle: 1)

@@ -11,13 +11,12 @@ returned). It needs an X display, which scripts/check.py provides (Xvfb).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from support import Child
+from support import Child, end_session
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -56,9 +55,7 @@ def test_wineboot_end_session_reaches_the_callbacks_before_the_process_ends(
     child = Child("-c", CHILD, str(log))
     child.expect("ready")
     started = time.monotonic()
-    wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
-                              timeout=120, stdin=subprocess.DEVNULL)
-    assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr
+    end_session()
     child.wait(60)
     lines = log.read_text(encoding="utf-8").splitlines()
     assert lines == [

@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from support import Child, find_notifier_window, post, send_power, under_wine
+from support import Child, end_session, find_notifier_window, post, send_power, under_wine
 
 from win32session import PowerBroadcast, SessionNotificationMsg, current_session_id
 
@@ -40,7 +40,7 @@ def simulate(event: str) -> None:
     """scripts/simulate_event.py: a power setting with a real
     POWERBROADCAST_SETTING written into the example's own process."""
     result = subprocess.run([sys.executable, str(SIMULATE), event], capture_output=True,
-                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+                            text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -146,7 +146,8 @@ def test_async_events() -> None:
     child.expect("watching every session; Ctrl+C to stop")
     post(hwnd, M.WTS_SESSION_LOCK, 3)
     post(hwnd, 0x42, 4)
-    assert child.expect("WTS_SESSION_LOCK").rstrip() == f"WTS_SESSION_LOCK session 3 {DOMAIN}\\{USER}"
+    line = child.expect("WTS_SESSION_LOCK").rstrip()
+    assert line == f"WTS_SESSION_LOCK session 3 {DOMAIN}\\{USER}"
     child.expect("unknown code 0x42 session 4")
     stop_with_ctrl_c(child, "stopped")
 
@@ -227,9 +228,7 @@ def test_time_tracker_prints_its_total_before_the_session_ends() -> None:
     child, hwnd = start("time_tracker.py", top_level=True)
     child.expect("in use  (0.0 s in use so far)")
     time.sleep(0.5)
-    wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
-                              timeout=120, stdin=subprocess.DEVNULL)
-    assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr
+    end_session()
     child.wait(60)
     lines = [line.rstrip() for line in child.stdout]
     assert lines[-2].startswith("away (session ending)  (")

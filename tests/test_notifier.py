@@ -103,7 +103,8 @@ def test_every_code_and_an_unknown_one_arrive_decoded(
     events = collector.wait_for(len(codes))
     assert [e.reason for e in events] == codes
     for event, code in zip(events, codes, strict=True):
-        assert type(event.reason) is (SessionNotificationMsg if code in M._value2member_map_ else int)
+        known = code in M._value2member_map_
+        assert type(event.reason) is (SessionNotificationMsg if known else int)
         assert event.session_id == 3
         assert event.timestamp.utcoffset() == datetime.timedelta(0)  # aware, UTC
         assert before - 1 <= event.timestamp.timestamp() <= time.time() + 1
@@ -212,7 +213,8 @@ def test_reasons_filter_and_subscription_order(notifier: Notifier) -> None:
     calls: list[tuple[str, int]] = []
     done = Collector()
     notifier.subscribe(lambda e: calls.append(("first", e.reason)))
-    notifier.subscribe(lambda e: calls.append(("locks", e.reason)), M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK)
+    notifier.subscribe(lambda e: calls.append(("locks", e.reason)),
+                       M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK)
 
     @notifier.on(M.WTS_SESSION_LOGON)
     def logons(event: SessionEvent) -> None:
@@ -279,14 +281,16 @@ def test_without_on_error_the_exception_is_logged_with_traceback(
     assert "WTS_SESSION_LOCK" in records[0].getMessage()
 
 
-def test_on_error_raising_is_logged_too(collector: Collector, caplog: pytest.LogCaptureFixture) -> None:
+def test_on_error_raising_is_logged_too(
+    collector: Collector, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.ERROR, logger="win32session")
 
     def bad_handler(exc: Exception, event: SessionEvent) -> None:
         raise RuntimeError("handler broke")
 
     with Notifier(ALL, on_error=bad_handler) as notifier:
-        notifier.subscribe(lambda event: [][0])
+        notifier.subscribe(lambda event: [][0])  # noqa: PLE0643 (a callback that raises)
         notifier.subscribe(collector)
         post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
         collector.wait_for(1)
@@ -314,7 +318,9 @@ def test_stop_from_another_thread_twice_and_window_gone() -> None:
     assert not is_window(hwnd)
 
 
-def test_stop_from_a_callback_returns_false_and_the_pump_ends_after_it(collector: Collector) -> None:
+def test_stop_from_a_callback_returns_false_and_the_pump_ends_after_it(
+    collector: Collector,
+) -> None:
     notifier = Notifier(ALL)
     results: list[bool] = []
 

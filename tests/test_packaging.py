@@ -11,6 +11,9 @@ import pytest
 
 import win32session
 
+#: The name on PyPI; the import name stays win32session.
+DISTRIBUTION = "win32-session-notifier"
+
 pytestmark = pytest.mark.skipif(
     not os.environ.get("W32S_EXPECT_INSTALLED"),
     reason="only where the tests run against the installed wheel",
@@ -24,8 +27,8 @@ def test_the_package_under_test_is_the_installed_wheel() -> None:
 
 def test_the_wheel_is_typed_and_versioned() -> None:
     assert (Path(win32session.__file__).parent / "py.typed").is_file()
-    assert importlib.metadata.version("win32session") == win32session.__version__
-    metadata = importlib.metadata.metadata("win32session")
+    assert importlib.metadata.version(DISTRIBUTION) == win32session.__version__
+    metadata = importlib.metadata.metadata(DISTRIBUTION)
     assert metadata["Requires-Python"] == ">=3.10"
     assert not metadata.get_all("Requires-Dist")  # no runtime dependencies
 
@@ -34,3 +37,14 @@ def test_the_console_script_is_declared() -> None:
     scripts = importlib.metadata.entry_points(group="console_scripts")
     (entry,) = [e for e in scripts if e.name == "win32session"]
     assert entry.value == "win32session.__main__:main"
+
+
+def test_the_wheel_names_its_license_and_import_name() -> None:
+    metadata = importlib.metadata.metadata(DISTRIBUTION)
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata["License-File"] == "LICENSE"
+    files = importlib.metadata.files(DISTRIBUTION) or []
+    assert any(f.name == "LICENSE" for f in files), files
+    # The import name comes from this distribution (read from its RECORD:
+    # Python 3.10's packages_distributions() needs a top_level.txt flit omits).
+    assert any(f.as_posix() == "win32session/__init__.py" for f in files), files

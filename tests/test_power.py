@@ -138,7 +138,9 @@ def test_each_setting_arrives_decoded_and_the_first_is_initial(
     assert str(events[1]).endswith("GUID_SESSION_DISPLAY_STATUS=PowerMonitorDim (initial)")
 
 
-def test_unknown_settings_and_values_are_delivered_raw(power: Notifier, collector: Collector) -> None:
+def test_unknown_settings_and_values_are_delivered_raw(
+    power: Notifier, collector: Collector
+) -> None:
     power.subscribe(collector)
     send_power_setting(power.hwnd, UNKNOWN_GUID, dword(7))
     send_power_setting(power.hwnd, S.GUID_SESSION_DISPLAY_STATUS.value, dword(9))

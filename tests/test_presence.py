@@ -97,7 +97,8 @@ def test_every_transition_folds_into_away(tracker: PresenceTracker) -> None:
     for index, (what, value, away, why) in enumerate(steps):
         if what in ("display", "presence"):
             assert value is not None
-            setting = S.GUID_SESSION_DISPLAY_STATUS if what == "display" else S.GUID_SESSION_USER_PRESENCE
+            setting = (S.GUID_SESSION_DISPLAY_STATUS if what == "display"
+                       else S.GUID_SESSION_USER_PRESENCE)
             send_power_setting(hwnd, setting.value, dword(value))
         elif what in ("lock", "unlock"):
             post(hwnd, M.WTS_SESSION_LOCK if what == "lock" else M.WTS_SESSION_UNLOCK,

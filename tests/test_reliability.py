@@ -140,7 +140,8 @@ def test_start_stop_cycles_leak_no_window_class_or_handle(scale: float) -> None:
     from win32session import _pump
 
     assert _pump._pumps_by_hwnd == {}
-    last_class = f"win32session.Notifier.{_winapi.GetCurrentProcessId()}.{next(_pump._class_serial) - 1}"
+    serial = next(_pump._class_serial) - 1
+    last_class = f"win32session.Notifier.{_winapi.GetCurrentProcessId()}.{serial}"
     assert not class_exists(last_class), "the window class outlived stop()"
 
 
@@ -336,7 +337,8 @@ def test_stop_from_eight_threads_at_once(scale: float) -> None:
         gate = threading.Barrier(8)
         results: list[bool] = []
 
-        def stop() -> None:
+        def stop(notifier: Notifier = notifier, gate: threading.Barrier = gate,
+                 results: list[bool] = results) -> None:  # this cycle's, bound now
             gate.wait(10)
             results.append(notifier.stop(10))
 

@@ -39,7 +39,9 @@ def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
 
 def test_a_skipped_windows_test_fails_the_run(suite: pytest.Pytester) -> None:
     result = suite.runpytest_subprocess("--require-windows", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines(["*--require-windows: 1 Windows test(s) skipped*test_needs_windows*"])
+    result.stdout.fnmatch_lines(
+        ["*--require-windows: 1 Windows test(s) skipped*test_needs_windows*"]
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 

@@ -110,13 +110,13 @@ class FakeWts:
         assert (server, reserved, version) == (None, 0, 1)
         array = (WTS_SESSION_INFOW * max(1, len(self.listing)))()
         names = [ctypes.create_unicode_buffer(name) for _, name, _ in self.listing]
-        for entry, (session_id, _, state), name in zip(array, self.listing, names):
+        for entry, (session_id, _, _), name in zip(array, self.listing, names, strict=False):
             entry.SessionId = session_id
             entry.pWinStationName = ctypes.cast(name, ctypes.c_wchar_p)
         address = self._hand_out(array)
         self.live[address] = (array, names)
         self._store(out, address)
-        for entry, (_, _, state) in zip(array, self.listing):
+        for entry, (_, _, state) in zip(array, self.listing, strict=False):
             entry.State = state
         count._obj.value = len(self.listing)
         return 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "WM_POWERBROADCAST",
@@ -124,7 +124,14 @@ if TYPE_CHECKING:
         SystemPowerCondition,
         UserActivityPresence,
     )
-    from ._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionEvent, SessionInfo
+    from ._events import (
+        Event,
+        PowerEvent,
+        PowerStatus,
+        SessionEndingEvent,
+        SessionEvent,
+        SessionInfo,
+    )
     from ._mirror import W32HandleSessionChanges
     from ._notifier import Callback, ErrorHandler, Notifier
     from ._presence import Presence, PresenceHook, PresenceTracker

@@ -36,7 +36,7 @@ from ._codes import (
     PowerSetting,
     SessionNotificationMsg,
 )
-from ._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionEvent, SessionInfo
+from ._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionInfo
 from ._notifier import Notifier
 from ._selftest import round_trip
 from ._sessions import current_session_id, list_sessions, session_info
@@ -186,7 +186,8 @@ def format_sessions(sessions: Sequence[SessionInfo]) -> list[str]:
         for s in sessions
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]]
 
 
 def status_record(

@@ -175,7 +175,8 @@ class PowerBroadcast(_CodedEnum):
 
     PBT_APMSUSPEND = 0x4, "The computer is about to enter a suspended state (sleep, hibernate)."
     PBT_APMRESUMESUSPEND = (
-        0x7, "The computer resumed after a suspend, because of the user (after PBT_APMRESUMEAUTOMATIC).")
+        0x7, "The computer resumed after a suspend because of the user "
+        "(after PBT_APMRESUMEAUTOMATIC).")
     PBT_APMPOWERSTATUSCHANGE = (
         0xA, "The power status changed: AC or battery, or the battery's level.")
     PBT_APMRESUMEAUTOMATIC = 0x12, "The computer resumed after a suspend (with or without a user)."
@@ -215,7 +216,8 @@ class PowerSetting(_DocumentedEnum):
 class SessionEnding(_CodedEnum):
     """The two messages a top-level window gets when the session ends."""
 
-    WM_QUERYENDSESSION = 0x0011, "The session is about to end; callbacks run before Windows goes on."
+    WM_QUERYENDSESSION = (
+        0x0011, "The session is about to end; callbacks run before Windows goes on.")
     WM_ENDSESSION = 0x0016, "Whether the session really ends, after every application answered."
 
 

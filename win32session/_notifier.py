@@ -20,7 +20,7 @@ from ._platform import require_windows
 TYPE_CHECKING = False  # typing, like logging and ctypes, loads only when needed
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any, Protocol, TypeVar, Union
+    from typing import Any, Protocol, TypeVar
 
     from ._events import Event
     from ._source import EventSource
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     #: What ``subscribe``, ``on``, ``events`` and ``iter_events`` take: a
     #: session code (an ``int`` is one), a power broadcast or setting, or a
     #: session-ending message.
-    Kind = Union[SessionNotificationMsg, int, PowerBroadcast, PowerSetting, SessionEnding]
+    Kind = SessionNotificationMsg | int | PowerBroadcast | PowerSetting | SessionEnding
 
     class _Pump(Protocol):
         """What the notifier uses of ``_pump._Pump`` (Windows-only, so mypy
@@ -423,7 +423,7 @@ class Notifier:
 
         try:
             pump.serve(on_ready=registered)
-        except BaseException:  # already logged, or raised by start()
+        except BaseException:  # noqa: S110 (already logged, or raised by start())
             pass
 
     def run(self, *, on_ready: Callable[[], object] | None = None) -> None:

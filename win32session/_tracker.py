@@ -296,7 +296,8 @@ class SessionTracker:
         try:
             return _sessions.session_info(session_id)
         except LookupError:
-            logger().debug("session %d logged on and ended before it could be described", session_id)
+            logger().debug("session %d logged on and ended before it could be described",
+                           session_id)
             return None
         except OSError as exc:
             # Windows said somebody logged on; count the session even so.
