@@ -341,20 +341,6 @@ def test_posted_session_messages_still_take_the_fast_path_with_power(power: Noti
     assert len(seen.wait_for(500)) == 500
 
 
-def test_without_a_top_level_window_start_says_what_ending_needs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Faked: Wine fails this way only without an X display (error 0), and the
-    # test run has one. The failure comes from the real errcheck convention.
-    def no_display(*args: Any) -> Any:
-        raise OSError("CreateWindowExW failed and Windows gave no error code")
-
-    monkeypatch.setattr(_winapi, "CreateWindowExW", no_display)
-    with pytest.raises(OSError, match="cannot create the hidden top-level window that the "
-                       "session-ending events need"):
-        Notifier(ending=True).start()
-
-
 def test_a_top_level_window_unregisters_without_a_stale_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
