@@ -192,6 +192,24 @@ def windows_python_command(version: str, wheel: Path, python: Path) -> list[str 
     return [SCRIPTS / "winpy", version]
 
 
+def _read_display_number(fd: int, timeout: float) -> str:
+    """What Xvfb writes to its -displayfd: the number, then a newline, in two
+    writes. Reading up to the newline before the pipe is closed matters: if
+    the reader closes it between the two, Xvfb's second write fails and it
+    exits ("Cannot write display number to fd"), taking the display with it
+    (seen: two CI runs in three lost every top-level window that way).
+    "" if Xvfb ends or says nothing within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while not data.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(fd, 64) if ready else b""
+        if not chunk:  # no answer in time, or Xvfb ended first
+            return ""
+        data += chunk
+    return data.decode(errors="replace").strip()
+
+
 @contextlib.contextmanager
 def x_display() -> Iterator[None]:
     """Runs an Xvfb display for the Wine legs, with DISPLAY naming it, and
@@ -220,9 +238,7 @@ def x_display() -> Iterator[None]:
     )
     os.close(write_end)
     try:
-        # The number and a newline, in one write; "" if Xvfb ended first.
-        ready, _, _ = select.select([read_end], [], [], 30)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
+        number = _read_display_number(read_end, timeout=30)
         os.close(read_end)
         if not number.isdigit():
             server.kill()
