@@ -134,3 +134,19 @@ def test_idle_state_without_a_lock_state_counts_as_unlocked() -> None:
 
     if under_wine():
         assert win32session.idle_state(0) is IdleState.IDLE
+
+
+@pytest.mark.parametrize(("locked", "idle", "threshold", "state"), [
+    (True, 0.0, 60, IdleState.LOCKED),
+    (True, 999.0, 60, IdleState.LOCKED),
+    (False, 59.9, 60, IdleState.ACTIVE),
+    (False, 60.0, 60, IdleState.IDLE),
+    (None, 0.0, 0, IdleState.IDLE),       # idle >= 0 seconds: always idle
+    (None, 5.0, 60, IdleState.ACTIVE),    # no lock state: counts as unlocked
+])
+def test_idle_state_from_answers_already_asked(
+    locked: bool | None, idle: float, threshold: float, state: IdleState
+) -> None:
+    from win32session._activity import idle_state_from
+
+    assert idle_state_from(locked, idle, threshold) is state

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import (
@@ -484,8 +485,6 @@ def test_watch_ending_without_a_top_level_window_exits_1_with_one_line(
     # process has no X display, and the test run has one. A child process
     # without DISPLAY in its environment still gets one from Wine, so this
     # runs in-process, through the real errcheck convention's message.
-    from typing import Any
-
     from win32session import _winapi
 
     def no_display(*args: Any) -> Any:
@@ -531,6 +530,31 @@ def test_status_json_and_text() -> None:
     assert all(len(line.split(None, 1)) == 2 for line in lines)
     assert len({line.index(line.split()[1], len(line.split()[0])) for line in lines}) == 1
     assert lines[0].split()[1] == str(own_session())
+
+
+@windows
+@needs_win32
+def test_status_asks_windows_each_question_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Real calls, counted: the lock state and the idle time are asked once
+    # and the idle state is worked out from those same answers, so the
+    # printed lines cannot disagree.
+    from win32session import _sessions, _winapi
+
+    counts = {"session_info": 0, "GetLastInputInfo": 0}
+    for module, name in ((_sessions, "session_info"), (_winapi, "GetLastInputInfo")):
+        real = getattr(module, name)
+
+        def counted(*args: object, _real: Any = real, _name: str = name) -> Any:
+            counts[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(module, name, counted)
+    assert main(["status", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert counts == {"session_info": 1, "GetLastInputInfo": 1}
+    assert record["in_use"] is (record["idle_state"] == "active")
 
 
 @windows

@@ -39,7 +39,7 @@ from ._codes import (
 from ._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionInfo
 from ._notifier import Notifier
 from ._selftest import round_trip
-from ._sessions import current_session_id, list_sessions, session_info
+from ._sessions import current_session_id, list_sessions
 
 PROG = "win32session"
 _COMMANDS = ("watch", "status", "sessions", "selftest", "doctor")
@@ -280,16 +280,15 @@ def watch(
 
 def status(as_json: bool, threshold: float) -> int:
     """This session's state, once."""
-    from ._activity import idle_seconds, idle_state, power_status
+    from ._activity import idle_seconds, idle_state_from, power_status, this_session_locked
 
-    session = current_session_id()
-    try:
-        locked = session_info(session).locked
-    except (LookupError, OSError):
-        locked = None  # Windows does not say; idle_state() then counts it unlocked
+    # Each asked of Windows once: the state is worked out from these very
+    # answers, so the lines printed cannot disagree with one another.
+    locked = this_session_locked()
     idle = idle_seconds()
-    state = idle_state(threshold)
-    record = status_record(session, locked, idle, threshold, state, power_status())
+    state = idle_state_from(locked, idle, threshold)
+    record = status_record(current_session_id(), locked, idle, threshold, state,
+                           power_status())
     if as_json:
         print(json.dumps(record))
     else:

@@ -18,7 +18,14 @@ if sys.platform == "win32":
 
     from . import _winapi as _api
 
-__all__ = ["idle_seconds", "idle_state", "power_status", "ticks_between"]
+__all__ = [
+    "idle_seconds",
+    "idle_state",
+    "idle_state_from",
+    "power_status",
+    "this_session_locked",
+    "ticks_between",
+]
 
 _TICK_WRAP = 1 << 32  # GetTickCount is a DWORD of milliseconds: 49.7 days
 
@@ -89,12 +96,23 @@ def idle_state(threshold: float) -> IdleState:
     if not threshold >= 0:  # NaN too
         raise ValueError(f"threshold must be 0 or more seconds, got {threshold!r}")
     require_windows()
+    return idle_state_from(this_session_locked(), idle_seconds(), threshold)
+
+
+def this_session_locked() -> bool | None:
+    """Whether this process's session is locked, where Windows says
+    (``SessionInfo.locked``); None where it does not, or cannot describe it."""
     from . import _sessions
 
     try:
-        locked = _sessions.session_info(_sessions.current_session_id()).locked
+        return _sessions.session_info(_sessions.current_session_id()).locked
     except (LookupError, OSError):
-        locked = None
+        return None
+
+
+def idle_state_from(locked: bool | None, idle: float, threshold: float) -> IdleState:
+    """The idle state for answers already asked of Windows: a lock state
+    Windows does not give counts as unlocked."""
     if locked:
         return IdleState.LOCKED
-    return IdleState.IDLE if idle_seconds() >= threshold else IdleState.ACTIVE
+    return IdleState.IDLE if idle >= threshold else IdleState.ACTIVE
