@@ -346,44 +346,29 @@ if sys.platform == "win32":
 
     def check_power_registration(system: System) -> Result:
         """RegisterSuspendResumeNotification and RegisterPowerSettingNotification
-        (for each setting a notifier with power=True registers) return real
-        handles, and each is undone. Wine 8.0 returns a dummy 0xDEADBEEF."""
-        from ._power_source import guid_struct, settings_for_session
+        return real handles, and each is undone: the power source of a
+        notifier with power=True, on a window of our own. Wine 8.0 returns a
+        dummy 0xDEADBEEF."""
+        from ._power_source import PowerChanges
 
-        handles: list[tuple[str, int]] = []
-        skipped: list[str] = []
+        source = PowerChanges(lambda event, kinds: None, system.session_id)
         with _own_window() as hwnd:
             try:
                 _fresh_last_error()
-                handles.append(("suspend/resume", _api.RegisterSuspendResumeNotification(
-                    hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE)))
-                for setting in settings_for_session(system.session_id):
-                    guid = guid_struct(setting.value)
-                    try:
-                        _fresh_last_error()
-                        handles.append((setting.name, _api.RegisterPowerSettingNotification(
-                            hwnd, ctypes.byref(guid), _api.DEVICE_NOTIFY_WINDOW_HANDLE)))
-                    except OSError as exc:
-                        if setting.name != "GUID_ENERGY_SAVER_STATUS":  # Windows 11 24H2+
-                            raise
-                        skipped.append(f"{setting.name} refused ({_error(exc)})")
+                source.register(hwnd)
             except OSError as exc:
-                done = len(handles)
-                return system.not_ok(f"registration {done + 1} failed: {_error(exc)}",
-                                     wine_stub=False)
+                return system.not_ok(
+                    f"registration {len(source.handles) + 1} failed: {_error(exc)}",
+                    wine_stub=False)
             finally:
-                for name, handle in reversed(handles):
-                    unregister = (_api.UnregisterSuspendResumeNotification
-                                  if name == "suspend/resume"
-                                  else _api.UnregisterPowerSettingNotification)
-                    with contextlib.suppress(OSError):
-                        unregister(handle)
-        values = {handle for _, handle in handles}
+                handles = source.handles
+                source.unregister(hwnd)
+        values = set(handles)
         answer = f"{len(handles)} registrations returned " + (
             f"handle {next(iter(values)):#x} each" if len(values) == 1 and len(handles) > 1
             else "distinct handles")
-        if skipped:
-            answer += "; " + "; ".join(skipped)
+        for setting, refusal in source.refused:
+            answer += f"; {setting.name} refused ({_error(refusal)})"
         if values == {_WINE_DUMMY_HANDLE}:
             return system.not_ok(answer + " (a dummy: Wine sends no power events)",
                                  wine_stub=True)
@@ -410,11 +395,12 @@ if sys.platform == "win32":
 
         notifier = Notifier(power=True)
         notifier.subscribe(note)
-        from ._power_source import settings_for_session
+        from ._power_source import OPTIONAL_SETTINGS, settings_for_session
 
-        registered = [s.name for s in settings_for_session(system.session_id)]
-        wanted = [name for name in registered
-                  if name != "GUID_ENERGY_SAVER_STATUS"]  # not on every Windows
+        settings = settings_for_session(system.session_id)
+        registered = [setting.name for setting in settings]
+        wanted = [setting.name for setting in settings
+                  if setting not in OPTIONAL_SETTINGS]  # not on every Windows
         with notifier, changed:
             changed.wait_for(lambda: all(name in arrived for name in wanted),
                              _INITIAL_VALUES_SECONDS)

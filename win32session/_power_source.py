@@ -37,7 +37,13 @@ from ._events import PowerEvent
 from ._log import logger
 from ._source import Deliver, Waiting
 
-__all__ = ["PowerChanges", "settings_for_session", "guid_text", "guid_struct"]
+__all__ = [
+    "OPTIONAL_SETTINGS",
+    "PowerChanges",
+    "settings_for_session",
+    "guid_text",
+    "guid_struct",
+]
 
 _SETTING_CHANGE: Final = PowerBroadcast.PBT_POWERSETTINGCHANGE.code
 _DATA_OFFSET: Final = _api.POWERBROADCAST_SETTING.Data.offset
@@ -45,7 +51,7 @@ _TRUE: Final = 1  # WM_POWERBROADCAST: TRUE grants every request
 
 #: Settings a newer Windows adds: where one cannot be registered, the others
 #: still are (logged at debug level).
-_OPTIONAL: Final = frozenset({PowerSetting.GUID_ENERGY_SAVER_STATUS})
+OPTIONAL_SETTINGS: Final = frozenset({PowerSetting.GUID_ENERGY_SAVER_STATUS})
 
 
 def settings_for_session(session_id: int) -> tuple[PowerSetting, ...]:
@@ -98,13 +104,24 @@ class PowerChanges:
         """The settings this source registers for."""
         self._suspend_resume: int | None = None
         self._registered: list[tuple[PowerSetting, int]] = []
+        self.refused: list[tuple[PowerSetting, OSError]] = []
+        """The optional settings Windows refused at the last registration."""
         #: Settings whose initial value has arrived.
         self._seen: set[PowerSetting | str] = set()
 
-    def register(self, hwnd: int, pump: Waiting) -> bool:
+    @property
+    def handles(self) -> list[int]:
+        """What each registration made returned, suspend/resume first."""
+        first = [] if self._suspend_resume is None else [self._suspend_resume]
+        return first + [handle for _, handle in self._registered]
+
+    def register(self, hwnd: int, pump: Waiting | None = None) -> bool:
         """Registers for suspend and resume, then for each setting. Raises
-        the first failure (after which :meth:`unregister` undoes the rest)."""
+        the first failure (after which :meth:`unregister` undoes the rest).
+        It never waits, so it needs no pump (``win32session doctor`` calls
+        it on a window of its own)."""
         self._seen = set()
+        self.refused = []
         self._suspend_resume = _api.RegisterSuspendResumeNotification(
             hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE)
         for setting in self.settings:
@@ -113,9 +130,10 @@ class PowerChanges:
                 handle = _api.RegisterPowerSettingNotification(
                     hwnd, ctypes.byref(guid), _api.DEVICE_NOTIFY_WINDOW_HANDLE)
             except OSError as exc:
-                if setting not in _OPTIONAL:
+                if setting not in OPTIONAL_SETTINGS:
                     raise
                 logger().debug("%s not registered (older Windows?): %s", setting.name, exc)
+                self.refused.append((setting, exc))
                 continue
             self._registered.append((setting, handle))
         return True
