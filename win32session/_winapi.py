@@ -24,6 +24,7 @@ if sys.platform == "win32":
     _user32 = ctypes.WinDLL("user32", use_last_error=True)
     _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     _wtsapi32 = ctypes.WinDLL("wtsapi32", use_last_error=True)
+    _advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
 
     # --- Types: pointer-sized where Windows says so (64-bit correctness). ---
     LRESULT = ctypes.c_ssize_t  # LONG_PTR
@@ -218,7 +219,7 @@ if sys.platform == "win32":
         function.errcheck = errcheck
         return function
 
-    _U, _K, _W = _user32, _kernel32, _wtsapi32
+    _U, _K, _W, _A = _user32, _kernel32, _wtsapi32, _advapi32
     _P = ctypes.POINTER
 
     # --- user32: the window and its message queue. ---
