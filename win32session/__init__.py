@@ -3,7 +3,8 @@
 Lock, unlock, logon, logoff, console and remote connect and disconnect, remote
 control, and, when asked, sleep and wake, user presence, the display, the
 power source and the session ending: one window and its pump tell your
-callbacks. The session queries say who is in each session,
+callbacks; inside a Windows service, :class:`Service` hosts a notifier that
+its control handler feeds. The session queries say who is in each session,
 :class:`SessionTracker` keeps a count of users online, and
 :class:`PresenceTracker` says whether this session is in use. The enums and
 event types import on any OS; everything that asks Windows needs Windows to
@@ -30,6 +31,7 @@ __all__ = [
     "EventStream",
     "IdleState",
     "MonitorDisplayState",
+    "NotAServiceError",
     "Notifier",
     "NotifyType",
     "PowerBroadcast",
@@ -46,6 +48,8 @@ __all__ = [
     "SessionInfo",
     "SessionNotificationMsg",
     "SessionTracker",
+    "Service",
+    "ServiceExit",
     "SystemPowerCondition",
     "UserActivityPresence",
     "W32HandleSessionChanges",
@@ -102,6 +106,9 @@ _HOMES = {
     "EventStream": "_streams",
     "SessionHook": "_tracker",
     "SessionTracker": "_tracker",
+    "NotAServiceError": "_service",
+    "Service": "_service",
+    "ServiceExit": "_service",
 }
 
 TYPE_CHECKING = False
@@ -135,6 +142,7 @@ if TYPE_CHECKING:
     from ._mirror import W32HandleSessionChanges
     from ._notifier import Callback, ErrorHandler, Notifier
     from ._presence import Presence, PresenceHook, PresenceTracker
+    from ._service import NotAServiceError, Service, ServiceExit
     from ._sessions import (
         active_console_session_id,
         current_session_id,

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
             on_ready: Callable[[], object] | None = None,
         ) -> None: ...
         def request_stop(self, interrupted: bool = False) -> None: ...
+        def feed(self, msg: int, wparam: int, payload: int | bytes | None) -> bool: ...
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
@@ -121,25 +122,46 @@ class Notifier:
     With ``details=True`` each event's ``info`` describes its session as
     Windows saw it on arrival (see :func:`session_info`); a session Windows
     cannot describe leaves it None (logged at debug level).
+
+    ``service=True`` is for a notifier inside a Windows service, which Windows
+    tells about sessions and power through its control handler rather than a
+    window: the window then registers for nothing, and the handler hands each
+    control to :meth:`feed`. Its scope is every session (the default then).
+    The session ending does not reach services (they get the STOP, SHUTDOWN
+    and PRESHUTDOWN controls instead), so ``ending=True`` is refused.
     """
 
     def __init__(
         self,
-        scope: NotifyType | int = NotifyType.NOTIFY_FOR_THIS_SESSION,
+        scope: NotifyType | int | None = None,
         *,
         details: bool = False,
         power: bool = False,
         ending: bool = False,
+        service: bool = False,
         on_error: ErrorHandler | None = None,
         register_timeout: float = 60.0,
     ) -> None:
-        self._scope = _check_code(scope, NotifyType)
-        for name, value in (("details", details), ("power", power), ("ending", ending)):
+        for name, value in (("details", details), ("power", power), ("ending", ending),
+                            ("service", service)):
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be True or False, got {value!r}")
+        if scope is None:
+            scope = (NotifyType.NOTIFY_FOR_ALL_SESSIONS if service
+                     else NotifyType.NOTIFY_FOR_THIS_SESSION)
+        self._scope = _check_code(scope, NotifyType)
+        if service and self._scope != NotifyType.NOTIFY_FOR_ALL_SESSIONS:
+            raise ValueError(
+                "a service hears every session's changes (it runs in session 0, which "
+                "has no user); use NOTIFY_FOR_ALL_SESSIONS, and filter in the callback")
+        if service and ending:
+            raise ValueError(
+                "the session-ending events do not reach services: a service learns of "
+                "a shutdown from its SHUTDOWN and PRESHUTDOWN controls (Service does that)")
         self._details = details
         self._power = power
         self._ending = ending
+        self._service = service
         if on_error is not None and not callable(on_error):
             raise TypeError(f"on_error must be callable, got {on_error!r}")
         self._on_error = on_error
@@ -152,6 +174,9 @@ class Notifier:
         # Private, for the trackers: called on the pump thread at each
         # registration, before the first event (see _registered).
         self._registered_listeners: tuple[Callable[[], object], ...] = ()
+        # Private, for the service host: called at the end of each run with
+        # what ended it (None: a stop).
+        self._finished_listeners: tuple[Callable[[BaseException | None], object], ...] = ()
         self._pump: _Pump | None = None
 
     @property
@@ -175,6 +200,12 @@ class Notifier:
         return self._ending
 
     @property
+    def service(self) -> bool:
+        """Whether events come through :meth:`feed` from a service's control
+        handler instead of a window registration."""
+        return self._service
+
+    @property
     def hwnd(self) -> int | None:
         """The window handle while running, else None."""
         pump = self._pump
@@ -188,7 +219,8 @@ class Notifier:
 
     def __repr__(self) -> str:
         state = f"hwnd={self.hwnd:#x}" if self.hwnd else "stopped"
-        extra = "".join(f" {name}" for name in ("power", "ending") if getattr(self, name))
+        extra = "".join(
+            f" {name}" for name in ("power", "ending", "service") if getattr(self, name))
         return f"<Notifier {self._scope.name}{extra} {state}>"
 
     # --- Subscriptions: safe from any thread, at any time. ---
@@ -322,6 +354,40 @@ class Notifier:
                 logger().exception("on_error raised while handling %r", exc)
         logger().error("callback %r raised on %s", callback, event, exc_info=exc)
 
+    # --- Events from a service's control handler. ---
+
+    def feed(self, control: int, event_type: int, event_data: object) -> bool:
+        """Hands this notifier one control that a service's control handler
+        received; whether it was an event this notifier delivers.
+
+        ``SERVICE_CONTROL_SESSIONCHANGE`` becomes a :class:`SessionEvent` and,
+        with ``power=True``, ``SERVICE_CONTROL_POWEREVENT`` a
+        :class:`PowerEvent`, delivered as the window's would be: on the pump
+        thread, in order, to the same subscriptions, iterators and trackers,
+        with ``details`` read on arrival. Other controls (STOP, INTERROGATE,
+        ...) return False. ``event_data`` is the handler's ``lpEventData``
+        (an address; what it points to is copied before this returns) or
+        pywin32's ``SvcOtherEx`` data: ``(session_id,)``, or ``(guid, data)``
+        for a power setting.
+
+        Needs ``service=True`` and a running notifier (RuntimeError
+        otherwise); TypeError or ValueError for data of another form.
+        """
+        if not self._service:
+            raise RuntimeError(
+                f"{self!r} has its own window registration; feed() is for a notifier "
+                "made with Notifier(service=True)")
+        from ._service_controls import SERVICE_CONTROL_POWEREVENT, decode_control
+
+        fed = decode_control(control, event_type, event_data)
+        if fed is None or (control == SERVICE_CONTROL_POWEREVENT and not self._power):
+            return False
+        pump = self._pump
+        if pump is None or not pump.feed(*fed):
+            raise RuntimeError(
+                f"{self!r} is not running: start() it before its service accepts controls")
+        return True
+
     # --- Registration listeners: private, for the trackers. ---
 
     def _add_registered_listener(self, listener: Callable[[], object]) -> None:
@@ -338,6 +404,20 @@ class Notifier:
                 kept for kept in self._registered_listeners if kept != listener
             )
 
+    def _add_finished_listener(self, listener: Callable[[BaseException | None], object]) -> None:
+        """Calls ``listener(error)`` at the end of each run, after teardown
+        and the last event: ``error`` is what ended the pump, None for a
+        stop."""
+        with self._lock:
+            self._finished_listeners += (listener,)
+
+    def _remove_finished_listener(
+        self, listener: Callable[[BaseException | None], object]
+    ) -> None:
+        with self._lock:
+            self._finished_listeners = tuple(
+                kept for kept in self._finished_listeners if kept != listener)
+
     def _registered(self) -> None:
         # On the pump thread, once registered, before the first event.
         for listener in self._registered_listeners:
@@ -353,11 +433,13 @@ class Notifier:
             if self._pump is not None:
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
             sources: list[EventSource] = [_session_source.SessionChanges(
-                self._scope, self._register_timeout, self._details, self._deliver)]
+                self._scope, self._register_timeout, self._details, self._deliver,
+                fed=self._service)]
             if self._power:
                 from ._power_source import PowerChanges
 
-                sources.append(PowerChanges(self._deliver, _sessions.current_session_id()))
+                sources.append(PowerChanges(self._deliver, _sessions.current_session_id(),
+                                            fed=self._service))
             if self._ending:
                 from ._ending_source import SessionEndingChanges
 
@@ -376,6 +458,11 @@ class Notifier:
             self._drop_locked(ends)
         for end in ends.values():  # after the run's last event: streams end
             end()
+        for listener in self._finished_listeners:
+            try:
+                listener(pump.error)
+            except Exception:
+                logger().exception("finished listener %r raised", listener)
 
     def _background_pump_finished(self, pump: _Pump) -> None:
         self._pump_finished(pump)

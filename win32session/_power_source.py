@@ -40,6 +40,7 @@ from ._source import Deliver, Waiting
 __all__ = [
     "OPTIONAL_SETTINGS",
     "PowerChanges",
+    "ServicePowerSettings",
     "settings_for_session",
     "guid_text",
     "guid_struct",
@@ -98,8 +99,11 @@ class PowerChanges:
     messages: Final = (WM_POWERBROADCAST,)
     needs_top_level: Final = False
 
-    def __init__(self, deliver: Deliver, session_id: int) -> None:
+    def __init__(self, deliver: Deliver, session_id: int, fed: bool = False) -> None:
         self._deliver = deliver
+        # Fed: a service's control handler brings the events; the service
+        # registers its status handle for the settings (register_for_service).
+        self._fed = fed
         self.settings = settings_for_session(session_id)
         """The settings this source registers for."""
         self._suspend_resume: int | None = None
@@ -122,20 +126,12 @@ class PowerChanges:
         it on a window of its own)."""
         self._seen = set()
         self.refused = []
+        if self._fed:
+            return True
         self._suspend_resume = _api.RegisterSuspendResumeNotification(
             hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE)
-        for setting in self.settings:
-            guid = guid_struct(setting.value)
-            try:
-                handle = _api.RegisterPowerSettingNotification(
-                    hwnd, ctypes.byref(guid), _api.DEVICE_NOTIFY_WINDOW_HANDLE)
-            except OSError as exc:
-                if setting not in OPTIONAL_SETTINGS:
-                    raise
-                logger().debug("%s not registered (older Windows?): %s", setting.name, exc)
-                self.refused.append((setting, exc))
-                continue
-            self._registered.append((setting, handle))
+        _register_settings(hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE, self.settings,
+                           self._registered, self.refused)
         return True
 
     def handle(self, msg: int, wparam: int, lparam: int, deliver: bool) -> int:
@@ -174,15 +170,81 @@ class PowerChanges:
     def unregister(self, hwnd: int) -> None:
         """Undoes every registration, the settings first (the reverse of
         registering); a failure is logged, never raised."""
-        while self._registered:
-            setting, handle = self._registered.pop()
-            try:
-                _api.UnregisterPowerSettingNotification(handle)
-            except OSError as exc:
-                logger().warning("UnregisterPowerSettingNotification(%s): %s", setting.name, exc)
+        _unregister_settings(self._registered)
         if self._suspend_resume is not None:
             handle, self._suspend_resume = self._suspend_resume, None
             try:
                 _api.UnregisterSuspendResumeNotification(handle)
             except OSError as exc:
                 logger().warning("UnregisterSuspendResumeNotification: %s", exc)
+
+
+def _register_settings(
+    recipient: int,
+    flags: int,
+    settings: tuple[PowerSetting, ...],
+    registered: list[tuple[PowerSetting, int]],
+    refused: list[tuple[PowerSetting, OSError]],
+) -> None:
+    """Registers ``recipient`` for each setting, appending to ``registered``
+    as it goes (so that a failure half-way leaves what to undo); an optional
+    setting Windows refuses goes to ``refused``, any other failure raises."""
+    for setting in settings:
+        guid = guid_struct(setting.value)
+        try:
+            handle = _api.RegisterPowerSettingNotification(recipient, ctypes.byref(guid), flags)
+        except OSError as exc:
+            if setting not in OPTIONAL_SETTINGS:
+                raise
+            logger().debug("%s not registered (older Windows?): %s", setting.name, exc)
+            refused.append((setting, exc))
+            continue
+        registered.append((setting, handle))
+
+
+def _unregister_settings(registered: list[tuple[PowerSetting, int]]) -> None:
+    """Undoes each registration, the last made first; logs failures."""
+    while registered:
+        setting, handle = registered.pop()
+        try:
+            _api.UnregisterPowerSettingNotification(handle)
+        except OSError as exc:
+            logger().warning("UnregisterPowerSettingNotification(%s): %s", setting.name, exc)
+
+
+class ServicePowerSettings:
+    """The power settings registered for a service's status handle.
+
+    A service hears of power through its control handler
+    (``SERVICE_CONTROL_POWEREVENT``): suspend and resume come once it
+    accepts the control, but each setting must be registered with
+    ``DEVICE_NOTIFY_SERVICE_HANDLE``; Windows then sends each one's current
+    value at once. Services run in session 0, which gets the global user
+    presence and the console's display instead of a session's.
+    https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-registerpowersettingnotification
+    """
+
+    def __init__(self, status_handle: int) -> None:
+        self._status_handle = status_handle
+        self.settings = settings_for_session(0)
+        self._registered: list[tuple[PowerSetting, int]] = []
+        self.refused: list[tuple[PowerSetting, OSError]] = []
+
+    @property
+    def handles(self) -> list[int]:
+        """What each registration returned."""
+        return [handle for _, handle in self._registered]
+
+    def register(self) -> None:
+        """Registers each setting; on a failure, undoes the others and raises."""
+        self.refused = []
+        try:
+            _register_settings(self._status_handle, _api.DEVICE_NOTIFY_SERVICE_HANDLE,
+                               self.settings, self._registered, self.refused)
+        except BaseException:
+            _unregister_settings(self._registered)
+            raise
+
+    def unregister(self) -> None:
+        """Undoes every registration, the last made first; logs failures."""
+        _unregister_settings(self._registered)

@@ -110,6 +110,12 @@ class PresenceTracker:
     ``tracker.start()``, ``run()``...): at each registration, before any
     event, it starts afresh from this session's lock state.
 
+    With a service's notifier (``Notifier(service=True, power=True)``: a
+    service runs in session 0, which has no user) the session it watches is
+    the one attached to the console, followed across console connects, and
+    the user presence and display are the machine's (Windows sends session 0
+    the global and console settings).
+
     ``state`` and ``away`` may be read from any thread. Hooks run on the pump
     thread, one at a time, after each change (``state`` is already the new
     one); a hook's exception is logged to the ``win32session`` logger and
@@ -140,6 +146,8 @@ class PresenceTracker:
                             *_RESUMES, *_PRESENCE, *_DISPLAY]
         if notifier.ending:
             kinds += [SessionEnding.WM_QUERYENDSESSION, SessionEnding.WM_ENDSESSION]
+        if notifier.service:
+            kinds.append(_M.WTS_CONSOLE_CONNECT)  # the console's session changes
         notifier.subscribe(self._on_event, *kinds)
         notifier._add_registered_listener(self._seed)
         if notifier.running:  # made while its notifier runs: seed now
@@ -252,18 +260,41 @@ class PresenceTracker:
         at once, in the values Windows sends after registration. What the
         last run knew (asleep, ending) is not carried over. Never raises:
         without an answer, the lock state is unknown."""
-        locked = None
         try:
-            own = self._own_session = _sessions.current_session_id()
-            locked = _sessions.session_info(own).locked
-        except (LookupError, OSError) as exc:
-            logger().debug("no lock state for this session: %s", exc)
-        self._reset(Presence(locked=locked,
+            own = self._own_session = self._watched_session()
+        except OSError as exc:
+            logger().debug("no session to watch: %s", exc)
+            own = None
+        self._reset(Presence(locked=self._lock_state(own),
                              since=datetime.datetime.now(datetime.timezone.utc)))
+
+    def _watched_session(self) -> int | None:
+        """This process's session; for a service's notifier (session 0 has
+        no user), the session attached to the console, if any."""
+        if self._notifier.service:
+            return _sessions.active_console_session_id()
+        return _sessions.current_session_id()
+
+    @staticmethod
+    def _lock_state(session_id: int | None) -> bool | None:
+        """Whether Windows says ``session_id`` is locked; None if it does not."""
+        if session_id is None:
+            return None
+        try:
+            return _sessions.session_info(session_id).locked
+        except (LookupError, OSError) as exc:
+            logger().debug("no lock state for session %s: %s", session_id, exc)
+            return None
 
     def _on_event(self, event: Event) -> None:
         # On the pump thread.
         if isinstance(event, SessionEvent):
+            if self._notifier.service and event.reason == _M.WTS_CONSOLE_CONNECT:
+                # Another session now has the console: follow it, from the
+                # lock state it has.
+                self._own_session = event.session_id
+                self._change(event.timestamp, locked=self._lock_state(event.session_id))
+                return
             if self._notifier.scope == NotifyType.NOTIFY_FOR_ALL_SESSIONS:
                 if self._own_session is None:
                     self._own_session = _sessions.current_session_id()

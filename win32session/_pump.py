@@ -23,6 +23,7 @@ import sys
 if sys.platform != "win32":  # pragma: no cover - guarded by the importer
     raise ImportError("win32session._pump needs Windows")
 
+import collections
 import contextlib
 import ctypes
 import functools
@@ -36,10 +37,14 @@ from . import _winapi as _api
 from ._log import logger
 from ._source import EventSource
 
-__all__ = ["WM_STOP", "WINDOW_TITLE"]
+__all__ = ["WM_FEED", "WM_STOP", "WINDOW_TITLE"]
 
 #: Private to our window class, so WM_APP range is free to use.
 WM_STOP: Final = _api.WM_APP + 1
+#: One event handed in from outside the window (a service's control handler),
+#: waiting in ``_Pump._fed``: posted so that it keeps its place among the
+#: window's other messages.
+WM_FEED: Final = _api.WM_APP + 2
 WINDOW_TITLE: Final = "win32session"
 
 _class_serial = itertools.count(1)
@@ -119,7 +124,10 @@ class _Pump:
         """The background thread of Notifier.start(), once it runs."""
 
         self._quit = False  # only the pump thread writes it
-        self._lock = threading.Lock()  # guards the four below
+        self._lock = threading.Lock()  # guards the five below
+        #: Events fed from outside, in order, each with its WM_FEED posted.
+        self._fed: collections.deque[tuple[int, int, int | bytes | None]] = (
+            collections.deque())
         self._post_to: int | None = None
         self._stop_requested = False
         self._stop_posted = False
@@ -153,6 +161,43 @@ class _Pump:
         else:
             self._stop_posted = True
             self._stop_post_failed = False
+
+    def feed(self, msg: int, wparam: int, payload: int | bytes | None) -> bool:
+        """Queues an event that reached the process without the window (a
+        service's control handler got it) as the message ``msg`` it stands
+        for, behind every message already queued. ``payload`` is the lParam,
+        or the bytes of the structure it would point to (copied: the
+        caller's pointer dies when its call returns). False once the pump is
+        not running or a stop is on its way."""
+        with self._lock:
+            if not self.running or self._post_to is None or self._stop_requested:
+                return False
+            self._fed.append((msg, wparam, payload))
+            try:
+                # One post per event: ordered with the stop and with any
+                # other message, and the queue's limit is felt here.
+                _api.PostMessageW(self._post_to, WM_FEED, 0, 0)
+            except OSError:
+                self._fed.pop()
+                raise
+        return True
+
+    def _handle_fed(self) -> None:
+        with self._lock:
+            if not self._fed:
+                return
+            msg, wparam, payload = self._fed.popleft()
+        source = self._routes.get(msg)
+        if source is None:
+            logger().warning("fed message %#x has no source: dropped", msg)
+            return
+        if isinstance(payload, bytes):
+            # The structure lives in this buffer for the call, as Windows's
+            # would during a sent message.
+            buffer = ctypes.create_string_buffer(payload, len(payload))
+            source.handle(msg, wparam, ctypes.addressof(buffer), not self._quit)
+        else:
+            source.handle(msg, wparam, payload or 0, not self._quit)
 
     # -- The pump thread. --
 
@@ -257,6 +302,9 @@ class _Pump:
         source = self._routes.get(msg)
         if source is not None:
             return source.handle(msg, wparam, lparam, not self._quit)
+        if msg == WM_FEED:
+            self._handle_fed()
+            return 0
         if msg == WM_STOP:
             self._quit = True
             return 0
@@ -266,7 +314,7 @@ class _Pump:
         msg = _api.MSG()
         pmsg = ctypes.byref(msg)
         own = self.hwnd
-        fast = (*self._routes, WM_STOP)
+        fast = (*self._routes, WM_FEED, WM_STOP)
         while not self._quit:
             # Blocks without CPU until a message comes; -1 raises (errcheck).
             if not _api.GetMessageW(pmsg, None, 0, 0):

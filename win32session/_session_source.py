@@ -51,8 +51,12 @@ class SessionChanges:
         register_timeout: float,
         details: bool,
         deliver: Deliver,
+        fed: bool = False,
     ) -> None:
         self._scope = scope
+        # Fed: a service's control handler brings the events (the service
+        # control manager registered them), so the window registers nothing.
+        self._fed = fed
         self._register_timeout = register_timeout
         self._deliver = deliver
         self._describe: Callable[[int], SessionInfo | None] | None = (
@@ -69,6 +73,8 @@ class SessionChanges:
         Desktop Services is up, which Global\\TermSrvReadyEvent announces.
         https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsregistersessionnotification
         """
+        if self._fed:
+            return True
         deadline = time.monotonic() + self._register_timeout
         event_seen_set = False
         while not pump.quitting:

@@ -361,6 +361,79 @@ if sys.platform == "win32":
     WTSGetActiveConsoleSessionId: Callable[[], int] = _declare(
         _K, "WTSGetActiveConsoleSessionId", wintypes.DWORD, (), _cannot_fail)
 
+    # --- advapi32: the service host (inside a service's own process). ---
+    class SERVICE_STATUS(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_status"""
+
+        _fields_ = [
+            ("dwServiceType", wintypes.DWORD),
+            ("dwCurrentState", wintypes.DWORD),
+            ("dwControlsAccepted", wintypes.DWORD),
+            ("dwWin32ExitCode", wintypes.DWORD),
+            ("dwServiceSpecificExitCode", wintypes.DWORD),
+            ("dwCheckPoint", wintypes.DWORD),
+            ("dwWaitHint", wintypes.DWORD),
+        ]
+
+    class WTSSESSION_NOTIFICATION(ctypes.Structure):
+        """What ``lpEventData`` points to for SERVICE_CONTROL_SESSIONCHANGE.
+        https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-wtssession_notification"""
+
+        _fields_ = [("cbSize", wintypes.DWORD), ("dwSessionId", wintypes.DWORD)]
+
+    SERVICE_STATUS_HANDLE = wintypes.HANDLE
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nc-winsvc-lpservice_main_functionw
+    LPSERVICE_MAIN_FUNCTIONW = ctypes.WINFUNCTYPE(
+        None, wintypes.DWORD, ctypes.POINTER(wintypes.LPWSTR))
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nc-winsvc-lphandler_function_ex
+    LPHANDLER_FUNCTION_EX = ctypes.WINFUNCTYPE(
+        wintypes.DWORD, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID, wintypes.LPVOID)
+
+    class SERVICE_TABLE_ENTRYW(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_table_entryw"""
+
+        _fields_ = [
+            ("lpServiceName", wintypes.LPWSTR),
+            ("lpServiceProc", LPSERVICE_MAIN_FUNCTIONW),
+        ]
+
+    SERVICE_WIN32_OWN_PROCESS: Final = 0x00000010
+    SERVICE_STOPPED: Final = 1
+    SERVICE_START_PENDING: Final = 2
+    SERVICE_STOP_PENDING: Final = 3
+    SERVICE_RUNNING: Final = 4
+    SERVICE_CONTROL_STOP: Final = 0x1
+    SERVICE_CONTROL_INTERROGATE: Final = 0x4
+    SERVICE_CONTROL_SHUTDOWN: Final = 0x5
+    SERVICE_CONTROL_POWEREVENT: Final = 0xD
+    SERVICE_CONTROL_SESSIONCHANGE: Final = 0xE
+    SERVICE_CONTROL_PRESHUTDOWN: Final = 0xF
+    SERVICE_ACCEPT_STOP: Final = 0x1
+    SERVICE_ACCEPT_SHUTDOWN: Final = 0x4
+    SERVICE_ACCEPT_POWEREVENT: Final = 0x40
+    SERVICE_ACCEPT_SESSIONCHANGE: Final = 0x80
+    SERVICE_ACCEPT_PRESHUTDOWN: Final = 0x100
+    NO_ERROR: Final = 0
+    ERROR_CALL_NOT_IMPLEMENTED: Final = 120
+    ERROR_FAILED_SERVICE_CONTROLLER_CONNECT: Final = 1063
+    ERROR_SERVICE_SPECIFIC_ERROR: Final = 1066
+    #: RegisterPowerSettingNotification: the recipient is a service status
+    #: handle, which gets SERVICE_CONTROL_POWEREVENT.
+    DEVICE_NOTIFY_SERVICE_HANDLE: Final = 1
+
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-startservicectrldispatcherw
+    StartServiceCtrlDispatcherW: Callable[..., int] = _declare(
+        _A, "StartServiceCtrlDispatcherW", wintypes.BOOL, (_P(SERVICE_TABLE_ENTRYW),),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-registerservicectrlhandlerexw
+    RegisterServiceCtrlHandlerExW: Callable[..., int] = _declare(
+        _A, "RegisterServiceCtrlHandlerExW", SERVICE_STATUS_HANDLE,
+        (wintypes.LPCWSTR, LPHANDLER_FUNCTION_EX, wintypes.LPVOID), _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-setservicestatus
+    SetServiceStatus: Callable[..., int] = _declare(
+        _A, "SetServiceStatus", wintypes.BOOL, (SERVICE_STATUS_HANDLE, _P(SERVICE_STATUS)),
+        _fails_on_zero)
+
     # --- ntdll: telling Wine from Windows, for `win32session doctor`. ----------
     # Kept apart from the rest: only the doctor asks, and only to name the
     # answers that are Wine's stubs instead of reporting them as defects.

@@ -1,0 +1,210 @@
+"""A service's notifier fed by its control handler, against the real Win32
+API (Windows, or Windows CPython under Wine).
+
+Windows's part is simulated: the service control manager calls a service's
+handler with ``SERVICE_CONTROL_SESSIONCHANGE`` and a real
+``WTSSESSION_NOTIFICATION`` (or ``SERVICE_CONTROL_POWEREVENT`` and a real
+``POWERBROADCAST_SETTING``), valid only during the call. These tests build
+those structures, hand them to ``feed`` as the handler does, and scribble
+over them as soon as it returns. Wine's ``ControlService`` refuses both
+controls (error 87, as Windows does), so the SCM cannot be asked to send
+them. Everything from ``feed`` on (the pump's window and queue, decoding,
+details, subscriptions, iterators, trackers) is real. The whole service
+under Wine's real service control manager is in tests/test_service_host.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+from support import Collector, dword
+
+from win32session import (
+    Notifier,
+    PowerBroadcast,
+    PowerEvent,
+    PowerSetting,
+    PresenceTracker,
+    SessionEvent,
+    SessionNotificationMsg,
+    SessionTracker,
+    UserActivityPresence,
+    _winapi,
+)
+
+pytestmark = pytest.mark.windows
+if sys.platform != "win32":
+    pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
+                allow_module_level=True)
+
+M = SessionNotificationMsg
+P = PowerBroadcast
+S = PowerSetting
+SESSIONCHANGE = 0xE
+POWEREVENT = 0xD
+
+
+def feed_session(notifier: Notifier, code: int, session_id: int) -> bool:
+    """What the handler gets for a session change: a WTSSESSION_NOTIFICATION
+    that dies when the call returns."""
+    notification = _winapi.WTSSESSION_NOTIFICATION(
+        ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION), session_id)
+    fed = notifier.feed(SESSIONCHANGE, code, ctypes.addressof(notification))
+    ctypes.memset(ctypes.addressof(notification), 0xEE, ctypes.sizeof(notification))
+    return fed
+
+
+def feed_setting(notifier: Notifier, setting: PowerSetting | str, data: bytes) -> bool:
+    """What the handler gets for PBT_POWERSETTINGCHANGE: a
+    POWERBROADCAST_SETTING that dies when the call returns."""
+    from win32session._power_source import guid_struct
+
+    guid = setting.value if isinstance(setting, PowerSetting) else setting
+    offset = _winapi.POWERBROADCAST_SETTING.Data.offset
+    buffer = ctypes.create_string_buffer(offset + max(1, len(data)))
+    head = _winapi.POWERBROADCAST_SETTING.from_buffer(buffer)
+    head.PowerSetting = guid_struct(guid)
+    head.DataLength = len(data)
+    ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
+    fed = notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, ctypes.addressof(buffer))
+    ctypes.memset(buffer, 0xEE, len(buffer))
+    return fed
+
+
+@pytest.fixture
+def service_notifier() -> Iterator[Notifier]:
+    notifier = Notifier(service=True, details=True, power=True)
+    yield notifier
+    notifier.stop()
+
+
+def test_the_window_registers_for_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service control manager brings the events: no WTS registration,
+    no power registration on the window (real calls, recorded)."""
+    called: list[str] = []
+    for name in ("WTSRegisterSessionNotification", "RegisterSuspendResumeNotification",
+                 "RegisterPowerSettingNotification"):
+        real = getattr(_winapi, name)
+
+        def record(*args: object, _real: object = real, _name: str = name) -> object:
+            called.append(_name)
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(_winapi, name, record)
+    with Notifier(service=True, power=True) as notifier:
+        assert notifier.hwnd
+    assert called == []
+
+
+def test_a_session_change_arrives_decoded_with_details(
+    service_notifier: Notifier, collector: Collector
+) -> None:
+    service_notifier.subscribe(collector)
+    service_notifier.start()
+    assert feed_session(service_notifier, M.WTS_SESSION_LOGON, 3)
+    assert service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, (3,))  # pywin32's form
+    logon, lock = collector.wait_for(2)
+    assert isinstance(logon, SessionEvent)
+    assert (logon.reason, logon.session_id) == (M.WTS_SESSION_LOGON, 3)
+    assert (lock.reason, lock.session_id) == (M.WTS_SESSION_LOCK, 3)
+    # Captured on arrival; Wine names the same user for any session id.
+    assert logon.info is not None and logon.info.session_id == 3
+    assert logon.info.user_name
+
+
+def test_power_events_and_settings(service_notifier: Notifier, collector: Collector) -> None:
+    service_notifier.subscribe(collector, P.PBT_APMSUSPEND, S.GUID_GLOBAL_USER_PRESENCE)
+    service_notifier.start()
+    assert service_notifier.feed(POWEREVENT, P.PBT_APMSUSPEND.code, None)
+    assert feed_setting(service_notifier, S.GUID_GLOBAL_USER_PRESENCE, dword(2))
+    # pywin32's form: the GUID as str(PyIID), the data as bytes.
+    guid = "{" + S.GUID_GLOBAL_USER_PRESENCE.value.upper() + "}"
+    assert service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code,
+                                 (guid, dword(0)))
+    suspend, first, second = collector.wait_for(3)
+    assert isinstance(suspend, PowerEvent) and suspend.kind == P.PBT_APMSUSPEND
+    assert (first.setting, first.value, first.initial) == (
+        S.GUID_GLOBAL_USER_PRESENCE, UserActivityPresence.PowerUserInactive, True)
+    assert (second.value, second.initial) == (UserActivityPresence.PowerUserPresent, False)
+
+
+def test_power_needs_power_true(collector: Collector) -> None:
+    with Notifier(service=True) as notifier:
+        notifier.subscribe(collector)
+        assert notifier.feed(POWEREVENT, P.PBT_APMSUSPEND.code, None) is False
+        assert notifier.feed(0x1, 0, None) is False  # STOP: the host's business
+        assert feed_session(notifier, M.WTS_SESSION_UNLOCK, 1)
+        (event,) = collector.wait_for(1)
+    assert event.reason == M.WTS_SESSION_UNLOCK
+    assert len(collector.events) == 1
+
+
+def test_every_fed_event_is_delivered_in_order_before_stop_returns(
+    collector: Collector,
+) -> None:
+    """Two handler threads feed; a stop comes after: each thread's events
+    arrive in its order, none lost, all before stop() returns."""
+    per_thread = 300
+    notifier = Notifier(service=True)
+    notifier.subscribe(collector)
+    notifier.start()
+
+    def handler(first_session: int) -> None:
+        for i in range(per_thread):
+            assert notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK,
+                                 (first_session + i,))
+
+    threads = [threading.Thread(target=handler, args=(base,)) for base in (0, 10_000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert notifier.stop(timeout=30)
+    ids = [event.session_id for event in collector.events]
+    assert len(ids) == 2 * per_thread
+    assert [i for i in ids if i < 10_000] == list(range(per_thread))
+    assert [i for i in ids if i >= 10_000] == list(range(10_000, 10_000 + per_thread))
+    with pytest.raises(RuntimeError, match="not running"):
+        notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, (1,))
+
+
+def test_iterators_and_the_session_tracker_follow_fed_events() -> None:
+    notifier = Notifier(service=True, details=True)
+    tracker = SessionTracker(notifier)
+    started: list[int] = []
+    tracker.on_start(lambda info: started.append(info.session_id))
+    with notifier:
+        events = notifier.iter_events(M.WTS_SESSION_LOGON, M.WTS_SESSION_LOGOFF)
+        feed_session(notifier, M.WTS_SESSION_LOGON, 4)
+        feed_session(notifier, M.WTS_SESSION_LOGON, 5)
+        feed_session(notifier, M.WTS_SESSION_LOGOFF, 4)
+        got = [next(events) for _ in range(3)]
+        assert [(e.reason, e.session_id) for e in got] == [
+            (M.WTS_SESSION_LOGON, 4), (M.WTS_SESSION_LOGON, 5), (M.WTS_SESSION_LOGOFF, 4)]
+        assert tracker.count == 1 and set(tracker.sessions) == {5}
+    assert started == [4, 5]
+
+
+def test_the_presence_tracker_of_a_service_watches_the_console_session() -> None:
+    """Session 0 has no user: a service's presence follows the session the
+    console is attached to, and the machine's presence setting."""
+    notifier = Notifier(service=True, power=True)
+    presence = PresenceTracker(notifier)
+    with notifier:
+        feed_session(notifier, M.WTS_CONSOLE_CONNECT, 7)
+        feed_session(notifier, M.WTS_SESSION_LOCK, 7)
+        notifier.stop()
+        assert presence.state.locked is True
+        assert presence.away
+    with notifier:
+        feed_session(notifier, M.WTS_CONSOLE_CONNECT, 7)
+        feed_session(notifier, M.WTS_SESSION_LOCK, 9)  # not the console's
+        feed_setting(notifier, S.GUID_GLOBAL_USER_PRESENCE, dword(2))
+        notifier.stop()
+        assert presence.state.locked is not True
+        assert presence.state.user_present is False
+        assert presence.away
