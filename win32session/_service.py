@@ -144,6 +144,11 @@ class Service:
         """0 after a clean stop; otherwise the service-specific exit code."""
         return self._exit_code
 
+    @property
+    def reason(self) -> str | None:
+        """Why the service stopped with a non-zero exit code; None otherwise."""
+        return self._reason
+
     # --- Hooks. ---
 
     def on_start(self, hook: _F) -> _F:
