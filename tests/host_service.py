@@ -1,0 +1,115 @@
+"""A service for tests/test_service_host.py, run by Wine's real service
+control manager: ``python host_service.py MODE NAME OUTPUT``.
+
+MODE ``custom`` is a Service with its own callbacks writing JSON lines to
+OUTPUT; MODE ``audit`` is the real audit service (``_audit.build``), and
+``custom-power`` the custom one with ``power=True``. ``fail-start`` is a
+service whose ``on_start`` raises.
+
+Windows's part is simulated, and only that: Wine's ControlService refuses
+SERVICE_CONTROL_SESSIONCHANGE and POWEREVENT (error 87, as Windows does), so
+the test sends user-defined controls instead, and each one makes the service
+call its own registered control handler (through the very thunk Windows
+calls) with the control and a real WTSSESSION_NOTIFICATION or
+POWERBROADCAST_SETTING, built for the call and scribbled over after it, as
+the service control manager would.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import sys
+
+from win32session import Event, Service, _winapi
+from win32session._power_source import guid_struct
+
+SIMULATE_LOGON = 200  # SESSIONCHANGE, WTS_SESSION_LOGON, session 3
+SIMULATE_LOCK_BAD = 201  # SESSIONCHANGE, WTS_SESSION_LOCK, session 66: a callback raises
+SIMULATE_PRESENCE = 202  # POWEREVENT, PBT_POWERSETTINGCHANGE, global presence = 2
+FAIL = 203  # service.fail(77, ...)
+
+def main() -> int:
+    mode, name, output = sys.argv[1:4]
+    if mode == "audit":
+        from win32session import _audit
+
+        service = _audit.build(name, output)
+    else:
+        service = Service(name, power=mode == "custom-power")
+        out = open(output, "a", encoding="utf-8")  # closed in on_stop
+
+        def write(**record: object) -> None:
+            out.write(json.dumps(record) + "\n")
+            out.flush()
+
+        @service.on_start
+        def started() -> None:
+            write(step="start", accepted_power=service.notifier.power)
+            if mode == "fail-start":
+                raise OSError("the test's on_start fails")
+
+        @service.notifier.subscribe
+        def event(event: Event) -> None:
+            if getattr(event, "session_id", None) == 66:
+                raise RuntimeError("a callback that raises")
+            write(step="event", kind=type(event).__name__,
+                  what=getattr(event, "reason_name", None) or event.kind_name,
+                  session=getattr(event, "session_id", None),
+                  user=getattr(getattr(event, "info", None), "user_name", None),
+                  setting=getattr(event, "setting_name", None),
+                  value=int(event.value) if getattr(event, "value", None) is not None else None,
+                  initial=getattr(event, "initial", None))
+
+        @service.on_stop
+        def stopped(exit_code: int) -> None:
+            write(step="stop", exit_code=exit_code, reason=service.reason)
+            out.close()
+
+    handler = None
+
+    def call_handler(control: int, event_type: int, data: ctypes.Array[ctypes.c_char]) -> None:
+        assert handler is not None
+        handler(control, event_type, ctypes.addressof(data), None)
+        ctypes.memset(data, 0xEE, len(data))  # gone, as after Windows's call
+
+    @service.on_control(SIMULATE_LOGON)
+    def logon() -> None:
+        size = ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION)
+        data = ctypes.create_string_buffer(size)
+        notification = _winapi.WTSSESSION_NOTIFICATION.from_buffer(data)
+        notification.cbSize, notification.dwSessionId = size, 3
+        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 5, data)
+
+    @service.on_control(SIMULATE_LOCK_BAD)
+    def lock_bad() -> None:
+        size = ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION)
+        data = ctypes.create_string_buffer(size)
+        notification = _winapi.WTSSESSION_NOTIFICATION.from_buffer(data)
+        notification.cbSize, notification.dwSessionId = size, 66
+        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 7, data)
+
+    @service.on_control(SIMULATE_PRESENCE)
+    def presence() -> None:
+        offset = _winapi.POWERBROADCAST_SETTING.Data.offset
+        data = ctypes.create_string_buffer(offset + 4)
+        head = _winapi.POWERBROADCAST_SETTING.from_buffer(data)
+        head.PowerSetting = guid_struct("786e8a1d-b427-4344-9207-09e70bdcbea9")
+        head.DataLength = 4
+        ctypes.memmove(ctypes.addressof(data) + offset, (2).to_bytes(4, "little"), 4)
+        call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, 0x8013, data)
+
+    @service.on_control(FAIL)
+    def fail() -> None:
+        service.fail(77, "the test asked")
+
+    @service.on_start
+    def find_handler() -> None:
+        nonlocal handler
+        handler = service._thunks[1]  # the handler Windows calls
+
+    return service.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

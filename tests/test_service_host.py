@@ -1,0 +1,166 @@
+"""The service host and the audit service, for real through Wine's service
+control manager: install, start, controls, stop, uninstall.
+
+Wine's SCM starts the service's process, calls its ServiceMain and handler,
+and keeps its status for real. What it cannot do is send session changes or
+power events: ControlService refuses SERVICE_CONTROL_SESSIONCHANGE and
+POWEREVENT with error 87, as Windows does (asserted below). So the test sends
+a user-defined control, and the service (tests/host_service.py) then calls its
+own registered handler with the control and a real WTSSESSION_NOTIFICATION
+or POWERBROADCAST_SETTING, as the SCM would: only Windows's part is
+simulated. Every test removes its service, even when it fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.windows
+if sys.platform != "win32":
+    pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
+                allow_module_level=True)
+
+from win32session import _service_manager as manager  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SERVICE_SCRIPT = HERE / "host_service.py"
+SIMULATE_LOGON, SIMULATE_LOCK_BAD, SIMULATE_PRESENCE, FAIL = 200, 201, 202, 203
+_serial = itertools.count(1)
+
+
+def read_lines(path: Path) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """The service writes from its own process: nothing here can wait on it."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def service_name() -> Iterator[str]:
+    name = f"w32s-test-{os.getpid()}-{next(_serial)}"
+    yield name
+    try:
+        manager.uninstall(name)
+    except manager.ServiceNotInstalled:
+        pass
+
+
+def install_host(name: str, mode: str, output: Path) -> None:
+    command = subprocess.list2cmdline(
+        [sys.executable, str(SERVICE_SCRIPT), mode, name, str(output)])
+    manager.install(name, f"win32session test {name}", "a test service", command,
+                    start="demand")
+
+
+def test_sessions_reach_the_callbacks_through_the_real_handler(
+    service_name: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "custom.jsonl"
+    install_host(service_name, "custom", output)
+    pid = manager.start(service_name)
+    assert pid and manager.status(service_name).state == "running"
+    # Windows's answer to the real thing, which is why it is simulated:
+    with pytest.raises(OSError) as refused:
+        manager.control(service_name, 0xE)
+    assert refused.value.winerror == 87
+    manager.control(service_name, SIMULATE_LOCK_BAD)  # a callback raises: logged only
+    manager.control(service_name, SIMULATE_LOGON)
+    wait_until(lambda: any(r.get("step") == "event" for r in read_lines(output)), "the logon")
+    assert manager.status(service_name).state == "running"
+    manager.stop(service_name)
+    status = manager.status(service_name)
+    assert (status.state, status.win32_exit_code) == ("stopped", 0)
+    records = read_lines(output)
+    assert [r["step"] for r in records] == ["start", "event", "stop"]
+    event = records[1]
+    assert (event["what"], event["session"]) == ("WTS_SESSION_LOGON", 3)
+    assert event["user"]  # captured on arrival (Wine names a user for any session)
+    assert records[2] == {"step": "stop", "exit_code": 0, "reason": None}
+
+
+def test_power_settings_through_the_handler(service_name: str, tmp_path: Path) -> None:
+    output = tmp_path / "power.jsonl"
+    install_host(service_name, "custom-power", output)
+    manager.start(service_name)
+    manager.control(service_name, SIMULATE_PRESENCE)
+    manager.control(service_name, SIMULATE_PRESENCE)
+    wait_until(lambda: sum(r.get("step") == "event" for r in read_lines(output)) == 2,
+               "two presence events")
+    manager.stop(service_name)
+    events = [r for r in read_lines(output) if r["step"] == "event"]
+    assert [(e["setting"], e["value"], e["initial"]) for e in events] == [
+        ("GUID_GLOBAL_USER_PRESENCE", 2, True), ("GUID_GLOBAL_USER_PRESENCE", 2, False)]
+
+
+def test_a_fatal_error_stops_with_a_service_specific_code(
+    service_name: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "fail.jsonl"
+    install_host(service_name, "custom", output)
+    manager.start(service_name)
+    manager.control(service_name, FAIL)
+    wait_until(lambda: manager.status(service_name).state == "stopped", "the stop")
+    status = manager.status(service_name)
+    assert (status.win32_exit_code, status.service_exit_code) == (1066, 77)
+    assert read_lines(output)[-1] == {"step": "stop", "exit_code": 77,
+                                      "reason": "the test asked"}
+
+
+def test_a_start_that_fails_reports_start_failed(service_name: str, tmp_path: Path) -> None:
+    output = tmp_path / "fail-start.jsonl"
+    install_host(service_name, "fail-start", output)
+    with pytest.raises(OSError, match="did not start|stopped as it started"):
+        manager.start(service_name)
+    status = manager.status(service_name)
+    assert (status.state, status.win32_exit_code, status.service_exit_code) == (
+        "stopped", 1066, 1)
+    steps = [r["step"] for r in read_lines(output)]
+    assert steps == ["start", "stop"]
+
+
+def test_the_audit_service_writes_sessions_and_its_own_start_and_stop(
+    service_name: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "audit.jsonl"
+    install_host(service_name, "audit", output)
+    manager.start(service_name)
+    manager.control(service_name, SIMULATE_LOGON)
+    wait_until(lambda: len(read_lines(output)) >= 2, "the logon line")
+    manager.stop(service_name)
+    start, logon, stop = read_lines(output)
+    assert {k: start[k] for k in ("event", "state", "service")} == {
+        "event": "service", "state": "start", "service": service_name}
+    assert {k: logon[k] for k in ("event", "reason", "session_id")} == {
+        "event": "session", "reason": "WTS_SESSION_LOGON", "session_id": 3}
+    assert logon["user"] and "client" in logon and "domain" in logon
+    assert {k: stop[k] for k in ("state", "exit_code", "reason")} == {
+        "state": "stop", "exit_code": 0, "reason": None}
+
+
+def test_outside_the_service_control_manager_one_line_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "win32session", "service", "run", "--name", "w32s-nowhere",
+         "--output", str(tmp_path / "x.jsonl")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "not started by the service control manager" in lines[0]
+    assert "win32session service start" in lines[0] and "watch" in lines[0]
+    assert not (tmp_path / "x.jsonl").exists()
