@@ -105,6 +105,10 @@ def _explained(name: str, action: str) -> Iterator[None]:
             raise ServiceError(
                 f"cannot {action} service {name!r}: a service of that name exists "
                 "already (uninstall it first, or choose another --name)", code) from exc
+        if code == _api.ERROR_DUPLICATE_SERVICE_NAME:
+            raise ServiceError(
+                f"cannot {action} service {name!r}: another service has that display "
+                "name (or it is the name of another service)", code) from exc
         if code == _api.ERROR_SERVICE_MARKED_FOR_DELETE:
             # https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice
             raise ServiceError(

@@ -501,6 +501,7 @@ if sys.platform == "win32":
     ERROR_SERVICE_SPECIFIC_ERROR: Final = 1066
     ERROR_SERVICE_MARKED_FOR_DELETE: Final = 1072
     ERROR_SERVICE_EXISTS: Final = 1073
+    ERROR_DUPLICATE_SERVICE_NAME: Final = 1078  # the display name is taken
 
     def _fails_unless_buffer_too_small(result: Any, func: Any, args: Any) -> Any:
         """QueryServiceConfigW, QueryServiceConfig2W: FALSE with
