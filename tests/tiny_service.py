@@ -25,6 +25,7 @@ if sys.platform != "win32":  # pragma: no cover - started by the SCM only
 import ctypes
 import threading
 from ctypes import wintypes
+from typing import Any
 
 _advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
 
@@ -50,7 +51,7 @@ class SERVICE_TABLE_ENTRYW(ctypes.Structure):
     _fields_ = [("lpServiceName", wintypes.LPWSTR), ("lpServiceProc", SERVICE_MAIN)]
 
 
-def _check(result: int, func: object, args: object) -> int:
+def _check(result: Any, func: Any, args: Any) -> Any:
     if not result:
         raise ctypes.WinError(ctypes.get_last_error())
     return result
