@@ -310,3 +310,14 @@ sys.exit(main(sys.argv[1:]))
             assert "another service has that display name" in str(caught.value)
         finally:
             remove_service(other)
+
+
+    def test_control_refuses_what_only_the_scm_sends(service_name: str) -> None:
+        manager.install(service_name, f"Tiny {service_name}", "Tiny.",
+                        tiny_command(service_name), start="demand")
+        manager.start(service_name)
+        with pytest.raises(manager.ServiceError) as caught:
+            manager.control(service_name, 0xE)  # SERVICE_CONTROL_SESSIONCHANGE
+        assert caught.value.winerror == 87
+        assert f"cannot control service {service_name!r}" in str(caught.value)
+        manager.stop(service_name)

@@ -47,6 +47,7 @@ __all__ = [
     "ServiceError",
     "ServiceNotInstalled",
     "ServiceStatus",
+    "control",
     "default_output",
     "install",
     "query_recovery",
@@ -516,3 +517,13 @@ def stop(name: str, timeout: float = DEFAULT_TIMEOUT) -> None:
     https://learn.microsoft.com/windows/win32/services/stopping-a-service"""
     with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS, "stop") as service:
         _stop(name, service, timeout)
+
+
+def control(name: str, code: int) -> None:
+    """Sends control ``code`` to service ``name``: a user-defined code
+    (128-255) or one the SCM lets a program send. SERVICE_CONTROL_SESSIONCHANGE
+    and SERVICE_CONTROL_POWEREVENT are the SCM's own: it refuses them (87).
+    https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-controlservice"""
+    with _open(name, _api.SERVICE_USER_DEFINED_CONTROL | _api.SERVICE_QUERY_STATUS,
+               "control") as service:
+        _api.ControlService(service.handle, code, ctypes.byref(_api.SERVICE_STATUS()))

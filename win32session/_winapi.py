@@ -456,6 +456,7 @@ if sys.platform == "win32":
     SERVICE_QUERY_STATUS: Final = 0x0004
     SERVICE_START: Final = 0x0010
     SERVICE_STOP: Final = 0x0020
+    SERVICE_USER_DEFINED_CONTROL: Final = 0x0100  # ControlService with codes 128-255
     DELETE: Final = 0x00010000
     SERVICE_WIN32_OWN_PROCESS: Final = 0x00000010
     # Start types, as dwStartType and CreateServiceW's dwStartType.
