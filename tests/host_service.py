@@ -21,7 +21,7 @@ import ctypes
 import json
 import sys
 
-from win32session import Event, Service, _winapi
+from win32session import Event, PowerEvent, Service, SessionEvent, _winapi
 from win32session._power_source import guid_struct
 
 SIMULATE_LOGON = 200  # SESSIONCHANGE, WTS_SESSION_LOGON, session 3
@@ -51,15 +51,15 @@ def main() -> int:
 
         @service.notifier.subscribe
         def event(event: Event) -> None:
-            if getattr(event, "session_id", None) == 66:
-                raise RuntimeError("a callback that raises")
-            write(step="event", kind=type(event).__name__,
-                  what=getattr(event, "reason_name", None) or event.kind_name,
-                  session=getattr(event, "session_id", None),
-                  user=getattr(getattr(event, "info", None), "user_name", None),
-                  setting=getattr(event, "setting_name", None),
-                  value=int(event.value) if getattr(event, "value", None) is not None else None,
-                  initial=getattr(event, "initial", None))
+            if isinstance(event, SessionEvent):
+                if event.session_id == 66:
+                    raise RuntimeError("a callback that raises")
+                write(step="event", what=event.reason_name, session=event.session_id,
+                      user=event.info.user_name if event.info is not None else None)
+            elif isinstance(event, PowerEvent):
+                write(step="event", what=event.kind_name, setting=event.setting_name,
+                      value=None if event.value is None else int(event.value),
+                      initial=event.initial)
 
         @service.on_stop
         def stopped(exit_code: int) -> None:

@@ -44,14 +44,13 @@ from win32session import (
     UserActivityPresence,
 )
 from win32session.__main__ import (
-    event_record,
-    format_event,
     format_sessions,
     format_status,
     main,
     session_record,
     status_record,
 )
+from win32session._records import event_record, format_event
 
 M = SessionNotificationMsg
 P = PowerBroadcast

@@ -39,7 +39,7 @@ from ._selftest import round_trip
 from ._sessions import current_session_id, list_sessions
 
 PROG = "win32session"
-_COMMANDS = ("watch", "status", "sessions", "selftest", "doctor")
+_COMMANDS = ("watch", "status", "sessions", "selftest", "doctor", "service")
 #: ``status --idle-threshold``'s default: a minute without keyboard or mouse
 #: input. Someone reading or listening touches nothing for a while; a minute
 #: keeps them "in use" without waiting for Windows's own idle timeouts (the
@@ -317,7 +317,121 @@ def _parser() -> _Parser:
         "and do not count.",
     )
     doctor_parser.add_argument("--version", action="version", version=version)
+    _service_parser(commands, version)
     return parser
+
+
+# --- The service command. ---
+
+SERVICE_NAME = "win32session-audit"
+SERVICE_DISPLAY_NAME = "win32session audit trail"
+SERVICE_DESCRIPTION = ("Writes every Windows session change (logon, logoff, lock, unlock, "
+                       "remote connections) with its user to a JSON Lines file, from boot.")
+
+
+def _service_parser(commands: Any, version: str) -> None:
+    service_parser = commands.add_parser(
+        "service", help="install and control the audit service (needs an Administrator)",
+        description="The audit service: a Windows service that appends every session "
+        "change to a JSON Lines file from boot. Installing, starting, stopping and "
+        "uninstalling need an Administrator prompt.",
+    )
+    service_parser.add_argument("--version", action="version", version=version)
+    actions = service_parser.add_subparsers(dest="action", metavar="ACTION",
+                                            parser_class=_Parser, required=True)
+    helps = {
+        "install": "install the service: automatic start, restarted after a failure",
+        "start": "start the service and wait until it runs",
+        "stop": "stop the service and wait until it has stopped",
+        "status": "print the service's state and configuration",
+        "uninstall": "stop the service if it runs, then remove it",
+        "run": "what the service control manager starts; not for a console",
+    }
+    for action, text in helps.items():
+        parser = actions.add_parser(action, help=text, description=text[0].upper() + text[1:]
+                                    + ".")
+        parser.add_argument("--name", default=SERVICE_NAME,
+                            help=f"the service's name (default {SERVICE_NAME})")
+        if action in ("install", "run"):
+            parser.add_argument("--output", metavar="FILE",
+                                help="the JSON Lines file to append to (default: "
+                                "%%ProgramData%%\\win32session\\NAME.jsonl)")
+        if action == "status":
+            parser.add_argument("--json", action="store_true", help="one JSON object instead")
+
+
+def service_record(state: Any) -> dict[str, Any]:
+    """``service status --json``: a ServiceStatus as one object."""
+    recovery = state.recovery
+    return {
+        "name": state.name,
+        "display_name": state.display_name,
+        "state": state.state,
+        "pid": state.pid,
+        "win32_exit_code": state.win32_exit_code,
+        "service_exit_code": state.service_exit_code,
+        "start_type": state.start_type,
+        "command_line": state.command_line,
+        "account": state.account,
+        "description": state.description,
+        "restart_delays": None if recovery is None else list(recovery.restart_delays),
+        "reset_seconds": None if recovery is None else recovery.reset_seconds,
+    }
+
+
+def service(args: argparse.Namespace) -> int:
+    """``service ACTION``: one line for each outcome; a failure (access
+    denied among them: an Administrator prompt is needed) is one line on
+    stderr and exit status 1."""
+    try:
+        return _service_action(args)
+    except OSError as exc:
+        print(f"{PROG}: service {args.action}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _service_action(args: argparse.Namespace) -> int:
+    if args.action == "run":
+        from . import _audit
+
+        return _audit.run(args.name, args.output)
+    from ._platform import require_windows
+
+    require_windows()
+    _manage(args)
+    return 0
+
+
+def _manage(args: argparse.Namespace) -> None:
+    if sys.platform != "win32":  # the form mypy narrows on; require_windows() raised
+        return
+    from . import _service_manager as manager
+
+    name = args.name
+    if args.action == "install":
+        output = args.output or manager.default_output(name)
+        manager.install(name, SERVICE_DISPLAY_NAME, SERVICE_DESCRIPTION,
+                        manager.service_command_line(name, output))
+        print(f"installed service {name}: automatic start, restarted after a failure; "
+              f"appends to {output}")
+    elif args.action == "start":
+        pid = manager.start(name)
+        print(f"started service {name}: running, process {pid}")
+    elif args.action == "stop":
+        manager.stop(name)
+        print(f"stopped service {name}")
+    elif args.action == "uninstall":
+        manager.uninstall(name)
+        print(f"uninstalled service {name}")
+    else:
+        record = service_record(manager.status(name))
+        if args.json:
+            print(json.dumps(record))
+        else:
+            delays = record["restart_delays"]
+            if delays is not None:
+                record["restart_delays"] = ", ".join(f"{d:g} s" for d in delays) or "none"
+            print("\n".join(format_status(record)))
 
 
 def _seconds(text: str) -> float:
@@ -359,6 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor.run()
         if args.command == "status":
             return status(args.json, args.idle_threshold)
+        if args.command == "service":
+            return service(args)
         scope = (
             NotifyType.NOTIFY_FOR_ALL_SESSIONS if args.all_sessions
             else NotifyType.NOTIFY_FOR_THIS_SESSION

@@ -361,9 +361,14 @@ if sys.platform == "win32":
     WTSGetActiveConsoleSessionId: Callable[[], int] = _declare(
         _K, "WTSGetActiveConsoleSessionId", wintypes.DWORD, (), _cannot_fail)
 
-    # --- advapi32: the service host (inside a service's own process). ---
-    class SERVICE_STATUS(ctypes.Structure):
-        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_status"""
+    # --- advapi32: service management (install, start, stop) ---
+    # What `win32session service` asks of the service control manager. The
+    # code that runs inside a service (the dispatcher, the control handler)
+    # is another section's. Every SC_HANDLE is closed with CloseServiceHandle.
+    SC_HANDLE = wintypes.HANDLE
+
+    class SERVICE_STATUS_PROCESS(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_status_process"""
 
         _fields_ = [
             ("dwServiceType", wintypes.DWORD),
@@ -373,8 +378,210 @@ if sys.platform == "win32":
             ("dwServiceSpecificExitCode", wintypes.DWORD),
             ("dwCheckPoint", wintypes.DWORD),
             ("dwWaitHint", wintypes.DWORD),
+            ("dwProcessId", wintypes.DWORD),
+            ("dwServiceFlags", wintypes.DWORD),
         ]
 
+    class SERVICE_STATUS(ctypes.Structure):
+        """ControlService's answer: the head of SERVICE_STATUS_PROCESS.
+        https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_status"""
+
+        _fields_ = SERVICE_STATUS_PROCESS._fields_[:7]
+
+    class QUERY_SERVICE_CONFIGW(ctypes.Structure):
+        """The head of QueryServiceConfigW's buffer; the strings it points to
+        follow in the same buffer.
+        https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-query_service_configw"""
+
+        _fields_ = [
+            ("dwServiceType", wintypes.DWORD),
+            ("dwStartType", wintypes.DWORD),
+            ("dwErrorControl", wintypes.DWORD),
+            ("lpBinaryPathName", wintypes.LPWSTR),
+            ("lpLoadOrderGroup", wintypes.LPWSTR),
+            ("dwTagId", wintypes.DWORD),
+            ("lpDependencies", wintypes.LPWSTR),
+            ("lpServiceStartName", wintypes.LPWSTR),
+            ("lpDisplayName", wintypes.LPWSTR),
+        ]
+
+    class SERVICE_DESCRIPTIONW(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_descriptionw"""
+
+        _fields_ = [("lpDescription", wintypes.LPWSTR)]
+
+    class SC_ACTION(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-sc_action"""
+
+        _fields_ = [("Type", ctypes.c_int), ("Delay", wintypes.DWORD)]  # SC_ACTION_TYPE; ms
+
+    class SERVICE_FAILURE_ACTIONSW(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_failure_actionsw"""
+
+        _fields_ = [
+            ("dwResetPeriod", wintypes.DWORD),  # seconds
+            ("lpRebootMsg", wintypes.LPWSTR),
+            ("lpCommand", wintypes.LPWSTR),
+            ("cActions", wintypes.DWORD),
+            ("lpsaActions", ctypes.POINTER(SC_ACTION)),
+        ]
+
+    class SERVICE_FAILURE_ACTIONS_FLAG(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_failure_actions_flag"""
+
+        _fields_ = [("fFailureActionsOnNonCrashFailures", wintypes.BOOL)]
+
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nc-winsvc-pfn_sc_notify_callback
+    PFN_SC_NOTIFY_CALLBACK = ctypes.WINFUNCTYPE(None, wintypes.LPVOID)
+
+    class SERVICE_NOTIFYW(ctypes.Structure):
+        """Must stay alive until its callback has run or the service handle
+        is closed. https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_notify_2w"""
+
+        _fields_ = [
+            ("dwVersion", wintypes.DWORD),
+            ("pfnNotifyCallback", PFN_SC_NOTIFY_CALLBACK),
+            ("pContext", wintypes.LPVOID),
+            ("dwNotificationStatus", wintypes.DWORD),
+            ("ServiceStatus", SERVICE_STATUS_PROCESS),
+            ("dwNotificationTriggered", wintypes.DWORD),
+            ("pszServiceNames", wintypes.LPWSTR),
+        ]
+
+    # Access rights: https://learn.microsoft.com/windows/win32/services/service-security-and-access-rights
+    SC_MANAGER_CONNECT: Final = 0x0001
+    SC_MANAGER_CREATE_SERVICE: Final = 0x0002
+    SERVICE_QUERY_CONFIG: Final = 0x0001
+    SERVICE_CHANGE_CONFIG: Final = 0x0002
+    SERVICE_QUERY_STATUS: Final = 0x0004
+    SERVICE_START: Final = 0x0010
+    SERVICE_STOP: Final = 0x0020
+    SERVICE_USER_DEFINED_CONTROL: Final = 0x0100  # ControlService with codes 128-255
+    DELETE: Final = 0x00010000
+    SERVICE_WIN32_OWN_PROCESS: Final = 0x00000010
+    # Start types, as dwStartType and CreateServiceW's dwStartType.
+    SERVICE_BOOT_START: Final = 0
+    SERVICE_SYSTEM_START: Final = 1
+    SERVICE_AUTO_START: Final = 2
+    SERVICE_DEMAND_START: Final = 3
+    SERVICE_DISABLED: Final = 4
+    SERVICE_ERROR_NORMAL: Final = 1  # logged; the boot goes on
+    # dwCurrentState values.
+    SERVICE_STOPPED: Final = 1
+    SERVICE_START_PENDING: Final = 2
+    SERVICE_STOP_PENDING: Final = 3
+    SERVICE_RUNNING: Final = 4
+    SERVICE_CONTINUE_PENDING: Final = 5
+    SERVICE_PAUSE_PENDING: Final = 6
+    SERVICE_PAUSED: Final = 7
+    SERVICE_CONTROL_STOP: Final = 1
+    SC_STATUS_PROCESS_INFO: Final = 0  # QueryServiceStatusEx's only level
+    # ChangeServiceConfig2W/QueryServiceConfig2W levels.
+    SERVICE_CONFIG_DESCRIPTION: Final = 1
+    SERVICE_CONFIG_FAILURE_ACTIONS: Final = 2
+    SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: Final = 4
+    # SC_ACTION_TYPE.
+    SC_ACTION_NONE: Final = 0
+    SC_ACTION_RESTART: Final = 1
+    SC_ACTION_REBOOT: Final = 2
+    SC_ACTION_RUN_COMMAND: Final = 3
+    SERVICE_NOTIFY_STATUS_CHANGE: Final = 2  # SERVICE_NOTIFYW.dwVersion
+    # NotifyServiceStatusChangeW's mask, a bit per state (1 << (state - 1)).
+    SERVICE_NOTIFY_STOPPED: Final = 0x0001
+    SERVICE_NOTIFY_RUNNING: Final = 0x0008
+    #: SleepEx's answer when an APC (a status notification) ran.
+    WAIT_IO_COMPLETION: Final = 0x000000C0
+    ERROR_ACCESS_DENIED: Final = 5
+    ERROR_INSUFFICIENT_BUFFER: Final = 122
+    ERROR_INVALID_LEVEL: Final = 124
+    ERROR_SERVICE_REQUEST_TIMEOUT: Final = 1053
+    ERROR_SERVICE_ALREADY_RUNNING: Final = 1056
+    ERROR_SERVICE_DOES_NOT_EXIST: Final = 1060
+    ERROR_SERVICE_CANNOT_ACCEPT_CTRL: Final = 1061
+    ERROR_SERVICE_NOT_ACTIVE: Final = 1062
+    ERROR_SERVICE_SPECIFIC_ERROR: Final = 1066
+    ERROR_SERVICE_MARKED_FOR_DELETE: Final = 1072
+    ERROR_SERVICE_EXISTS: Final = 1073
+    ERROR_DUPLICATE_SERVICE_NAME: Final = 1078  # the display name is taken
+
+    def _fails_unless_buffer_too_small(result: Any, func: Any, args: Any) -> Any:
+        """QueryServiceConfigW, QueryServiceConfig2W: FALSE with
+        ERROR_INSUFFICIENT_BUFFER is the first of two calls (the size is in
+        pcbBytesNeeded), and is returned as FALSE; any other FALSE raises."""
+        if not result and ctypes.get_last_error() != ERROR_INSUFFICIENT_BUFFER:
+            _raise_last_error(func)
+        return result
+
+    def _fails_on_error_code(result: Any, func: Any, args: Any) -> Any:
+        """Functions that return the error code itself (ERROR_SUCCESS: 0)."""
+        if result:
+            name = getattr(func, "__name__", "a Win32 call")
+            raise ctypes.WinError(result, f"{name}: {ctypes.FormatError(result)}")
+        return result
+
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-openscmanagerw
+    OpenSCManagerW: Callable[..., int] = _declare(
+        _A, "OpenSCManagerW", SC_HANDLE, (wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew
+    CreateServiceW: Callable[..., int] = _declare(
+        _A, "CreateServiceW", SC_HANDLE,
+        (SC_HANDLE, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD,
+         wintypes.DWORD, wintypes.DWORD, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.LPDWORD,
+         wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.LPCWSTR),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-openservicew
+    OpenServiceW: Callable[..., int] = _declare(
+        _A, "OpenServiceW", SC_HANDLE, (SC_HANDLE, wintypes.LPCWSTR, wintypes.DWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-closeservicehandle
+    CloseServiceHandle: Callable[..., int] = _declare(
+        _A, "CloseServiceHandle", wintypes.BOOL, (SC_HANDLE,), _fails_on_zero)
+    # lpInfo points to the structure the level names.
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-changeserviceconfig2w
+    ChangeServiceConfig2W: Callable[..., int] = _declare(
+        _A, "ChangeServiceConfig2W", wintypes.BOOL, (SC_HANDLE, wintypes.DWORD, wintypes.LPVOID),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-queryserviceconfigw
+    QueryServiceConfigW: Callable[..., int] = _declare(
+        _A, "QueryServiceConfigW", wintypes.BOOL,
+        (SC_HANDLE, wintypes.LPVOID, wintypes.DWORD, wintypes.LPDWORD),
+        _fails_unless_buffer_too_small)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-queryserviceconfig2w
+    QueryServiceConfig2W: Callable[..., int] = _declare(
+        _A, "QueryServiceConfig2W", wintypes.BOOL,
+        (SC_HANDLE, wintypes.DWORD, wintypes.LPVOID, wintypes.DWORD, wintypes.LPDWORD),
+        _fails_unless_buffer_too_small)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-queryservicestatusex
+    QueryServiceStatusEx: Callable[..., int] = _declare(
+        _A, "QueryServiceStatusEx", wintypes.BOOL,
+        (SC_HANDLE, ctypes.c_int, wintypes.LPVOID, wintypes.DWORD, wintypes.LPDWORD),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-startservicew
+    StartServiceW: Callable[..., int] = _declare(
+        _A, "StartServiceW", wintypes.BOOL,
+        (SC_HANDLE, wintypes.DWORD, _P(wintypes.LPCWSTR)), _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-controlservice
+    ControlService: Callable[..., int] = _declare(
+        _A, "ControlService", wintypes.BOOL, (SC_HANDLE, wintypes.DWORD, _P(SERVICE_STATUS)),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice
+    DeleteService: Callable[..., int] = _declare(
+        _A, "DeleteService", wintypes.BOOL, (SC_HANDLE,), _fails_on_zero)
+    # Returns the error code itself rather than setting the last error.
+    #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-notifyservicestatuschangew
+    NotifyServiceStatusChangeW: Callable[..., int] = _declare(
+        _A, "NotifyServiceStatusChangeW", wintypes.DWORD,
+        (SC_HANDLE, wintypes.DWORD, _P(SERVICE_NOTIFYW)), _fails_on_error_code)
+    # An alertable wait, so the status notification's APC can run; it
+    # returns 0 (time up) or WAIT_IO_COMPLETION, and cannot fail.
+    #: https://learn.microsoft.com/windows/win32/api/synchapi/nf-synchapi-sleepex
+    SleepEx: Callable[..., int] = _declare(
+        _K, "SleepEx", wintypes.DWORD, (wintypes.DWORD, wintypes.BOOL), _cannot_fail)
+
+    # --- advapi32: the service host (inside a service's own process). ---
+    # The dispatcher, the control handler and the status reports; the states,
+    # SERVICE_STATUS and SERVICE_WIN32_OWN_PROCESS are declared above.
     class WTSSESSION_NOTIFICATION(ctypes.Structure):
         """What ``lpEventData`` points to for SERVICE_CONTROL_SESSIONCHANGE.
         https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-wtssession_notification"""
@@ -397,12 +604,6 @@ if sys.platform == "win32":
             ("lpServiceProc", LPSERVICE_MAIN_FUNCTIONW),
         ]
 
-    SERVICE_WIN32_OWN_PROCESS: Final = 0x00000010
-    SERVICE_STOPPED: Final = 1
-    SERVICE_START_PENDING: Final = 2
-    SERVICE_STOP_PENDING: Final = 3
-    SERVICE_RUNNING: Final = 4
-    SERVICE_CONTROL_STOP: Final = 0x1
     SERVICE_CONTROL_INTERROGATE: Final = 0x4
     SERVICE_CONTROL_SHUTDOWN: Final = 0x5
     SERVICE_CONTROL_POWEREVENT: Final = 0xD
@@ -416,7 +617,6 @@ if sys.platform == "win32":
     NO_ERROR: Final = 0
     ERROR_CALL_NOT_IMPLEMENTED: Final = 120
     ERROR_FAILED_SERVICE_CONTROLLER_CONNECT: Final = 1063
-    ERROR_SERVICE_SPECIFIC_ERROR: Final = 1066
     #: RegisterPowerSettingNotification: the recipient is a service status
     #: handle, which gets SERVICE_CONTROL_POWEREVENT.
     DEVICE_NOTIFY_SERVICE_HANDLE: Final = 1

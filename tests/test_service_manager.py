@@ -1,0 +1,323 @@
+"""Service management through the real service control manager (Wine's SCM
+under Wine): install, status, start, stop, uninstall, and the command line.
+
+The service each test installs is ``tiny_service.py``, a minimal pure-ctypes
+service that stands in for the audit service (built and tested elsewhere).
+Every test's service has a name of its own and is stopped and deleted after
+the test, whether it passed or not (the ``service_name`` fixture).
+
+Only access denied is faked: Wine runs every process as an administrator, so
+the SCM never refuses; the declaration is patched to fail as Windows would.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import spawn, under_wine
+
+pytestmark = pytest.mark.windows
+# Everything below exists on Windows (or Windows CPython under Wine) only;
+# conftest skips the tests marked windows elsewhere.
+if sys.platform == "win32":
+    from win32session import _service_manager as manager
+    from win32session import _winapi
+
+    TINY_SERVICE = Path(__file__).with_name("tiny_service.py")
+    _serial = itertools.count(1)
+
+
+    def tiny_command(name: str, mode: str = "run") -> str:
+        """The command line of the tiny test service in ``mode``."""
+        return subprocess.list2cmdline([sys.executable, str(TINY_SERVICE), name, mode])
+
+
+    def remove_service(name: str) -> None:
+        """Stops and deletes ``name`` whatever its state; nothing if it is gone."""
+        try:
+            manager.uninstall(name, timeout=10)
+        except manager.ServiceNotInstalled:
+            return
+        except OSError:
+            pass
+        # Whatever uninstall could not do: Wine's SCM ends a service's process
+        # when asked to stop it a second time, and deletes it once stopped.
+        scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
+        try:
+            try:
+                handle = _winapi.OpenServiceW(scm, name, _winapi.SERVICE_STOP | _winapi.DELETE)
+            except OSError:
+                return
+            try:
+                for _ in range(2):
+                    try:
+                        _winapi.ControlService(handle, _winapi.SERVICE_CONTROL_STOP,
+                                               ctypes.byref(_winapi.SERVICE_STATUS()))
+                    except OSError:
+                        pass
+                try:
+                    _winapi.DeleteService(handle)
+                except OSError:
+                    pass
+            finally:
+                _winapi.CloseServiceHandle(handle)
+        finally:
+            _winapi.CloseServiceHandle(scm)
+
+
+    @pytest.fixture
+    def service_name() -> Iterator[str]:
+        name = f"w32s-test-{os.getpid()}-{next(_serial)}"
+        try:
+            yield name
+        finally:
+            remove_service(name)
+
+
+    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        process = spawn([sys.executable, "-m", "win32session", *args], stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = process.communicate(timeout=90)
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+    def test_install_start_stop_uninstall(service_name: str) -> None:
+        command = tiny_command(service_name)
+        manager.install(service_name, "Tiny test service", "Stands in for the audit service.",
+                        command)
+
+        installed = manager.status(service_name)
+        assert installed.display_name == "Tiny test service"
+        assert installed.description == "Stands in for the audit service."
+        assert installed.start_type == "auto"
+        assert installed.command_line == command
+        assert installed.account == "LocalSystem"
+        assert (installed.state, installed.pid) == ("stopped", None)
+
+        pid = manager.start(service_name, timeout=30)
+        running = manager.status(service_name)
+        assert (running.state, running.pid) == ("running", pid)
+        assert pid > 0
+
+        manager.stop(service_name, timeout=30)
+        stopped = manager.status(service_name)
+        assert (stopped.state, stopped.pid, stopped.win32_exit_code) == ("stopped", None, 0)
+
+        manager.uninstall(service_name)
+        with pytest.raises(manager.ServiceNotInstalled) as caught:
+            manager.status(service_name)
+        assert caught.value.winerror == _winapi.ERROR_SERVICE_DOES_NOT_EXIST
+        assert str(caught.value) == f"service {service_name!r} is not installed"
+
+
+    def test_the_failure_actions_read_back(service_name: str) -> None:
+        """What QueryServiceConfig2W gives back for the failure actions set at
+        install. Wine 8.0's SCM accepts SERVICE_CONFIG_FAILURE_ACTIONS and keeps
+        nothing (it answers ERROR_INVALID_LEVEL to the query, and to the
+        non-crash flag): there, the test asserts exactly that."""
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
+        if under_wine():
+            assert manager.status(service_name).recovery is None
+            scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
+            handle = _winapi.OpenServiceW(scm, service_name, _winapi.SERVICE_QUERY_CONFIG)
+            try:
+                needed = ctypes.c_ulong()
+                with pytest.raises(OSError) as caught:
+                    _winapi.QueryServiceConfig2W(handle, _winapi.SERVICE_CONFIG_FAILURE_ACTIONS,
+                                                 None, 0, ctypes.byref(needed))
+                assert caught.value.winerror == _winapi.ERROR_INVALID_LEVEL
+            finally:
+                _winapi.CloseServiceHandle(handle)
+                _winapi.CloseServiceHandle(scm)
+        else:
+            assert manager.query_recovery(service_name) == manager.DEFAULT_RECOVERY
+
+
+    def test_installing_twice_names_the_service(service_name: str) -> None:
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
+        with pytest.raises(manager.ServiceError) as caught:
+            manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
+        assert caught.value.winerror == _winapi.ERROR_SERVICE_EXISTS
+        assert f"service {service_name!r}" in str(caught.value)
+        assert "exists already" in str(caught.value)
+
+
+    def test_a_service_that_stops_as_it_starts_gives_its_exit_codes(service_name: str) -> None:
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name, "fail"),
+                        start="demand")
+        with pytest.raises(manager.ServiceError) as caught:
+            manager.start(service_name, timeout=30)
+        assert caught.value.winerror == _winapi.ERROR_SERVICE_SPECIFIC_ERROR
+        assert "its exit code is 42 (service-specific)" in str(caught.value)
+        after = manager.status(service_name)
+        assert (after.state, after.win32_exit_code, after.service_exit_code) == (
+            "stopped", 1066, 42)
+
+
+    def test_a_process_that_never_starts_the_service(service_name: str) -> None:
+        """The process exits before it calls StartServiceCtrlDispatcherW."""
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name, "exit"),
+                        start="demand")
+        with pytest.raises(manager.ServiceError) as caught:
+            manager.start(service_name, timeout=30)
+        assert f"service {service_name!r}" in str(caught.value)
+        assert manager.status(service_name).state == "stopped"
+
+
+    def test_stop_and_uninstall_of_a_stopped_service(service_name: str) -> None:
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
+        manager.stop(service_name)  # nothing to do: not an error
+        manager.uninstall(service_name)
+        with pytest.raises(manager.ServiceNotInstalled):
+            manager.stop(service_name)
+
+
+    def test_access_denied_asks_for_an_administrator(
+        service_name: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Faked: Wine runs every process as an administrator, so its SCM never
+        denies access; OpenSCManagerW is made to fail with error 5 as Windows's
+        does for a process that is not elevated."""
+
+        def denied(*args: object) -> int:
+            raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
+
+        monkeypatch.setattr(_winapi, "OpenSCManagerW", denied)
+        for action in (lambda: manager.install(service_name, "T", "T.", "x"),
+                       lambda: manager.start(service_name), lambda: manager.status(service_name)):
+            with pytest.raises(manager.NeedsAdministrator) as caught:
+                action()
+            assert caught.value.winerror == _winapi.ERROR_ACCESS_DENIED
+            assert "an Administrator prompt is needed" in str(caught.value)
+
+
+    _DENIED_CLI = """
+import ctypes, sys
+from win32session import _winapi
+def denied(*args):
+    raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
+_winapi.OpenSCManagerW = denied
+from win32session.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+    def test_cli_access_denied_is_one_line(service_name: str) -> None:
+        """Faked as above, in the command line's own process."""
+        process = spawn([sys.executable, "-c", _DENIED_CLI, "service", "install", "--name",
+                         service_name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 1
+        assert stdout == ""
+        assert stderr.count("\n") == 1
+        assert stderr.startswith("win32session: service install: cannot install service")
+        assert "an Administrator prompt is needed" in stderr
+
+
+    def test_cli_install_status_uninstall(service_name: str, tmp_path: Path) -> None:
+        """The real command line the audit service is installed with."""
+        output = str(tmp_path / "audit.jsonl")
+        installed = run_cli("service", "install", "--name", service_name, "--output", output)
+        assert installed.returncode == 0, installed.stderr
+        assert installed.stdout == (f"installed service {service_name}: automatic start, "
+                                    f"restarted after a failure; appends to {output}\n")
+
+        shown = run_cli("service", "status", "--name", service_name, "--json")
+        assert shown.returncode == 0, shown.stderr
+        record = json.loads(shown.stdout)
+        assert record["command_line"] == manager.service_command_line(service_name, output)
+        assert record["command_line"].endswith(
+            f"-m win32session service run --name {service_name} --output {output}")
+        assert (record["state"], record["start_type"], record["display_name"]) == (
+            "stopped", "auto", "win32session audit trail")
+
+        text = run_cli("service", "status", "--name", service_name)
+        assert text.returncode == 0, text.stderr
+        lines = text.stdout.splitlines()
+        assert lines[0].split() == ["name", service_name]
+        assert ["state", "stopped"] in [line.split() for line in lines]
+        assert len({line.index(line.split()[1]) for line in lines}) == 1  # aligned
+
+        removed = run_cli("service", "uninstall", "--name", service_name)
+        assert (removed.returncode, removed.stdout) == (0, f"uninstalled service {service_name}\n")
+        gone = run_cli("service", "status", "--name", service_name)
+        assert gone.returncode == 1
+        assert gone.stderr == (f"win32session: service status: service {service_name!r} "
+                               "is not installed\n")
+
+
+    def test_cli_start_stop(service_name: str) -> None:
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name), start="demand")
+        started = run_cli("service", "start", "--name", service_name)
+        assert started.returncode == 0, started.stderr
+        pid = manager.status(service_name).pid
+        assert started.stdout == f"started service {service_name}: running, process {pid}\n"
+        again = run_cli("service", "start", "--name", service_name)
+        assert again.returncode == 1
+        assert again.stderr == (f"win32session: service start: service {service_name!r} "
+                                "is running already\n")
+        stopped = run_cli("service", "stop", "--name", service_name)
+        assert (stopped.returncode, stopped.stdout) == (0, f"stopped service {service_name}\n")
+        assert manager.status(service_name).state == "stopped"
+
+
+    def test_recovery_after_a_crash(service_name: str) -> None:
+        """The service's process is ended by TerminateProcess (os.kill), so it
+        never reports STOPPED: a crash. Windows's SCM restarts it after the
+        configured delay (1 s here). Wine 8.0's SCM does not: it keeps no failure
+        actions, and it does not even notice that the process has gone (the
+        service stays "running" with the dead process's id); the test asserts
+        exactly that there."""
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name),
+                        start="demand", recovery=manager.Recovery((1.0,), 3600, True))
+        pid = manager.start(service_name, timeout=30)
+        os.kill(pid, signal.SIGTERM)  # TerminateProcess(pid's handle, 15)
+        deadline = time.monotonic() + 8
+        while True:
+            now = manager.status(service_name)
+            if now.state == "running" and now.pid not in (None, pid):
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.25)  # another process's restart: nothing to wait on
+        if under_wine():
+            assert (now.state, now.pid) == ("running", pid)
+            assert now.recovery is None
+        else:
+            assert now.state == "running" and now.pid not in (None, pid)
+            assert now.recovery == manager.Recovery((1.0,), 3600, True)
+
+
+    def test_a_display_name_taken_by_another_service(service_name: str) -> None:
+        manager.install(service_name, f"Display {service_name}", "Tiny.",
+                        tiny_command(service_name))
+        other = f"{service_name}-b"
+        try:
+            with pytest.raises(manager.ServiceError) as caught:
+                manager.install(other, f"Display {service_name}", "Tiny.", tiny_command(other))
+            assert caught.value.winerror == _winapi.ERROR_DUPLICATE_SERVICE_NAME
+            assert "another service has that display name" in str(caught.value)
+        finally:
+            remove_service(other)
+
+
+    def test_control_refuses_what_only_the_scm_sends(service_name: str) -> None:
+        manager.install(service_name, f"Tiny {service_name}", "Tiny.",
+                        tiny_command(service_name), start="demand")
+        manager.start(service_name)
+        with pytest.raises(manager.ServiceError) as caught:
+            manager.control(service_name, 0xE)  # SERVICE_CONTROL_SESSIONCHANGE
+        assert caught.value.winerror == 87
+        assert f"cannot control service {service_name!r}" in str(caught.value)
+        manager.stop(service_name)

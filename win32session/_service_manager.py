@@ -1,0 +1,529 @@
+"""Service management: install, start, stop, query and uninstall a Windows
+service through the service control manager (SCM).
+
+Management only, as Go's ``x/sys/windows/svc/mgr`` keeps it: the code that
+runs inside the service (the dispatcher and the control handler) is
+``_service``'s, and the audit service itself is ``_audit``'s. Every handle is
+closed in a ``finally``; every failure is an ``OSError`` whose message is one
+line naming the service, and access denied is :class:`NeedsAdministrator`.
+
+Waiting for a state uses ``NotifyServiceStatusChangeW``, no polling: its
+callback is an APC, run while this thread sleeps alertably in ``SleepEx``
+(Wine 8.0 implements it). Only where an SCM refuses it does the wait fall
+back to polling, at the pace Microsoft's "Starting a Service" sample derives
+from ``dwWaitHint``, bounded by the caller's timeout.
+
+Windows only: the command line checks the platform before importing it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.platform != "win32":  # pragma: no cover - guarded by the importer
+    raise ImportError("win32session._service_manager needs Windows")
+
+import contextlib
+import ctypes
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from ctypes import wintypes
+from dataclasses import dataclass
+from typing import Final
+
+from . import _winapi as _api
+from ._log import logger
+
+# For mypy on other platforms: what follows names declarations that
+# _winapi makes on Windows alone.
+assert sys.platform == "win32"
+
+__all__ = [
+    "DEFAULT_RECOVERY",
+    "NeedsAdministrator",
+    "Recovery",
+    "ServiceError",
+    "ServiceNotInstalled",
+    "ServiceStatus",
+    "control",
+    "default_output",
+    "install",
+    "query_recovery",
+    "service_command_line",
+    "start",
+    "status",
+    "stop",
+    "uninstall",
+]
+
+DEFAULT_TIMEOUT: Final = 30.0
+"""Seconds ``start`` and ``stop`` wait: the SCM's own limit for a service
+to answer a control (ERROR_SERVICE_REQUEST_TIMEOUT comes after 30 s)."""
+
+
+# --- Errors. -------------------------------------------------------------------
+
+
+class ServiceError(OSError):
+    """A service operation failed; ``str()`` is one line naming the service,
+    ``winerror`` the Windows error code."""
+
+    def __init__(self, message: str, winerror: int) -> None:
+        # The four-argument form sets winerror (and errno from it).
+        super().__init__(0, message, None, winerror)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class NeedsAdministrator(ServiceError):
+    """Access denied (error 5): managing services takes an elevated process."""
+
+
+class ServiceNotInstalled(ServiceError):
+    """No service of that name (error 1060, ERROR_SERVICE_DOES_NOT_EXIST)."""
+
+
+@contextlib.contextmanager
+def _explained(name: str, action: str) -> Iterator[None]:
+    """Turns a Win32 failure into a ServiceError whose message says what to do."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except OSError as exc:
+        code = exc.winerror or 0
+        if code == _api.ERROR_ACCESS_DENIED:
+            raise NeedsAdministrator(
+                f"cannot {action} service {name!r}: access denied; an Administrator "
+                "prompt is needed (a command prompt opened with 'Run as administrator')",
+                code) from exc
+        if code == _api.ERROR_SERVICE_DOES_NOT_EXIST:
+            raise ServiceNotInstalled(f"service {name!r} is not installed", code) from exc
+        if code == _api.ERROR_SERVICE_EXISTS:
+            raise ServiceError(
+                f"cannot {action} service {name!r}: a service of that name exists "
+                "already (uninstall it first, or choose another --name)", code) from exc
+        if code == _api.ERROR_DUPLICATE_SERVICE_NAME:
+            raise ServiceError(
+                f"cannot {action} service {name!r}: another service has that display "
+                "name (or it is the name of another service)", code) from exc
+        if code == _api.ERROR_SERVICE_MARKED_FOR_DELETE:
+            # https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice
+            raise ServiceError(
+                f"cannot {action} service {name!r}: it is marked for deletion and goes "
+                "once it has stopped and every handle to it is closed (close the "
+                "Services console and any other tool that has it open)", code) from exc
+        reason = exc.strerror or str(exc)
+        raise ServiceError(f"cannot {action} service {name!r}: {reason} (error {code})",
+                           code) from exc
+
+
+# --- The command line the SCM starts, and the default output. ------------------
+
+
+def default_output(name: str) -> str:
+    """Where service ``name`` appends its JSON Lines by default (placeholder:
+    the protected folder under %ProgramData% is worked out elsewhere)."""
+    program_data = os.environ.get("ProgramData", r"C:\ProgramData")
+    return os.path.join(program_data, "win32session", name + ".jsonl")
+
+
+def service_command_line(name: str, output: str) -> str:
+    """The command line the SCM runs for the audit service ``name``
+    (placeholder: the form that also works from a venv is worked out elsewhere)."""
+    return subprocess.list2cmdline(
+        [sys.executable, "-m", "win32session", "service", "run", "--name", name,
+         "--output", output])
+
+
+# --- Recovery (failure actions). -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What the SCM does when the service fails.
+
+    ``restart_delays``: seconds before the 1st, 2nd, ... restart; after the
+    last, the SCM repeats the last one. ``reset_seconds``: a failure-free
+    stretch after which the count starts again. ``on_non_crash_failures``: a
+    STOPPED with a non-zero exit code also counts as a failure, not only a
+    process that ends without reporting STOPPED.
+    https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_failure_actionsw
+    """
+
+    restart_delays: tuple[float, ...]
+    reset_seconds: int
+    on_non_crash_failures: bool
+
+
+DEFAULT_RECOVERY: Final = Recovery((5.0, 5.0, 60.0), 24 * 3600, True)
+"""Restart 5 s after a first and a second failure: an audit trail loses the
+session changes made while it is down, and 5 s lets a crashed process's files
+and pipes go. Then every 60 s, since the last action repeats: a service that
+keeps failing is not respawned in a tight loop, yet comes back once what broke
+it is fixed (a full disk freed). A day without failures starts the count
+again. Non-crash failures count too: the audit service stops with a non-zero
+exit code when it cannot write, and should try again rather than stay down."""
+
+
+# --- Handles. ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _scm(access: int) -> Iterator[int]:
+    handle = _api.OpenSCManagerW(None, None, access)
+    try:
+        yield handle
+    finally:
+        _api.CloseServiceHandle(handle)
+
+
+class _Service:
+    """An open service handle, and the notification buffers it may still
+    write to: those must outlive the handle (closing it cancels them)."""
+
+    def __init__(self, handle: int) -> None:
+        self.handle = handle
+        self.pending: list[_api.SERVICE_NOTIFYW] = []
+
+
+@contextlib.contextmanager
+def _open(name: str, access: int, action: str) -> Iterator[_Service]:
+    with _explained(name, action), _scm(_api.SC_MANAGER_CONNECT) as scm:
+        service = _Service(_api.OpenServiceW(scm, name, access))
+        try:
+            yield service
+        finally:
+            _api.CloseServiceHandle(service.handle)
+            service.pending.clear()  # cancelled by the close: safe to free now
+
+
+def _query(service: _Service) -> _api.SERVICE_STATUS_PROCESS:
+    status = _api.SERVICE_STATUS_PROCESS()
+    needed = wintypes.DWORD()
+    _api.QueryServiceStatusEx(service.handle, _api.SC_STATUS_PROCESS_INFO,
+                              ctypes.byref(status), ctypes.sizeof(status),
+                              ctypes.byref(needed))
+    return status
+
+
+# --- Waiting for a state. ------------------------------------------------------
+
+#: Addresses of the SERVICE_NOTIFYW buffers whose callback has run.
+_notified: set[int] = set()
+
+
+def _on_notify(parameter: int | None) -> None:
+    # An APC on the waiting thread, inside SleepEx: record and return at once.
+    if parameter:
+        _notified.add(parameter)
+
+
+# The SCM keeps this thunk's address in every pending request; the module
+# holds it for the life of the process, so that it is never freed while an
+# APC may still call it.
+_NOTIFY_THUNK: Final = _api.PFN_SC_NOTIFY_CALLBACK(_on_notify)
+
+_MASKS: Final = {
+    state: 1 << (state - 1)  # SERVICE_NOTIFY_STOPPED is 1 << (SERVICE_STOPPED - 1), ...
+    for state in range(_api.SERVICE_STOPPED, _api.SERVICE_PAUSED + 1)
+}
+
+
+def _wait_for(service: _Service, states: frozenset[int],
+              timeout: float) -> _api.SERVICE_STATUS_PROCESS | None:
+    """The status once the service is in one of ``states``, or None after
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    mask = 0
+    for state in states:
+        mask |= _MASKS[state]
+    while True:
+        notify = _api.SERVICE_NOTIFYW()
+        notify.dwVersion = _api.SERVICE_NOTIFY_STATUS_CHANGE
+        notify.pfnNotifyCallback = _NOTIFY_THUNK
+        try:
+            # Fires at once if the service is in one of the states already.
+            # https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-notifyservicestatuschangew
+            _api.NotifyServiceStatusChangeW(service.handle, mask, ctypes.byref(notify))
+        except OSError as exc:
+            logger().debug("NotifyServiceStatusChangeW: %s; polling instead", exc)
+            return _poll_for(service, states, deadline)
+        service.pending.append(notify)
+        address = ctypes.addressof(notify)
+        while address not in _notified:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None  # the handle's close cancels the request
+            _api.SleepEx(max(1, int(left * 1000)), True)
+        _notified.discard(address)
+        service.pending.remove(notify)
+        if notify.dwNotificationStatus != 0:
+            # ERROR_SERVICE_MARKED_FOR_DELETE, for one: the handle is useless now.
+            raise ctypes.WinError(notify.dwNotificationStatus)
+        reached: _api.SERVICE_STATUS_PROCESS = notify.ServiceStatus
+        if reached.dwCurrentState in states:
+            return reached
+        # Another change came first (it is not in the mask only when the SCM
+        # reports more than asked): ask again.
+
+
+def _poll_for(service: _Service, states: frozenset[int],
+              deadline: float) -> _api.SERVICE_STATUS_PROCESS | None:
+    """The fallback: short bounded polls while a change is pending, a tenth
+    of the service's wait hint, between 50 ms and 1 s (Microsoft's "Starting a
+    Service" sample takes a tenth, between 1 and 10 s).
+    https://learn.microsoft.com/windows/win32/services/starting-a-service"""
+    while True:
+        status = _query(service)
+        if status.dwCurrentState in states:
+            return status
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        time.sleep(min(left, max(0.05, min(1.0, status.dwWaitHint / 10000))))
+
+
+# --- What the command line offers. ---------------------------------------------
+
+_START_TYPES: Final = {
+    _api.SERVICE_BOOT_START: "boot", _api.SERVICE_SYSTEM_START: "system",
+    _api.SERVICE_AUTO_START: "auto", _api.SERVICE_DEMAND_START: "demand",
+    _api.SERVICE_DISABLED: "disabled",
+}
+_STATES: Final = {
+    _api.SERVICE_STOPPED: "stopped", _api.SERVICE_START_PENDING: "start_pending",
+    _api.SERVICE_STOP_PENDING: "stop_pending", _api.SERVICE_RUNNING: "running",
+    _api.SERVICE_CONTINUE_PENDING: "continue_pending",
+    _api.SERVICE_PAUSE_PENDING: "pause_pending", _api.SERVICE_PAUSED: "paused",
+}
+
+
+def _set_recovery(handle: int, recovery: Recovery) -> None:
+    actions = (_api.SC_ACTION * len(recovery.restart_delays))(*(
+        _api.SC_ACTION(_api.SC_ACTION_RESTART, round(delay * 1000))
+        for delay in recovery.restart_delays))
+    failure_actions = _api.SERVICE_FAILURE_ACTIONSW(
+        recovery.reset_seconds, None, None, len(actions), actions)
+    _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS,
+                               ctypes.byref(failure_actions))
+    flag = _api.SERVICE_FAILURE_ACTIONS_FLAG(recovery.on_non_crash_failures)
+    try:
+        # https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_failure_actions_flag
+        _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
+                                   ctypes.byref(flag))
+    except OSError as exc:
+        if exc.winerror != _api.ERROR_INVALID_LEVEL:
+            raise
+        # Wine 8.0 knows no such level; a crash still counts as a failure.
+        logger().info("this SCM cannot count a non-crash stop as a failure: %s", exc)
+
+
+def install(
+    name: str,
+    display_name: str,
+    description: str,
+    command_line: str,
+    *,
+    start: str = "auto",
+    recovery: Recovery = DEFAULT_RECOVERY,
+) -> None:
+    """Installs service ``name`` to run ``command_line`` as LocalSystem in a
+    process of its own, started at boot (``start="auto"``) or on demand
+    (``"demand"``), restarted after a failure as ``recovery`` says.
+    https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew"""
+    start_type = {"auto": _api.SERVICE_AUTO_START, "demand": _api.SERVICE_DEMAND_START}[start]
+    with _explained(name, "install"), _scm(
+            _api.SC_MANAGER_CONNECT | _api.SC_MANAGER_CREATE_SERVICE) as scm:
+        handle = _api.CreateServiceW(
+            scm, name, display_name,
+            _api.SERVICE_CHANGE_CONFIG | _api.SERVICE_QUERY_CONFIG | _api.DELETE,
+            _api.SERVICE_WIN32_OWN_PROCESS, start_type, _api.SERVICE_ERROR_NORMAL,
+            command_line, None, None, None,
+            None,  # lpServiceStartName NULL: LocalSystem
+            None)
+        try:
+            try:
+                text = _api.SERVICE_DESCRIPTIONW(description)
+                _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_DESCRIPTION,
+                                           ctypes.byref(text))
+                _set_recovery(handle, recovery)
+            except BaseException:
+                # Half a service is worse than none: take it away again.
+                with contextlib.suppress(OSError):
+                    _api.DeleteService(handle)
+                raise
+        finally:
+            _api.CloseServiceHandle(handle)
+
+
+def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Stops service ``name`` if it runs, then deletes it. The SCM removes it
+    once it has stopped and every handle to it is closed.
+    https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice"""
+    with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS | _api.DELETE,
+               "uninstall") as service:
+        if _query(service).dwCurrentState != _api.SERVICE_STOPPED:
+            try:
+                _stop(name, service, timeout)
+            except OSError as exc:
+                # Deleted all the same: the SCM removes it when it stops.
+                logger().warning("%s; deleting it all the same", exc)
+        _api.DeleteService(service.handle)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """A service's state and configuration, as the SCM reports them."""
+
+    name: str
+    display_name: str
+    state: str
+    """``stopped``, ``start_pending``, ``stop_pending``, ``running``, ..."""
+    pid: int | None
+    """The service's process while it runs; None when there is none."""
+    win32_exit_code: int
+    service_exit_code: int
+    """Meaningful when ``win32_exit_code`` is 1066 (ERROR_SERVICE_SPECIFIC_ERROR)."""
+    start_type: str
+    """``auto``, ``demand``, ``disabled``, ``boot`` or ``system``."""
+    command_line: str
+    account: str | None
+    description: str | None
+    recovery: Recovery | None
+    """None where the SCM cannot say (Wine 8.0 keeps no failure actions)."""
+
+
+def _read_config2(handle: int, level: int) -> ctypes.Array[ctypes.c_char] | None:
+    """QueryServiceConfig2W's buffer for ``level``; None when the SCM knows
+    no such level (ERROR_INVALID_LEVEL)."""
+    needed = wintypes.DWORD()
+    try:
+        if _api.QueryServiceConfig2W(handle, level, None, 0, ctypes.byref(needed)):
+            return None  # nothing to say at all
+        buffer = ctypes.create_string_buffer(needed.value)
+        _api.QueryServiceConfig2W(handle, level, buffer, needed.value, ctypes.byref(needed))
+    except OSError as exc:
+        if exc.winerror == _api.ERROR_INVALID_LEVEL:
+            return None
+        raise
+    return buffer
+
+
+def _recovery(handle: int) -> Recovery | None:
+    buffer = _read_config2(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS)
+    if buffer is None:
+        return None
+    actions = _api.SERVICE_FAILURE_ACTIONSW.from_buffer(buffer)
+    delays = tuple(actions.lpsaActions[i].Delay / 1000 for i in range(actions.cActions)
+                   if actions.lpsaActions[i].Type == _api.SC_ACTION_RESTART)
+    flag = _read_config2(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG)
+    non_crash = (flag is not None and bool(
+        _api.SERVICE_FAILURE_ACTIONS_FLAG.from_buffer(flag).fFailureActionsOnNonCrashFailures))
+    return Recovery(delays, actions.dwResetPeriod, non_crash)
+
+
+def query_recovery(name: str) -> Recovery | None:
+    """Service ``name``'s failure actions as the SCM keeps them (None when it
+    keeps none, or cannot say)."""
+    with _open(name, _api.SERVICE_QUERY_CONFIG, "query") as service:
+        return _recovery(service.handle)
+
+
+def status(name: str) -> ServiceStatus:
+    """Service ``name``'s state and configuration; ServiceNotInstalled when
+    there is no such service."""
+    with _open(name, _api.SERVICE_QUERY_CONFIG | _api.SERVICE_QUERY_STATUS,
+               "query") as service:
+        state = _query(service)
+        needed = wintypes.DWORD()
+        _api.QueryServiceConfigW(service.handle, None, 0, ctypes.byref(needed))
+        buffer = ctypes.create_string_buffer(needed.value)
+        _api.QueryServiceConfigW(service.handle, buffer, needed.value, ctypes.byref(needed))
+        config = _api.QUERY_SERVICE_CONFIGW.from_buffer(buffer)
+        described = _read_config2(service.handle, _api.SERVICE_CONFIG_DESCRIPTION)
+        description = (_api.SERVICE_DESCRIPTIONW.from_buffer(described).lpDescription
+                       if described is not None else None)
+        return ServiceStatus(
+            name=name,
+            display_name=config.lpDisplayName or name,
+            state=_STATES.get(state.dwCurrentState, str(state.dwCurrentState)),
+            pid=state.dwProcessId or None,
+            win32_exit_code=state.dwWin32ExitCode,
+            service_exit_code=state.dwServiceSpecificExitCode,
+            start_type=_START_TYPES.get(config.dwStartType, str(config.dwStartType)),
+            command_line=config.lpBinaryPathName or "",
+            account=config.lpServiceStartName,
+            description=description or None,
+            recovery=_recovery(service.handle),
+        )
+
+
+def _exit_codes(state: _api.SERVICE_STATUS_PROCESS) -> str:
+    code = state.dwWin32ExitCode
+    if code == _api.ERROR_SERVICE_SPECIFIC_ERROR:
+        return f"its exit code is {state.dwServiceSpecificExitCode} (service-specific)"
+    return f"exit code {code}: {ctypes.FormatError(code)}"
+
+
+def start(name: str, timeout: float = DEFAULT_TIMEOUT) -> int:
+    """Starts service ``name`` and waits until it runs; returns its process
+    id. If it stops instead, the error gives its exit codes.
+    https://learn.microsoft.com/windows/win32/services/starting-a-service"""
+    with _open(name, _api.SERVICE_START | _api.SERVICE_QUERY_STATUS, "start") as service:
+        try:
+            _api.StartServiceW(service.handle, 0, None)
+        except OSError as exc:
+            if exc.winerror == _api.ERROR_SERVICE_ALREADY_RUNNING:
+                raise ServiceError(f"service {name!r} is running already", exc.winerror
+                                   ) from exc
+            after = _query(service)
+            if after.dwCurrentState == _api.SERVICE_STOPPED and after.dwWin32ExitCode:
+                # Wine's StartServiceW waits for the start and fails with 1053
+                # when the service stops at once: its own codes say more.
+                raise ServiceError(f"service {name!r} did not start: {_exit_codes(after)}",
+                                   after.dwWin32ExitCode) from exc
+            raise
+        reached = _wait_for(service, frozenset({_api.SERVICE_RUNNING, _api.SERVICE_STOPPED}),
+                            timeout)
+        if reached is None:
+            raise ServiceError(f"service {name!r} did not report running within "
+                               f"{timeout:g} s", _api.ERROR_SERVICE_REQUEST_TIMEOUT)
+        if reached.dwCurrentState == _api.SERVICE_STOPPED:
+            raise ServiceError(f"service {name!r} stopped as it started: "
+                               f"{_exit_codes(reached)}", reached.dwWin32ExitCode)
+        return int(reached.dwProcessId)
+
+
+def _stop(name: str, service: _Service, timeout: float) -> None:
+    answer = _api.SERVICE_STATUS()
+    try:
+        _api.ControlService(service.handle, _api.SERVICE_CONTROL_STOP, ctypes.byref(answer))
+    except OSError as exc:
+        if exc.winerror != _api.ERROR_SERVICE_NOT_ACTIVE:
+            raise
+        return  # stopped already
+    if _wait_for(service, frozenset({_api.SERVICE_STOPPED}), timeout) is None:
+        raise ServiceError(f"service {name!r} did not stop within {timeout:g} s",
+                           _api.ERROR_SERVICE_REQUEST_TIMEOUT)
+
+
+def stop(name: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Asks service ``name`` to stop and waits until it has; nothing to do if
+    it is stopped already.
+    https://learn.microsoft.com/windows/win32/services/stopping-a-service"""
+    with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS, "stop") as service:
+        _stop(name, service, timeout)
+
+
+def control(name: str, code: int) -> None:
+    """Sends control ``code`` to service ``name``: a user-defined code
+    (128-255) or one the SCM lets a program send. SERVICE_CONTROL_SESSIONCHANGE
+    and SERVICE_CONTROL_POWEREVENT are the SCM's own: it refuses them (87).
+    https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-controlservice"""
+    with _open(name, _api.SERVICE_USER_DEFINED_CONTROL | _api.SERVICE_QUERY_STATUS,
+               "control") as service:
+        _api.ControlService(service.handle, code, ctypes.byref(_api.SERVICE_STATUS()))
