@@ -1,8 +1,9 @@
 """Service management through the real service control manager (Wine's SCM
 under Wine): install, status, start, stop, uninstall, and the command line.
 
-The service each test installs is ``tiny_service.py``, a minimal pure-ctypes
-service that stands in for the audit service (built and tested elsewhere).
+The service each test installs is ``tiny_service.py``: win32session's own
+host with no callbacks (the host and the audit service are tested in
+tests/test_service_host.py).
 Every test's service has a name of its own and is stopped and deleted after
 the test, whether it passed or not (the ``service_name`` fixture).
 
