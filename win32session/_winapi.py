@@ -514,6 +514,41 @@ if sys.platform == "win32":
 
     def _fails_on_error_code(result: Any, func: Any, args: Any) -> Any:
         """Functions that return the error code itself (ERROR_SUCCESS: 0)."""
+
+    # --- advapi32: security descriptors (the audit folder's ACL) ---------------
+    # With kernel32's CreateDirectoryW and LocalFree, shell32's
+    # SHGetKnownFolderPath and ole32's CoTaskMemFree: everything _audit_folder
+    # needs to find %ProgramData% and give the audit trail's folder its DACL.
+    _shell32 = ctypes.WinDLL("shell32", use_last_error=True)
+    _ole32 = ctypes.WinDLL("ole32", use_last_error=True)
+    PSECURITY_DESCRIPTOR = ctypes.c_void_p
+    PSID = ctypes.c_void_p
+    PACL = ctypes.c_void_p
+
+    class SECURITY_ATTRIBUTES(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/wtypesbase/ns-wtypesbase-security_attributes"""
+
+        _fields_ = [
+            ("nLength", wintypes.DWORD),
+            ("lpSecurityDescriptor", PSECURITY_DESCRIPTOR),
+            ("bInheritHandle", wintypes.BOOL),
+        ]
+
+    SDDL_REVISION_1: Final = 1
+    SE_FILE_OBJECT: Final = 1  # SE_OBJECT_TYPE
+    OWNER_SECURITY_INFORMATION: Final = 0x00000001
+    DACL_SECURITY_INFORMATION: Final = 0x00000004
+    #: The DACL does not inherit the parent's inheritable ACEs.
+    PROTECTED_DACL_SECURITY_INFORMATION: Final = 0x80000000
+    ERROR_ALREADY_EXISTS: Final = 183
+    #: FOLDERID_ProgramData {62AB5D82-FDC1-4DC3-A9DD-070D1D495D97}.
+    #: https://learn.microsoft.com/windows/win32/shell/knownfolderid
+    FOLDERID_ProgramData: Final = (
+        0x62AB5D82, 0xFDC1, 0x4DC3, (0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97))
+
+    def _fails_on_error_code(result: Any, func: Any, args: Any) -> Any:
+        """The security-info functions return the error code itself (0: success)
+        and do not set the last error."""
         if result:
             name = getattr(func, "__name__", "a Win32 call")
             raise ctypes.WinError(result, f"{name}: {ctypes.FormatError(result)}")
@@ -633,6 +668,70 @@ if sys.platform == "win32":
     SetServiceStatus: Callable[..., int] = _declare(
         _A, "SetServiceStatus", wintypes.BOOL, (SERVICE_STATUS_HANDLE, _P(SERVICE_STATUS)),
         _fails_on_zero)
+
+    def _fails_on_failed_hresult(result: Any, func: Any, args: Any) -> Any:
+        if result < 0:
+            name = getattr(func, "__name__", "a Win32 call")
+            code = result & 0xFFFFFFFF
+            raise OSError(None, f"{name} failed: HRESULT 0x{code:08X} {ctypes.FormatError(result)}")
+        return result
+
+    def _fails_on_non_null(result: Any, func: Any, args: Any) -> Any:
+        """LocalFree: NULL means freed; the handle back means it failed."""
+        if result:
+            _raise_last_error(func)
+        return result
+
+    #: https://learn.microsoft.com/windows/win32/api/sddl/nf-sddl-convertstringsecuritydescriptortosecuritydescriptorw
+    ConvertStringSecurityDescriptorToSecurityDescriptorW: Callable[..., int] = _declare(
+        _A, "ConvertStringSecurityDescriptorToSecurityDescriptorW", wintypes.BOOL,
+        (wintypes.LPCWSTR, wintypes.DWORD, _P(PSECURITY_DESCRIPTOR), _P(wintypes.ULONG)),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/sddl/nf-sddl-convertsecuritydescriptortostringsecuritydescriptorw
+    ConvertSecurityDescriptorToStringSecurityDescriptorW: Callable[..., int] = _declare(
+        _A, "ConvertSecurityDescriptorToStringSecurityDescriptorW", wintypes.BOOL,
+        # The string comes back as a bare pointer: read with wstring_at, LocalFree'd.
+        (PSECURITY_DESCRIPTOR, wintypes.DWORD, wintypes.DWORD, _P(ctypes.c_void_p),
+         _P(wintypes.ULONG)),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-getnamedsecurityinfow
+    GetNamedSecurityInfoW: Callable[..., int] = _declare(
+        _A, "GetNamedSecurityInfoW", wintypes.DWORD,
+        (wintypes.LPCWSTR, ctypes.c_int, wintypes.DWORD, _P(PSID), _P(PSID), _P(PACL),
+         _P(PACL), _P(PSECURITY_DESCRIPTOR)),
+        _fails_on_error_code)
+    # LPWSTR, not LPCWSTR, in Microsoft's prototype; ctypes passes a str either way.
+    #: https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setnamedsecurityinfow
+    SetNamedSecurityInfoW: Callable[..., int] = _declare(
+        _A, "SetNamedSecurityInfoW", wintypes.DWORD,
+        (wintypes.LPWSTR, ctypes.c_int, wintypes.DWORD, PSID, PSID, PACL, PACL),
+        _fails_on_error_code)
+    #: https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-getsecuritydescriptordacl
+    GetSecurityDescriptorDacl: Callable[..., int] = _declare(
+        _A, "GetSecurityDescriptorDacl", wintypes.BOOL,
+        (PSECURITY_DESCRIPTOR, _P(wintypes.BOOL), _P(PACL), _P(wintypes.BOOL)),
+        _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-getsecuritydescriptorowner
+    GetSecurityDescriptorOwner: Callable[..., int] = _declare(
+        _A, "GetSecurityDescriptorOwner", wintypes.BOOL,
+        (PSECURITY_DESCRIPTOR, _P(PSID), _P(wintypes.BOOL)), _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectoryw
+    CreateDirectoryW: Callable[..., int] = _declare(
+        _K, "CreateDirectoryW", wintypes.BOOL,
+        (wintypes.LPCWSTR, _P(SECURITY_ATTRIBUTES)), _fails_on_zero)
+    # Frees what the SDDL conversions and GetNamedSecurityInfoW allocate.
+    #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-localfree
+    LocalFree: Callable[..., int | None] = _declare(
+        _K, "LocalFree", wintypes.HLOCAL, (wintypes.HLOCAL,), _fails_on_non_null)
+    # HRESULT as c_long, not ctypes.HRESULT: the errcheck names the function.
+    #: https://learn.microsoft.com/windows/win32/api/shlobj_core/nf-shlobj_core-shgetknownfolderpath
+    SHGetKnownFolderPath: Callable[..., int] = _declare(
+        _shell32, "SHGetKnownFolderPath", ctypes.c_long,
+        (_P(GUID), wintypes.DWORD, HANDLE, _P(ctypes.c_void_p)), _fails_on_failed_hresult)
+    # Frees SHGetKnownFolderPath's string; returns nothing.
+    #: https://learn.microsoft.com/windows/win32/api/combaseapi/nf-combaseapi-cotaskmemfree
+    CoTaskMemFree: Callable[..., None] = _declare(
+        _ole32, "CoTaskMemFree", None, (ctypes.c_void_p,), _cannot_fail)
 
     # --- ntdll: telling Wine from Windows, for `win32session doctor`. ----------
     # Kept apart from the rest: only the doctor asks, and only to name the

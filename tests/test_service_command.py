@@ -1,0 +1,231 @@
+"""The audit service's command line, for a plain install and for a venv.
+
+The pure part (which interpreter, which arguments, the quoting) is checked on
+any OS. The Windows tests install a real service through the real service
+control manager (Wine's, or Windows's) with the command line
+``_service_command.command_line`` builds, start it, stop it, and read what the
+probe service (tests/service_probe.py) found itself to be: nothing of the
+operating system's part is simulated. Each service is removed in ``finally``.
+
+The interpreters are copies of the running one's installation without its
+site-packages, so that the service can import only what the test put there.
+The venv is made by that copy's own ``python -m venv`` where it has the venv
+module (real Windows: ``Scripts\\python.exe`` is then CPython's real venv
+redirector). The embeddable CPythons of the Wine bed have no venv module and
+no redirector, so there the venv is laid out by hand as ``venv`` lays it out
+(pyvenv.cfg with ``home``, ``Scripts``, ``Lib\\site-packages``) with a copy of
+python.exe as ``Scripts\\python.exe``, as virtualenv does without a
+redirector. The command line never runs ``Scripts\\python.exe``, so the
+service is the same either way; the test says which layout it used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import ntpath
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import win32session
+from win32session._service_command import (
+    VENV_BOOTSTRAP,
+    Interpreter,
+    command_line,
+    service_command_line,
+)
+
+BASE = r"C:\Program Files\Python312\python.exe"
+VENV = r"C:\srv\audit venv"
+
+
+def _plain(**changes: str) -> Interpreter:
+    home = ntpath.dirname(BASE)
+    plain = Interpreter(
+        executable=BASE, base_executable=BASE, prefix=home, base_prefix=home,
+        package_dir=home + r"\Lib\site-packages",
+        user_site=r"C:\Users\ann\AppData\Roaming\Python\Python312\site-packages")
+    return dataclasses.replace(plain, **changes)
+
+
+def _venv() -> Interpreter:
+    return _plain(executable=VENV + r"\Scripts\python.exe", prefix=VENV,
+                  package_dir=VENV + r"\Lib\site-packages")
+
+
+def test_a_plain_install_runs_its_module_in_isolated_mode() -> None:
+    line = service_command_line("audit", r"C:\ProgramData\win32session\audit.jsonl", _plain())
+    assert line == ('"C:\\Program Files\\Python312\\python.exe" -I -m win32session service run'
+                    ' --name audit --output C:\\ProgramData\\win32session\\audit.jsonl')
+
+
+def test_a_venv_runs_the_base_interpreter_with_the_venv_made_visible() -> None:
+    line = service_command_line("audit", r"D:\logs\a b.jsonl", _venv())
+    assert line == subprocess.list2cmdline([
+        BASE, "-I", "-S", "-c", VENV_BOOTSTRAP, VENV + r"\Scripts\python.exe", "win32session",
+        "service", "run", "--name", "audit", "--output", r"D:\logs\a b.jsonl"])
+    # The venv's own python.exe (CPython's redirector) is an argument, never the program.
+    assert line.startswith(f'"{BASE}" -I -S -c ')
+
+
+def test_the_bootstrap_hands_the_module_its_own_arguments(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bootstrap, run here with site.main and runpy.run_module faked,
+    calls site.main with the venv's python.exe as sys.executable, then runs
+    the module with exactly its own arguments (runpy sets sys.argv[0])."""
+    import runpy
+    import site
+
+    calls: list[object] = []
+    monkeypatch.setattr(sys, "argv", ["-c", r"C:\v\Scripts\python.exe", "win32session",
+                                      "service", "run"])
+    monkeypatch.setattr(sys, "executable", sys.executable)  # restored afterwards
+    monkeypatch.setattr(site, "main", lambda: calls.append(("site.main", sys.executable)))
+    monkeypatch.setattr(runpy, "run_module",
+                        lambda name, **kw: calls.append((name, list(sys.argv), kw)))
+    exec(VENV_BOOTSTRAP, {})
+    assert calls == [("site.main", r"C:\v\Scripts\python.exe"),
+                     ("win32session", ["-c", "service", "run"],
+                      {"run_name": "__main__", "alter_sys": True})]
+
+
+def test_quotes_survive_the_command_line() -> None:
+    line = service_command_line('a"b', r'C:\x y\"odd".jsonl', _plain())
+    assert line.endswith(r' --name a\"b --output "C:\x y\\\"odd\".jsonl"')
+
+
+def test_a_package_installed_for_one_user_is_refused() -> None:
+    user_site = r"C:\Users\ann\AppData\Roaming\Python\Python312\site-packages"
+    with pytest.raises(ValueError, match="one user only"):
+        service_command_line("audit", "x", _plain(package_dir=user_site))
+
+
+def test_an_interpreter_without_a_full_path_is_refused() -> None:
+    with pytest.raises(ValueError, match="which python.exe"):
+        service_command_line("audit", "x", _plain(base_executable="python.exe"))
+
+
+def test_the_running_interpreter_is_described_as_it_is() -> None:
+    here = Interpreter.running()
+    assert (here.executable, here.prefix, here.base_prefix) == (
+        sys.executable, sys.prefix, sys.base_prefix)
+    assert Path(here.package_dir, "win32session").resolve() == Path(
+        win32session.__file__).parent.resolve()
+
+
+# --- Through the real service control manager. ------------------------------
+
+_NOT_COPIED = {"site-packages", "__pycache__", "test", "tests", "idlelib", "tkinter",
+               "turtledemo", "Doc", "tcl", "include", "libs", "Tools", "Scripts", "share"}
+
+
+def _copy(source: str | Path, target: str | Path) -> None:
+    """shutil.copyfile: copy2 calls CopyFile2 on 3.12+, which Wine 8.0 lacks."""
+    shutil.copyfile(source, target)
+
+
+def _base_copy(where: Path) -> Path:
+    """The running installation without site-packages (left empty) or its bulk."""
+    base = where / "base"
+    shutil.copytree(sys.base_prefix, base, copy_function=_copy, ignore=lambda d, names: [
+        n for n in names if n in _NOT_COPIED or n.endswith(".provisioned")])
+    (base / "Lib" / "site-packages").mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def _install_into(site_packages: Path, *, marker: bool) -> None:
+    """win32session and the probe (and the venv-only marker) into site_packages."""
+    site_packages.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(Path(win32session.__file__).parent, site_packages / "win32session",
+                    copy_function=_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    _copy(Path(__file__).with_name("service_probe.py"), site_packages / "service_probe.py")
+    if marker:
+        (site_packages / "w32s_venv_only").mkdir()
+        (site_packages / "w32s_venv_only" / "__init__.py").write_text("")
+
+
+def _make_venv(base: Path, venv: Path) -> str:
+    """A venv over ``base``; which layout it got."""
+    if (base / "Lib" / "venv").is_dir():
+        subprocess.run([str(base / "python.exe"), "-m", "venv", "--without-pip", str(venv)],
+                       check=True, capture_output=True, timeout=120)
+        return "python -m venv (CPython's redirector as Scripts\\python.exe)"
+    version = ".".join(map(str, sys.version_info[:3]))
+    (venv / "Scripts").mkdir(parents=True)
+    _copy(base / "python.exe", venv / "Scripts" / "python.exe")
+    (venv / "pyvenv.cfg").write_text(
+        f"home = {base}\ninclude-system-site-packages = false\nversion = {version}\n")
+    return "laid out by hand (no venv module here), python.exe copied as Scripts\\python.exe"
+
+
+def _run_service(name: str, line: str, output: Path) -> tuple[dict[str, object], int]:
+    """Installs, starts and stops the service; its report and its RUNNING pid."""
+    import service_probe
+
+    if sys.platform != "win32":
+        raise OSError("needs the Win32 API")
+    if sys.platform == "win32":  # the form mypy narrows on
+        service = service_probe.InstalledService(name, line)
+        try:
+            service.start()
+            state, pid, _ = service.wait_for(service_probe.SERVICE_RUNNING)
+            assert state == service_probe.SERVICE_RUNNING, f"{name}: state {state}"
+            service.stop()
+            state, _, exit_code = service.wait_for(service_probe.SERVICE_STOPPED)
+            assert (state, exit_code) == (service_probe.SERVICE_STOPPED, 0)
+        finally:
+            service.remove()
+        lines = output.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 1, lines
+        return json.loads(lines[0]), pid
+    raise AssertionError("unreachable")
+
+
+def _same(a: object, b: object) -> bool:
+    return ntpath.normcase(os.path.abspath(str(a))) == ntpath.normcase(os.path.abspath(str(b)))
+
+
+@pytest.mark.windows
+def test_a_plain_install_runs_as_a_service(tmp_path: Path) -> None:
+    base = _base_copy(tmp_path)
+    _install_into(base / "Lib" / "site-packages", marker=False)
+    python = str(base / "python.exe")
+    plain = Interpreter(python, python, str(base), str(base), str(base / "Lib" / "site-packages"))
+    output = tmp_path / "plain.jsonl"
+    name = f"w32s-probe-plain-{os.getpid()}"
+    line = command_line(plain, "service_probe", ["--name", name, "--output", str(output)])
+    found, pid = _run_service(name, line, output)
+    print(line, json.dumps(found, indent=1), sep="\n")
+    assert _same(found["executable"], python) and _same(found["prefix"], base)
+    assert _same(ntpath.dirname(str(found["win32session"])),
+                 base / "Lib" / "site-packages" / "win32session")
+    assert str(found["w32s_venv_only"]).startswith("ImportError")
+    assert found["pid"] == pid  # the process the SCM started is the interpreter
+
+
+@pytest.mark.windows
+def test_a_venv_install_runs_as_a_service(tmp_path: Path) -> None:
+    base = _base_copy(tmp_path)
+    venv = tmp_path / "venv"
+    layout = _make_venv(base, venv)
+    site_packages = venv / "Lib" / "site-packages"
+    _install_into(site_packages, marker=True)
+    venv_python = str(venv / "Scripts" / "python.exe")
+    interpreter = Interpreter(venv_python, str(base / "python.exe"), str(venv), str(base),
+                              str(site_packages))
+    output = tmp_path / "venv.jsonl"
+    name = f"w32s-probe-venv-{os.getpid()}"
+    line = command_line(interpreter, "service_probe", ["--name", name, "--output", str(output)])
+    found, pid = _run_service(name, line, output)
+    print(layout, line, json.dumps(found, indent=1), sep="\n")
+    assert _same(found["executable"], venv_python)
+    assert _same(found["base_executable"], base / "python.exe")
+    assert _same(found["prefix"], venv) and _same(found["base_prefix"], base)
+    assert _same(ntpath.dirname(str(found["w32s_venv_only"])), site_packages / "w32s_venv_only")
+    assert _same(ntpath.dirname(str(found["win32session"])), site_packages / "win32session")
+    assert found["pid"] == pid  # no redirector in between

@@ -1,0 +1,196 @@
+"""Where the audit service writes by default, and the folder's protection.
+
+The default file is ``%ProgramData%\\win32session\\<name>.jsonl``. Its folder
+is owned by Administrators and its DACL grants SYSTEM and Administrators full
+control, inherited by every file and subfolder, and nobody else anything: an
+audit trail that a user can neither rewrite nor read. Not even read: the
+records name every user, domain and client computer that used the machine and
+when, which Windows itself keeps in the Security event log, readable only by
+administrators (and the Event Log Readers group). The DACL is protected, so
+the permissive inheritable ACEs of ``%ProgramData%`` (where Users may create
+and CREATOR OWNER gets full control) never reach it.
+
+The functions import on any OS and raise ``OSError`` off Windows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from typing import Final
+
+from ._platform import require_windows
+
+if sys.platform == "win32":
+    import ctypes
+
+    from . import _winapi as _api
+
+__all__ = [
+    "FOLDER_SDDL",
+    "default_output",
+    "ensure_protected_folder",
+    "folder_sddl",
+    "program_data",
+]
+
+#: The folder's security descriptor in SDDL: owner Administrators (O:BA), so
+#: that no user who created the folder first keeps the owner's implicit right
+#: to change its DACL; a protected DACL (P) with full file access (FA) for
+#: SYSTEM (SY) and Administrators (BA), inherited by files (OI) and
+#: subfolders (CI). https://learn.microsoft.com/windows/win32/secauthz/security-descriptor-string-format
+FOLDER_SDDL: Final = "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+
+#: The folder under %ProgramData%.
+FOLDER_NAME: Final = "win32session"
+
+#: Characters no file name may hold (and '/' and '\\' no service name).
+#: https://learn.microsoft.com/windows/win32/fileio/naming-a-file
+_NOT_IN_FILE_NAMES: Final = frozenset('<>:"/\\|?*')
+
+
+def program_data() -> str:
+    """``%ProgramData%`` as Windows knows it, from the known-folder API
+    (``FOLDERID_ProgramData``), not from the environment.
+
+    The service runs as LocalSystem, whose environment is whatever the service
+    control manager built; a variable can be missing or set otherwise there
+    (the service's ``Environment`` registry value overrides it), while the
+    known folder comes from the system's own configuration and is the same
+    for every account. https://learn.microsoft.com/windows/win32/shell/knownfolderid
+    """
+    if sys.platform == "win32":
+        a, b, c, d = _api.FOLDERID_ProgramData
+        folder_id = _api.GUID(a, b, c, (ctypes.c_ubyte * 8)(*d))
+        path = ctypes.c_void_p()
+        try:
+            _api.SHGetKnownFolderPath(ctypes.byref(folder_id), 0, None, ctypes.byref(path))
+            return ctypes.wstring_at(path.value) if path.value else ""
+        finally:
+            # Freed whether the call succeeded or not, as its page says.
+            _api.CoTaskMemFree(path)
+    require_windows()
+    raise AssertionError("unreachable")
+
+
+def default_output(name: str) -> str:
+    """The audit service ``name``'s default file:
+    ``%ProgramData%\\win32session\\<name>.jsonl``."""
+    check_name(name)
+    return os.path.join(program_data(), FOLDER_NAME, f"{name}.jsonl")
+
+
+def check_name(name: str) -> None:
+    """Raises ``ValueError`` unless ``name`` can name both a service and a file."""
+    if not name or name.strip(" .") != name:
+        raise ValueError(f"a service name must not be empty or start or end with '.' "
+                         f"or a space: {name!r}")
+    bad = sorted({ch for ch in name if ch in _NOT_IN_FILE_NAMES or ord(ch) < 32})
+    if bad:
+        raise ValueError(f"a service name cannot hold {''.join(bad)!r}: {name!r}")
+
+
+def ensure_protected_folder(path: str) -> None:
+    """Makes ``path`` a folder with :data:`FOLDER_SDDL`'s owner and DACL.
+
+    A new folder gets them from ``CreateDirectoryW``'s SECURITY_ATTRIBUTES, so
+    it never exists with the parent's ACL; missing parents are made first, as
+    usual. An existing folder gets them from ``SetNamedSecurityInfoW``
+    (PROTECTED_DACL_SECURITY_INFORMATION), which also replaces the inherited
+    ACEs of what it holds; explicit ACEs a file inside holds of its own are
+    that file's and stay. A link or junction is refused: the trail must not
+    be redirected. Needs an administrator or SYSTEM; ``OSError`` says what
+    failed and where.
+    https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectoryw
+    https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setnamedsecurityinfow
+    """
+    require_windows()
+    path = os.path.abspath(path)
+    parent = os.path.dirname(path)
+    if parent != path:
+        os.makedirs(parent, exist_ok=True)
+    if sys.platform == "win32":
+        with _descriptor(FOLDER_SDDL) as descriptor:
+            attributes = _api.SECURITY_ATTRIBUTES(
+                ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
+            try:
+                _api.CreateDirectoryW(path, ctypes.byref(attributes))
+                return
+            except OSError as exc:
+                if exc.winerror != _api.ERROR_ALREADY_EXISTS:
+                    raise _explained(exc, "cannot create the audit folder", path) from None
+            _check_plain_folder(path)
+            owner, dacl = ctypes.c_void_p(), ctypes.c_void_p()
+            present, defaulted = ctypes.c_int(), ctypes.c_int()
+            _api.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner),
+                                            ctypes.byref(defaulted))
+            _api.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present),
+                                           ctypes.byref(dacl), ctypes.byref(defaulted))
+            what = (_api.OWNER_SECURITY_INFORMATION | _api.DACL_SECURITY_INFORMATION
+                    | _api.PROTECTED_DACL_SECURITY_INFORMATION)
+            try:
+                _api.SetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT, what, owner, None,
+                                           dacl, None)
+            except OSError as exc:
+                raise _explained(exc, "cannot protect the audit folder", path) from None
+
+
+def folder_sddl(path: str) -> str:
+    """``path``'s owner and DACL in SDDL, as Windows reports them
+    (``GetNamedSecurityInfoW``): for the tests and ``service status``.
+    https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-getnamedsecurityinfow
+    """
+    if sys.platform == "win32":
+        what = _api.OWNER_SECURITY_INFORMATION | _api.DACL_SECURITY_INFORMATION
+        descriptor = ctypes.c_void_p()
+        try:
+            _api.GetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT, what, None, None, None,
+                                       None, ctypes.byref(descriptor))
+        except OSError as exc:
+            raise _explained(exc, "cannot read the security of", path) from None
+        try:
+            text = ctypes.c_void_p()
+            _api.ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                descriptor, _api.SDDL_REVISION_1, what, ctypes.byref(text), None)
+            try:
+                return ctypes.wstring_at(text.value) if text.value else ""
+            finally:
+                _api.LocalFree(text)
+        finally:
+            _api.LocalFree(descriptor)
+    require_windows()
+    raise AssertionError("unreachable")
+
+
+if sys.platform == "win32":
+
+    @contextlib.contextmanager
+    def _descriptor(sddl: str) -> Iterator[ctypes.c_void_p]:
+        """A self-relative security descriptor made from ``sddl``, freed after."""
+        descriptor = ctypes.c_void_p()
+        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
+        try:
+            yield descriptor
+        finally:
+            _api.LocalFree(descriptor)
+
+    def _check_plain_folder(path: str) -> None:
+        info = os.lstat(path)
+        if info.st_file_attributes & stat.FILE_ATTRIBUTE_REPARSE_POINT:
+            raise OSError(f"the audit folder {path} is a link or junction; "
+                          "remove it and try again")
+        if not stat.S_ISDIR(info.st_mode):
+            raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
+
+    def _explained(exc: OSError, what: str, path: str) -> OSError:
+        """``exc`` again, of the same kind and Windows code, saying what and where."""
+        hint = ""
+        if isinstance(exc, PermissionError) or exc.winerror in (1307, 1314):
+            # 5 access denied; 1307 ERROR_INVALID_OWNER, 1314 privilege not held.
+            hint = " (run it as an administrator)"
+        return type(exc)(exc.errno, f"{what} {path}: {exc.strerror}{hint}", None,
+                         exc.winerror)
