@@ -32,6 +32,7 @@ pytestmark = pytest.mark.windows
 # conftest skips the tests marked windows elsewhere.
 if sys.platform == "win32":
     from win32session import _service_manager as manager
+    from win32session._service_command import service_command_line
     from win32session import _winapi
 
     TINY_SERVICE = Path(__file__).with_name("tiny_service.py")
@@ -237,7 +238,7 @@ sys.exit(main(sys.argv[1:]))
         shown = run_cli("service", "status", "--name", service_name, "--json")
         assert shown.returncode == 0, shown.stderr
         record = json.loads(shown.stdout)
-        assert record["command_line"] == manager.service_command_line(service_name, output)
+        assert record["command_line"] == service_command_line(service_name, output)
         assert record["command_line"].endswith(
             f"-m win32session service run --name {service_name} --output {output}")
         assert (record["state"], record["start_type"], record["display_name"]) == (

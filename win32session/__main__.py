@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, NoReturn
@@ -409,9 +410,16 @@ def _manage(args: argparse.Namespace) -> None:
 
     name = args.name
     if args.action == "install":
-        output = args.output or manager.default_output(name)
+        from ._audit_folder import default_output, ensure_protected_folder
+        from ._service_command import service_command_line
+
+        if args.output is None:
+            output = default_output(name)
+            ensure_protected_folder(os.path.dirname(output))
+        else:
+            output = os.path.abspath(args.output)  # a service starts in System32
         manager.install(name, SERVICE_DISPLAY_NAME, SERVICE_DESCRIPTION,
-                        manager.service_command_line(name, output))
+                        service_command_line(name, output))
         print(f"installed service {name}: automatic start, restarted after a failure; "
               f"appends to {output}")
     elif args.action == "start":

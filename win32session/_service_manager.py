@@ -25,8 +25,6 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
 
 import contextlib
 import ctypes
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from ctypes import wintypes
@@ -48,10 +46,8 @@ __all__ = [
     "ServiceNotInstalled",
     "ServiceStatus",
     "control",
-    "default_output",
     "install",
     "query_recovery",
-    "service_command_line",
     "start",
     "status",
     "stop",
@@ -119,24 +115,6 @@ def _explained(name: str, action: str) -> Iterator[None]:
         reason = exc.strerror or str(exc)
         raise ServiceError(f"cannot {action} service {name!r}: {reason} (error {code})",
                            code) from exc
-
-
-# --- The command line the SCM starts, and the default output. ------------------
-
-
-def default_output(name: str) -> str:
-    """Where service ``name`` appends its JSON Lines by default (placeholder:
-    the protected folder under %ProgramData% is worked out elsewhere)."""
-    program_data = os.environ.get("ProgramData", r"C:\ProgramData")
-    return os.path.join(program_data, "win32session", name + ".jsonl")
-
-
-def service_command_line(name: str, output: str) -> str:
-    """The command line the SCM runs for the audit service ``name``
-    (placeholder: the form that also works from a venv is worked out elsewhere)."""
-    return subprocess.list2cmdline(
-        [sys.executable, "-m", "win32session", "service", "run", "--name", name,
-         "--output", output])
 
 
 # --- Recovery (failure actions). -----------------------------------------------
