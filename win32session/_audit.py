@@ -1,15 +1,118 @@
 """The audit service: what ``win32session service run`` runs under the
-service control manager. It writes every session change, with its user,
-domain and client captured on arrival, to a JSON Lines file, from boot.
+service control manager.
+
+It appends one JSON object per line to its file: every session change on the
+machine, from boot, with the user, domain and client read when the event
+arrives (after a logoff the names are soon gone), and a line when the service
+starts and when it stops. Each line is flushed before the next event. A line
+that cannot be written stops the service with
+:attr:`ServiceExit.OUTPUT_FAILED` and the reason in its log, instead of
+losing events while it looks healthy.
+
+The default file lives in ``%ProgramData%\\win32session``, a folder that only
+SYSTEM and Administrators may write (``_audit_folder``).
 """
 
 from __future__ import annotations
 
-__all__ = ["run"]
+import datetime
+import json
+import os
+from typing import IO, Any
+
+from . import __version__
+from ._events import Event, SessionEvent
+from ._service import Service, ServiceExit
+
+__all__ = ["audit_record", "build", "run"]
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+def audit_record(event: Event) -> dict[str, Any]:
+    """One event as the audit file has it: ``watch --json``'s record, and for
+    a session change the client's name too (a remote session's computer)."""
+    from ._records import event_record
+
+    record = event_record(event)
+    if isinstance(event, SessionEvent):
+        record["client"] = event.info.client_name if event.info is not None else None
+    return record
+
+
+def build(name: str, output: str | None) -> Service:
+    """The audit service ``name``, appending to ``output`` (None: the default
+    file, in the protected folder), ready to :meth:`~Service.run`."""
+    from ._audit_folder import default_output, ensure_protected_folder
+
+    path = output if output is not None else default_output(name)
+    service = Service(name, details=True)
+    stream: list[IO[str]] = []  # the open file, from on_start to on_stop
+
+    def write(record: dict[str, Any]) -> None:
+        line = json.dumps(record)  # ASCII: every tool reads it, whatever its code page
+        stream[0].write(line + "\n")
+        stream[0].flush()
+
+    @service.on_start
+    def open_file() -> None:
+        if output is None:
+            ensure_protected_folder(os.path.dirname(path))
+        try:
+            stream.append(open(path, "a", encoding="utf-8", newline="\n"))
+        except OSError as exc:
+            raise OSError(f"cannot open {path} to append to it: {exc.strerror or exc}") from exc
+        write({"time": _now(), "event": "service", "state": "start", "service": name,
+               "pid": os.getpid(), "version": __version__})
+
+    @service.notifier.subscribe
+    def record(event: Event) -> None:
+        try:
+            write(audit_record(event))
+        except OSError as exc:
+            service.fail(ServiceExit.OUTPUT_FAILED,
+                         f"cannot write to {path}: {exc.strerror or exc}")
+
+    @service.on_stop
+    def close_file(exit_code: int) -> None:
+        if not stream:
+            return
+        try:
+            write({"time": _now(), "event": "service", "state": "stop", "service": name,
+                   "exit_code": exit_code, "reason": service.reason})
+        finally:
+            stream.pop().close()
+
+    return service
 
 
 def run(name: str, output: str | None) -> int:
     """Runs the audit service ``name`` until the service control manager
     stops it, appending to ``output`` (None: the default file under
-    ``%ProgramData%\\win32session``); the exit status."""
-    raise NotImplementedError("the audit service is being built (issue 10)")
+    ``%ProgramData%\\win32session``); the service's exit code. Its log (why
+    it stopped, if not asked to) goes next to the file, as ``.log``."""
+    import logging
+
+    from ._audit_folder import default_output
+
+    path = output if output is not None else default_output(name)
+    service = build(name, output)
+    log_path = os.path.splitext(path)[0] + ".log"
+    handler: logging.Handler | None = None
+    try:
+        handler = logging.FileHandler(log_path, encoding="utf-8", delay=True)
+    except OSError:
+        handler = None  # no log is no reason not to audit
+    logger = logging.getLogger("win32session")
+    if handler is not None:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    try:
+        return service.run()
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
+            handler.close()
