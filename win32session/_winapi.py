@@ -519,8 +519,28 @@ if sys.platform == "win32":
     # With kernel32's CreateDirectoryW and LocalFree, shell32's
     # SHGetKnownFolderPath and ole32's CoTaskMemFree: everything _audit_folder
     # needs to find %ProgramData% and give the audit trail's folder its DACL.
-    _shell32 = ctypes.WinDLL("shell32", use_last_error=True)
-    _ole32 = ctypes.WinDLL("ole32", use_last_error=True)
+    # shell32 (and ole32) load at their first call: every notifier imports
+    # this module, and only the audit service and `service install` ask.
+    def _declare_lazily(
+        dll: str,
+        name: str,
+        restype: Any,
+        argtypes: tuple[Any, ...],
+        errcheck: Callable[[Any, Any, Any], Any],
+    ) -> Any:
+        """``_declare``, with the DLL loaded and the function declared at
+        the first call."""
+        declared: list[Any] = []
+
+        def call(*args: Any) -> Any:
+            if not declared:
+                declared.append(_declare(ctypes.WinDLL(dll, use_last_error=True), name,
+                                         restype, argtypes, errcheck))
+            return declared[0](*args)
+
+        call.__name__ = name
+        return call
+
     PSECURITY_DESCRIPTOR = ctypes.c_void_p
     PSID = ctypes.c_void_p
     PACL = ctypes.c_void_p
@@ -725,13 +745,13 @@ if sys.platform == "win32":
         _K, "LocalFree", wintypes.HLOCAL, (wintypes.HLOCAL,), _fails_on_non_null)
     # HRESULT as c_long, not ctypes.HRESULT: the errcheck names the function.
     #: https://learn.microsoft.com/windows/win32/api/shlobj_core/nf-shlobj_core-shgetknownfolderpath
-    SHGetKnownFolderPath: Callable[..., int] = _declare(
-        _shell32, "SHGetKnownFolderPath", ctypes.c_long,
+    SHGetKnownFolderPath: Callable[..., int] = _declare_lazily(
+        "shell32", "SHGetKnownFolderPath", ctypes.c_long,
         (_P(GUID), wintypes.DWORD, HANDLE, _P(ctypes.c_void_p)), _fails_on_failed_hresult)
     # Frees SHGetKnownFolderPath's string; returns nothing.
     #: https://learn.microsoft.com/windows/win32/api/combaseapi/nf-combaseapi-cotaskmemfree
-    CoTaskMemFree: Callable[..., None] = _declare(
-        _ole32, "CoTaskMemFree", None, (ctypes.c_void_p,), _cannot_fail)
+    CoTaskMemFree: Callable[..., None] = _declare_lazily(
+        "ole32", "CoTaskMemFree", None, (ctypes.c_void_p,), _cannot_fail)
 
     # --- ntdll: telling Wine from Windows, for `win32session doctor`. ----------
     # Kept apart from the rest: only the doctor asks, and only to name the
