@@ -237,3 +237,36 @@ def test_time_tracker_prints_its_total_before_the_session_ends() -> None:
     assert total >= 0.45
     assert not any(line.startswith("stopped") for line in lines)  # Wine ended it
     assert "Traceback" not in "".join(child.stderr), child.output()
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="runs a Windows service")
+def test_audit_service_under_the_service_control_manager(tmp_path: pathlib.Path) -> None:
+    """The example as a real service of Wine's SCM (a copy, so that its log
+    lands in tmp_path): it logs its start with the users online, and its stop.
+    Run from a console, it says it is a service in one line."""
+    import shutil
+
+    from win32session import _service_manager as manager
+
+    script = tmp_path / "audit_service.py"
+    shutil.copyfile(EXAMPLES / "audit_service.py", script)  # copy2 upsets Wine 8.0
+    console = subprocess.run([sys.executable, str(script), "w32s-example"],
+                             capture_output=True, text=True, timeout=60,
+                             stdin=subprocess.DEVNULL, check=False)
+    assert console.returncode == 1
+    assert console.stderr.count("\n") == 1
+    assert "not started by the service control manager" in console.stderr
+    name = f"w32s-example-{os.getpid()}"
+    manager.install(name, name, "the audit_service.py example",
+                    subprocess.list2cmdline([sys.executable, str(script), name]),
+                    start="demand")
+    try:
+        manager.start(name)
+        manager.stop(name)
+    finally:
+        manager.uninstall(name)
+    lines = (tmp_path / "audit_service.log").read_text(encoding="utf-8").splitlines()
+    assert [line.split("  ", 1)[1] for line in lines] == [
+        "started: 0 online",  # Wine lists no sessions
+        "stopped (exit code 0)",
+    ]

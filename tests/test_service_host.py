@@ -162,5 +162,6 @@ def test_outside_the_service_control_manager_one_line_says_so(tmp_path: Path) ->
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert "not started by the service control manager" in lines[0]
-    assert "win32session service start" in lines[0] and "watch" in lines[0]
+    assert "win32session service start --name w32s-nowhere" in lines[0]
+    assert "watch" in lines[0]
     assert not (tmp_path / "x.jsonl").exists()

@@ -76,7 +76,11 @@ class ServiceExit(enum.IntEnum):
 
 class NotAServiceError(OSError):
     """The program was not started by the service control manager (error
-    1063, ERROR_FAILED_SERVICE_CONTROLLER_CONNECT): run from a console, say."""
+    1063, ERROR_FAILED_SERVICE_CONTROLLER_CONNECT): run from a console, say.
+    Its text is one line that says so and what to run instead."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 def _check_name(name: object) -> str:
@@ -241,9 +245,10 @@ class Service:
             if exc.winerror == _api.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT:
                 raise NotAServiceError(
                     exc.errno, f"{self._name} was not started by the service control "
-                    "manager: it runs as a Windows service; start it with "
-                    "'win32session service start', or watch from a console with "
-                    "'win32session watch --all-sessions'", None, exc.winerror) from None
+                    "manager (error 1063): it runs as a Windows service; start it with "
+                    f"'win32session service start --name {self._name}', or watch from a "
+                    "console with 'win32session watch --all-sessions'",
+                    None, exc.winerror) from None
             raise
         return self._exit_code
 
