@@ -19,10 +19,15 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import sys
 
+# The embeddable CPython's ._pth leaves the script's folder off sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from support import power_setting_buffer, session_notification_buffer
+
 from win32session import Event, PowerEvent, Service, SessionEvent, _winapi
-from win32session._power_source import guid_struct
 
 SIMULATE_LOGON = 200  # SESSIONCHANGE, WTS_SESSION_LOGON, session 3
 SIMULATE_LOCK_BAD = 201  # SESSIONCHANGE, WTS_SESSION_LOCK, session 66: a callback raises
@@ -75,29 +80,16 @@ def main() -> int:
 
     @service.on_control(SIMULATE_LOGON)
     def logon() -> None:
-        size = ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION)
-        data = ctypes.create_string_buffer(size)
-        notification = _winapi.WTSSESSION_NOTIFICATION.from_buffer(data)
-        notification.cbSize, notification.dwSessionId = size, 3
-        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 5, data)
+        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 5, session_notification_buffer(3))
 
     @service.on_control(SIMULATE_LOCK_BAD)
     def lock_bad() -> None:
-        size = ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION)
-        data = ctypes.create_string_buffer(size)
-        notification = _winapi.WTSSESSION_NOTIFICATION.from_buffer(data)
-        notification.cbSize, notification.dwSessionId = size, 66
-        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 7, data)
+        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 7, session_notification_buffer(66))
 
     @service.on_control(SIMULATE_PRESENCE)
     def presence() -> None:
-        offset = _winapi.POWERBROADCAST_SETTING.Data.offset
-        data = ctypes.create_string_buffer(offset + 4)
-        head = _winapi.POWERBROADCAST_SETTING.from_buffer(data)
-        head.PowerSetting = guid_struct("786e8a1d-b427-4344-9207-09e70bdcbea9")
-        head.DataLength = 4
-        ctypes.memmove(ctypes.addressof(data) + offset, (2).to_bytes(4, "little"), 4)
-        call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, 0x8013, data)
+        call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, 0x8013, power_setting_buffer(
+            "786e8a1d-b427-4344-9207-09e70bdcbea9", (2).to_bytes(4, "little")))
 
     @service.on_control(FAIL)
     def fail() -> None:

@@ -245,6 +245,23 @@ def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
         import ctypes
 
         from win32session import WM_POWERBROADCAST, PowerBroadcast
+
+        buffer = power_setting_buffer(guid, data)
+        result = _winapi.SendMessageW(
+            hwnd, WM_POWERBROADCAST, PowerBroadcast.PBT_POWERSETTINGCHANGE.code,
+            ctypes.addressof(buffer))
+        ctypes.memset(buffer, 0xEE, len(buffer))  # gone, as after Windows's call
+        return result
+    raise OSError(_NEEDS_WIN32)
+
+
+def power_setting_buffer(guid: str, data: bytes) -> Any:
+    """A real POWERBROADCAST_SETTING, as Windows lays it out for
+    WM_POWERBROADCAST and SERVICE_CONTROL_POWEREVENT: the setting's GUID,
+    DataLength, then ``data``."""
+    if sys.platform == "win32":
+        import ctypes
+
         from win32session._power_source import guid_struct
 
         offset = _winapi.POWERBROADCAST_SETTING.Data.offset
@@ -253,11 +270,21 @@ def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
         head.PowerSetting = guid_struct(guid)  # copied into the buffer
         head.DataLength = len(data)
         ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
-        result = _winapi.SendMessageW(
-            hwnd, WM_POWERBROADCAST, PowerBroadcast.PBT_POWERSETTINGCHANGE.code,
-            ctypes.addressof(buffer))
-        ctypes.memset(buffer, 0xEE, len(buffer))  # gone, as after Windows's call
-        return result
+        return buffer
+    raise OSError(_NEEDS_WIN32)
+
+
+def session_notification_buffer(session_id: int) -> Any:
+    """A real WTSSESSION_NOTIFICATION, as SERVICE_CONTROL_SESSIONCHANGE
+    points to."""
+    if sys.platform == "win32":
+        import ctypes
+
+        size = ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION)
+        buffer = ctypes.create_string_buffer(size)
+        notification = _winapi.WTSSESSION_NOTIFICATION.from_buffer(buffer)
+        notification.cbSize, notification.dwSessionId = size, session_id
+        return buffer
     raise OSError(_NEEDS_WIN32)
 
 

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from support import Collector, dword
+from support import Collector, dword, power_setting_buffer, session_notification_buffer
 
 from win32session import (
     Notifier,
@@ -51,25 +51,16 @@ POWEREVENT = 0xD
 def feed_session(notifier: Notifier, code: int, session_id: int) -> bool:
     """What the handler gets for a session change: a WTSSESSION_NOTIFICATION
     that dies when the call returns."""
-    notification = _winapi.WTSSESSION_NOTIFICATION(
-        ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION), session_id)
-    fed = notifier.feed(SESSIONCHANGE, code, ctypes.addressof(notification))
-    ctypes.memset(ctypes.addressof(notification), 0xEE, ctypes.sizeof(notification))
+    buffer = session_notification_buffer(session_id)
+    fed = notifier.feed(SESSIONCHANGE, code, ctypes.addressof(buffer))
+    ctypes.memset(buffer, 0xEE, len(buffer))
     return fed
 
 
-def feed_setting(notifier: Notifier, setting: PowerSetting | str, data: bytes) -> bool:
+def feed_setting(notifier: Notifier, setting: PowerSetting, data: bytes) -> bool:
     """What the handler gets for PBT_POWERSETTINGCHANGE: a
     POWERBROADCAST_SETTING that dies when the call returns."""
-    from win32session._power_source import guid_struct
-
-    guid = setting.value if isinstance(setting, PowerSetting) else setting
-    offset = _winapi.POWERBROADCAST_SETTING.Data.offset
-    buffer = ctypes.create_string_buffer(offset + max(1, len(data)))
-    head = _winapi.POWERBROADCAST_SETTING.from_buffer(buffer)
-    head.PowerSetting = guid_struct(guid)
-    head.DataLength = len(data)
-    ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
+    buffer = power_setting_buffer(setting.value, data)
     fed = notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, ctypes.addressof(buffer))
     ctypes.memset(buffer, 0xEE, len(buffer))
     return fed
