@@ -29,6 +29,7 @@ from win32session import SessionNotificationMsg
 from win32session._output import (
     ERROR_BROKEN_PIPE,
     ERROR_NO_DATA,
+    ERROR_PIPE_NOT_CONNECTED,
     LineOutput,
     OutputError,
     ReaderGone,
@@ -58,6 +59,7 @@ def test_reader_gone_is_a_closed_pipe_and_nothing_else() -> None:
     assert reader_gone(OSError(errno.EPIPE, "Broken pipe"))
     assert reader_gone(_WindowsError(ERROR_NO_DATA))  # what Wine's WriteFile gives
     assert reader_gone(_WindowsError(ERROR_BROKEN_PIPE))
+    assert reader_gone(_WindowsError(ERROR_PIPE_NOT_CONNECTED))  # Wine, a Unix pipe
     assert not reader_gone(OSError(errno.EINVAL, "Invalid argument"))  # the C runtime's
     assert not reader_gone(OSError(errno.ENOSPC, "No space left on device"))
     assert not reader_gone(_WindowsError(112))  # ERROR_DISK_FULL

@@ -16,7 +16,8 @@ When the reader of stdout goes away (``watch | head -1``), the error is a
 stdout is pointed at the null device so that Python's flush at exit has
 nothing to complain about (the technique of Python's "Note on SIGPIPE").
 Under Wine, as on Windows, ``WriteFile`` to a pipe whose read end is closed
-fails with ERROR_NO_DATA (232); a file given with ``--output`` never counts
+fails with ERROR_NO_DATA (232), and to a Unix pipe whose reader ended with
+ERROR_PIPE_NOT_CONNECTED (233); a file given with ``--output`` never counts
 as a reader that went away: an audit trail that stops is a failure.
 
 Encoding: UTF-8 and ``\\n``, whatever the ANSI code page, for a file and for
@@ -53,11 +54,14 @@ if TYPE_CHECKING:
 
 __all__ = ["LineOutput", "OutputError", "ReaderGone", "reader_gone"]
 
-#: The pipe's reader closed its end: what WriteFile says, and what
-#: ``ctypes.WinError`` turns into BrokenPipeError.
+#: The pipe's reader closed its end: what WriteFile says (``ctypes.WinError``
+#: turns 109 and 232 into BrokenPipeError, not 233). Wine answers 232 for a
+#: Windows pipe whose read end is closed, and 233 for a Unix pipe whose reader
+#: ended (``win32session watch | head -1`` in a Linux shell).
 #: https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-
 ERROR_BROKEN_PIPE = 109
 ERROR_NO_DATA = 232
+ERROR_PIPE_NOT_CONNECTED = 233
 
 ENCODING = "utf-8"
 NEWLINE = "\n"
@@ -81,12 +85,12 @@ class ReaderGone(OutputError):
 
 def reader_gone(exc: BaseException) -> bool:
     """Whether ``exc`` says that a pipe's reader closed its end: EPIPE, or
-    Windows's ERROR_NO_DATA or ERROR_BROKEN_PIPE."""
+    Windows's ERROR_NO_DATA, ERROR_BROKEN_PIPE or ERROR_PIPE_NOT_CONNECTED."""
     if not isinstance(exc, OSError):
         return False
     winerror = getattr(exc, "winerror", None)
     return (isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE
-            or winerror in (ERROR_NO_DATA, ERROR_BROKEN_PIPE))
+            or winerror in (ERROR_NO_DATA, ERROR_BROKEN_PIPE, ERROR_PIPE_NOT_CONNECTED))
 
 
 def describe(exc: BaseException) -> str:
