@@ -11,20 +11,28 @@ arrives decoded (``--selftest`` still works too). ``doctor`` checks what this
 Windows answers to each call the library relies on, for a bug report
 (``_doctor``).
 
+``watch``'s lines are UTF-8 whatever the ANSI code page, except on a console,
+which shows every character anyway (``_output``).
+
 Exit status: 0 on success and after Ctrl+C, 1 when Windows fails (one line on
-stderr says what failed), 2 for bad arguments (one line on stderr).
+stderr says what failed), 2 for bad arguments (one line on stderr). When
+``watch`` cannot write a line (a full disk, a deleted file) the run ends after
+a clean teardown, with one line naming the file and the error and 1: no later
+event is lost while it looks healthy. When the reader of its stdout goes away
+(``watch | head -1``) it ends quietly with 0: the consumer ended the run, as
+Ctrl+C does (a Unix tool dies of SIGPIPE, a status that ``set -o pipefail``
+takes for a failure).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import IO, Any, NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from . import __version__
 from ._codes import (
@@ -35,6 +43,7 @@ from ._codes import (
 )
 from ._events import Event, PowerStatus, SessionInfo
 from ._notifier import Notifier
+from ._output import LineOutput, OutputError, ReaderGone
 from ._records import event_record, format_event
 from ._selftest import round_trip
 from ._sessions import current_session_id, list_sessions
@@ -140,20 +149,6 @@ def format_status(record: dict[str, Any]) -> list[str]:
 # --- Commands. ---
 
 
-@contextlib.contextmanager
-def _destination(path: str | None) -> Iterator[IO[str]]:
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        # Appended to, never truncated: an audit trail keeps its history.
-        stream = open(path, "a", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise OSError(f"cannot open {path} to append to it: {exc.strerror or exc}") from exc
-    with stream:
-        yield stream
-
-
 def watch(
     scope: NotifyType,
     as_json: bool,
@@ -161,16 +156,26 @@ def watch(
     power: bool = False,
     ending: bool = False,
 ) -> int:
-    with _destination(output) as out:
+    """Writes each event until Ctrl+C, or until a line cannot be written:
+    then the run ends after a clean teardown, and the OutputError is raised
+    (one line, naming the destination), unless stdout's reader went away,
+    which ends it quietly with 0."""
+    with LineOutput(output) as out:
         notifier = Notifier(scope, details=True, power=power, ending=ending)
+        failed: list[OutputError] = []
 
         def write(event: Event) -> None:
             # On the pump thread, inside the window procedure: a session-ending
             # line is written and flushed before Windows gets its answer (and
             # may end this process right after WM_ENDSESSION).
+            if failed:
+                return  # the run is ending: no line goes anywhere after a lost one
             line = json.dumps(event_record(event)) if as_json else format_event(event)
-            out.write(line + "\n")
-            out.flush()  # each line reaches the file before the next event
+            try:
+                out.write_line(line)
+            except OutputError as exc:
+                failed.append(exc)
+                notifier.stop()  # from a callback: the pump ends when it returns
 
         notifier.subscribe(write)
         extra = [name for name, wanted in (("power", power), ("session ending", ending))
@@ -183,6 +188,8 @@ def watch(
                 flush=True))
         except KeyboardInterrupt:
             pass
+    if failed and not isinstance(failed[0], ReaderGone):
+        raise failed[0]
     return 0
 
 

@@ -766,3 +766,40 @@ if sys.platform == "win32":
         if hasattr(_ntdll, "wine_get_version")  # GetProcAddress, no call
         else None
     )
+
+    # --- kernel32: output lines (win32session._output). ----------------------
+    # Written with WriteFile, not the C runtime's write(), because the C
+    # runtime turns a closed pipe (ERROR_NO_DATA) into EINVAL and drops the
+    # Windows error code; ctypes.WinError keeps it, and maps 232 and 109 to
+    # BrokenPipeError.
+    INVALID_HANDLE_VALUE: Final = ctypes.c_void_p(-1).value
+    #: Without FILE_WRITE_DATA: each write goes to the end of the file, as one
+    #: piece, even when another process appends to it too (CreateFileW's page).
+    FILE_APPEND_DATA: Final = 0x0004
+    #: Others may read the file (and append to it) while it is open; not
+    #: delete it: the C runtime's open() shares the same way.
+    FILE_SHARE_READ: Final = 0x00000001
+    FILE_SHARE_WRITE: Final = 0x00000002
+    OPEN_ALWAYS: Final = 4  # created when missing, never truncated
+    FILE_ATTRIBUTE_NORMAL: Final = 0x80
+
+    def _fails_on_invalid_handle(result: Any, func: Any, args: Any) -> Any:
+        """CreateFileW: INVALID_HANDLE_VALUE, not NULL, means failure."""
+        if result is None or result == INVALID_HANDLE_VALUE:
+            _raise_last_error(func)
+        return result
+
+    # OPEN_ALWAYS sets ERROR_ALREADY_EXISTS (183) on success: only the handle
+    # says whether it failed.
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew
+    CreateFileW: Callable[..., int] = _declare(
+        _K, "CreateFileW", HANDLE,
+        (wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
+         wintypes.DWORD, wintypes.DWORD, HANDLE),
+        _fails_on_invalid_handle)
+    # lpBuffer as c_char_p: the bytes object itself is passed, not copied.
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-writefile
+    WriteFile: Callable[..., int] = _declare(
+        _K, "WriteFile", wintypes.BOOL,
+        (HANDLE, ctypes.c_char_p, wintypes.DWORD, wintypes.LPDWORD, wintypes.LPVOID),
+        _fails_on_zero)
