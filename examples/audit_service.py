@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import pathlib
 import sys
+from typing import TextIO
 
 from win32session import NotAServiceError, Service, SessionEvent, SessionInfo, SessionTracker
 from win32session import SessionNotificationMsg as M
@@ -24,13 +25,13 @@ from win32session import SessionNotificationMsg as M
 LOG = pathlib.Path(__file__).with_name("audit_service.log")
 service = Service(sys.argv[1] if len(sys.argv) > 1 else "MySessions")
 users = SessionTracker(service.notifier)  # follows the service's events
-log = open(LOG, "a", encoding="utf-8")  # closed when the service stops
+log: list[TextIO] = []  # open while the service runs
 
 
 def write(text: str) -> None:
     now = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    log.write(f"{now}  {text}\n")
-    log.flush()  # each line on disk before the next event
+    log[0].write(f"{now}  {text}\n")
+    log[0].flush()  # each line on disk before the next event
 
 
 @users.on_start
@@ -51,13 +52,14 @@ def lock(event: SessionEvent) -> None:
 
 @service.on_start
 def started() -> None:
+    log.append(open(LOG, "a", encoding="utf-8"))
     write(f"started: {users.count} online")
 
 
 @service.on_stop
 def stopped(exit_code: int) -> None:
     write(f"stopped (exit code {exit_code})")
-    log.close()
+    log.pop().close()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ import json
 import os
 import sys
 
+if sys.platform != "win32":  # pragma: no cover - started by the SCM only
+    raise SystemExit("host_service.py runs under the Windows service control manager")
+
 # The embeddable CPython's ._pth leaves the script's folder off sys.path.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

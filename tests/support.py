@@ -8,12 +8,14 @@ GetMessageW, DispatchMessageW, the window procedure, the callbacks) is real.
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from win32session import WM_WTSSESSION_CHANGE
@@ -309,3 +311,23 @@ def end_session() -> None:
     wineboot = subprocess.run(["wineboot", "--end-session"], capture_output=True, text=True,
                               timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert wineboot.returncode == 0, wineboot.stdout + wineboot.stderr
+
+
+def remove_from_linux(folder: Path) -> None:
+    """``rm -r`` the folder from Linux, as another program on the machine
+    would: under Wine, CreateProcess runs a Unix program (it gives no process
+    handle for it, so the folder's going is what is waited for)."""
+    if sys.platform != "win32":
+        raise OSError("runs Windows programs")
+    import _winapi
+
+    unix_path = subprocess.run(["winepath", "-u", str(folder)], capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=60, check=True).stdout.strip()
+    command = subprocess.list2cmdline(["Z:\\bin\\rm", "-r", unix_path])
+    # The handles Wine answers with for a Unix program are no real ones:
+    # there is nothing to wait on or to close.
+    _winapi.CreateProcess(None, command, None, None, False, 0, dict(os.environ), None, None)
+    deadline = time.monotonic() + 30
+    while folder.exists():
+        assert time.monotonic() < deadline, f"rm -r {unix_path} did not remove it"
+        time.sleep(0.05)  # another process removes it: there is nothing to wait on

@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import IO, cast
 
 import pytest
-from support import Child, find_notifier_window, own_session, post, spawn, under_wine
+from support import (
+    Child,
+    find_notifier_window,
+    own_session,
+    post,
+    remove_from_linux,
+    spawn,
+    under_wine,
+)
 
 from win32session import SessionNotificationMsg
 from win32session._output import (
@@ -314,26 +322,6 @@ def test_watch_on_a_full_disk_exits_1_naming_the_file() -> None:
         "watching NOTIFY_FOR_THIS_SESSION; appending to Z:\\dev\\full; Ctrl+C to stop",
         "win32session: watch failed: cannot write to Z:\\dev\\full: [WinError 112] "
         "WriteFile: Disk full."]
-
-
-def remove_from_linux(folder: Path) -> None:
-    """``rm -r`` the folder from Linux, as another program on the machine
-    would: under Wine, CreateProcess runs a Unix program (it gives no process
-    handle for it, so the folder's going is what is waited for)."""
-    if sys.platform != "win32":
-        raise OSError("runs Windows programs")
-    import _winapi
-
-    unix_path = subprocess.run(["winepath", "-u", str(folder)], capture_output=True, text=True,
-                               stdin=subprocess.DEVNULL, timeout=60, check=True).stdout.strip()
-    command = subprocess.list2cmdline(["Z:\\bin\\rm", "-r", unix_path])
-    # The handles Wine answers with for a Unix program are no real ones:
-    # there is nothing to wait on or to close.
-    _winapi.CreateProcess(None, command, None, None, False, 0, dict(os.environ), None, None)
-    deadline = time.monotonic() + 30
-    while folder.exists():
-        assert time.monotonic() < deadline, f"rm -r {unix_path} did not remove it"
-        time.sleep(0.05)  # another process removes it: there is nothing to wait on
 
 
 @windows

@@ -19,6 +19,7 @@ import ctypes
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from support import Collector, dword, power_setting_buffer, session_notification_buffer
@@ -81,9 +82,9 @@ def test_the_window_registers_for_nothing(monkeypatch: pytest.MonkeyPatch) -> No
                  "RegisterPowerSettingNotification"):
         real = getattr(_winapi, name)
 
-        def record(*args: object, _real: object = real, _name: str = name) -> object:
+        def record(*args: object, _real: Any = real, _name: str = name) -> object:
             called.append(_name)
-            return _real(*args)  # type: ignore[operator]
+            return _real(*args)
 
         monkeypatch.setattr(_winapi, name, record)
     with Notifier(service=True, power=True) as notifier:

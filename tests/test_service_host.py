@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import remove_from_linux, under_wine
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -165,3 +166,22 @@ def test_outside_the_service_control_manager_one_line_says_so(tmp_path: Path) ->
     assert "win32session service start --name w32s-nowhere" in lines[0]
     assert "watch" in lines[0]
     assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.skipif(not under_wine(), reason="Windows refuses to delete an open file")
+def test_the_audit_service_stops_when_its_file_is_gone(
+    service_name: str, tmp_path: Path
+) -> None:
+    """Its folder removed while it runs (from Linux: Unix and Wine allow it):
+    the next line cannot reach a file anyone will read, so the service stops
+    with OUTPUT_FAILED instead of losing events while it looks healthy, and
+    Windows's recovery (on real Windows) restarts it."""
+    folder = tmp_path / "trail"
+    folder.mkdir()
+    install_host(service_name, "audit", folder / "audit.jsonl")
+    manager.start(service_name)
+    remove_from_linux(folder)
+    manager.control(service_name, SIMULATE_LOGON)
+    wait_until(lambda: manager.status(service_name).state == "stopped", "the stop")
+    status = manager.status(service_name)
+    assert (status.win32_exit_code, status.service_exit_code) == (1066, 4)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from typing import IO, Any
+from typing import Any
 
 from . import __version__
 from ._events import Event, SessionEvent
+from ._output import LineOutput
 from ._service import Service, ServiceExit
 
 __all__ = ["audit_record", "build", "run"]
@@ -49,21 +50,18 @@ def build(name: str, output: str | None) -> Service:
 
     path = output if output is not None else default_output(name)
     service = Service(name, details=True)
-    stream: list[IO[str]] = []  # the open file, from on_start to on_stop
+    stream: list[LineOutput] = []  # the open file, from on_start to on_stop
 
     def write(record: dict[str, Any]) -> None:
-        line = json.dumps(record)  # ASCII: every tool reads it, whatever its code page
-        stream[0].write(line + "\n")
-        stream[0].flush()
+        # ASCII JSON: every tool reads it, whatever its code page. Raises
+        # OutputError (one line naming the file) when the line is not written.
+        stream[0].write_line(json.dumps(record))
 
     @service.on_start
     def open_file() -> None:
         if output is None:
             ensure_protected_folder(os.path.dirname(path))
-        try:
-            stream.append(open(path, "a", encoding="utf-8", newline="\n"))
-        except OSError as exc:
-            raise OSError(f"cannot open {path} to append to it: {exc.strerror or exc}") from exc
+        stream.append(LineOutput(path))
         write({"time": _now(), "event": "service", "state": "start", "service": name,
                "pid": os.getpid(), "version": __version__})
 
@@ -72,8 +70,7 @@ def build(name: str, output: str | None) -> Service:
         try:
             write(audit_record(event))
         except OSError as exc:
-            service.fail(ServiceExit.OUTPUT_FAILED,
-                         f"cannot write to {path}: {exc.strerror or exc}")
+            service.fail(ServiceExit.OUTPUT_FAILED, str(exc))
 
     @service.on_stop
     def close_file(exit_code: int) -> None:
