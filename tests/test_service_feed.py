@@ -175,6 +175,7 @@ def test_iterators_and_the_session_tracker_follow_fed_events() -> None:
         feed_session(notifier, M.WTS_SESSION_LOGON, 5)
         feed_session(notifier, M.WTS_SESSION_LOGOFF, 4)
         got = [next(events) for _ in range(3)]
+        events.close()  # gives Ctrl+C back now, not when collected
         assert [(e.reason, e.session_id) for e in got] == [
             (M.WTS_SESSION_LOGON, 4), (M.WTS_SESSION_LOGON, 5), (M.WTS_SESSION_LOGOFF, 4)]
         assert tracker.count == 1 and set(tracker.sessions) == {5}

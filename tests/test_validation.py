@@ -21,7 +21,7 @@ def nothing(event: SessionEvent) -> None:
     pass
 
 
-@pytest.mark.parametrize("scope", ["all", 1.0, None, True, NotifyType])
+@pytest.mark.parametrize("scope", ["all", 1.0, True, NotifyType])
 def test_scope_must_be_an_int(scope: Any) -> None:
     with pytest.raises(TypeError, match="NotifyType expected"):
         Notifier(scope)
@@ -244,3 +244,8 @@ def test_presence_reads_on_any_os() -> None:
                           display=MonitorDisplayState.PowerMonitorOff, asleep=True, ending=True)
     assert str(everything) == (
         "away (locked, user not present, display off, asleep, session ending)")
+
+
+def test_scope_none_is_the_default() -> None:
+    assert Notifier(None).scope == NotifyType.NOTIFY_FOR_THIS_SESSION
+    assert Notifier(None, service=True).scope == NotifyType.NOTIFY_FOR_ALL_SESSIONS

@@ -436,8 +436,11 @@ def _manage(args: argparse.Namespace) -> None:
         manager.stop(name)
         print(f"stopped service {name}")
     elif args.action == "uninstall":
-        manager.uninstall(name)
-        print(f"uninstalled service {name}")
+        if manager.uninstall(name):
+            print(f"uninstalled service {name}")
+        else:
+            print(f"uninstalled service {name}: it goes once every program that has it "
+                  "open (the Services console, say) closes it")
     else:
         record = service_record(manager.status(name))
         if args.json:

@@ -338,9 +338,18 @@ def install(
             _api.CloseServiceHandle(handle)
 
 
-def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Stops service ``name`` if it runs, then deletes it. The SCM removes it
-    once it has stopped and every handle to it is closed.
+#: How long ``uninstall`` waits for the SCM to remove a deleted service.
+REMOVAL_WAIT: Final = 5.0
+
+
+def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """Stops service ``name`` if it runs, then deletes it; whether it is gone.
+
+    The SCM removes a deleted service once it has stopped and every handle
+    to it is closed: under Wine, some 40 ms after its process ends. This
+    waits up to :data:`REMOVAL_WAIT` seconds for that, so that an install of
+    the same name right after does not meet ERROR_SERVICE_MARKED_FOR_DELETE;
+    False if another program (the Services console, say) still holds it.
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice"""
     with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS | _api.DELETE,
                "uninstall") as service:
@@ -351,6 +360,26 @@ def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT) -> None:
                 # Deleted all the same: the SCM removes it when it stops.
                 logger().warning("%s; deleting it all the same", exc)
         _api.DeleteService(service.handle)
+    deadline = time.monotonic() + min(timeout, REMOVAL_WAIT)
+    while _exists(name):
+        if time.monotonic() >= deadline:
+            return False
+        # Nothing announces the removal (status notifications end with the
+        # handle): short bounded polls while it is pending.
+        time.sleep(0.02)
+    return True
+
+
+def _exists(name: str) -> bool:
+    with _scm(_api.SC_MANAGER_CONNECT) as scm:
+        try:
+            handle = _api.OpenServiceW(scm, name, _api.SERVICE_QUERY_STATUS)
+        except OSError as exc:
+            if exc.winerror == _api.ERROR_SERVICE_DOES_NOT_EXIST:
+                return False
+            raise
+        _api.CloseServiceHandle(handle)
+        return True
 
 
 @dataclass(frozen=True)
