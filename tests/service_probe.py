@@ -7,10 +7,9 @@ and where ``win32session`` and the venv-only marker package were imported
 from, then reports STOPPED. It imports nothing of win32session's before the
 report, so that an import failure is what the report says.
 
-Imported by a test, it gives the other side: install, start, stop and remove
-a service through advapi32. Test machinery only: the package's declarations
-stay in win32session/_winapi.py (service management comes with the service
-commands); this file must also run where only a venv can import win32session.
+Its few ctypes declarations are its own because it must run where only a
+venv can import win32session; the test installs, starts, stops and removes
+it with win32session's own service management.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import json
 import os
 import sys
 import threading
-import time
 from typing import Any
 
 if sys.platform == "win32":
@@ -27,18 +25,11 @@ if sys.platform == "win32":
     from ctypes import wintypes
 
     _advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
-    _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
 
     class SERVICE_STATUS(ctypes.Structure):
         _fields_ = [(n, wintypes.DWORD) for n in (
             "dwServiceType", "dwCurrentState", "dwControlsAccepted", "dwWin32ExitCode",
             "dwServiceSpecificExitCode", "dwCheckPoint", "dwWaitHint")]
-
-    class SERVICE_STATUS_PROCESS(ctypes.Structure):
-        _fields_ = [(n, wintypes.DWORD) for n in (
-            "dwServiceType", "dwCurrentState", "dwControlsAccepted", "dwWin32ExitCode",
-            "dwServiceSpecificExitCode", "dwCheckPoint", "dwWaitHint", "dwProcessId",
-            "dwServiceFlags")]
 
     SERVICE_MAIN = ctypes.WINFUNCTYPE(None, wintypes.DWORD, ctypes.POINTER(wintypes.LPWSTR))
     HANDLER_EX = ctypes.WINFUNCTYPE(wintypes.DWORD, wintypes.DWORD, wintypes.DWORD,
@@ -58,40 +49,19 @@ if sys.platform == "win32":
         function.restype, function.argtypes, function.errcheck = restype, argtypes, _check
         return function
 
-    _SC_HANDLE = wintypes.HANDLE
     _LPW = wintypes.LPCWSTR
-    _DW = wintypes.DWORD
     StartServiceCtrlDispatcherW = _fn(_advapi32, "StartServiceCtrlDispatcherW", wintypes.BOOL,
                                       ctypes.POINTER(SERVICE_TABLE_ENTRYW))
     RegisterServiceCtrlHandlerExW = _fn(_advapi32, "RegisterServiceCtrlHandlerExW",
                                         wintypes.HANDLE, _LPW, HANDLER_EX, wintypes.LPVOID)
     SetServiceStatus = _fn(_advapi32, "SetServiceStatus", wintypes.BOOL, wintypes.HANDLE,
                            ctypes.POINTER(SERVICE_STATUS))
-    OpenSCManagerW = _fn(_advapi32, "OpenSCManagerW", _SC_HANDLE, _LPW, _LPW, _DW)
-    CreateServiceW = _fn(_advapi32, "CreateServiceW", _SC_HANDLE, _SC_HANDLE, _LPW, _LPW, _DW,
-                         _DW, _DW, _DW, _LPW, _LPW, wintypes.LPDWORD, _LPW, _LPW, _LPW)
-    OpenServiceW = _fn(_advapi32, "OpenServiceW", _SC_HANDLE, _SC_HANDLE, _LPW, _DW)
-    StartServiceW = _fn(_advapi32, "StartServiceW", wintypes.BOOL, _SC_HANDLE, _DW,
-                        wintypes.LPVOID)
-    ControlService = _fn(_advapi32, "ControlService", wintypes.BOOL, _SC_HANDLE, _DW,
-                         ctypes.POINTER(SERVICE_STATUS))
-    QueryServiceStatusEx = _fn(_advapi32, "QueryServiceStatusEx", wintypes.BOOL, _SC_HANDLE,
-                               ctypes.c_int, ctypes.POINTER(SERVICE_STATUS_PROCESS), _DW,
-                               wintypes.LPDWORD)
-    DeleteService = _fn(_advapi32, "DeleteService", wintypes.BOOL, _SC_HANDLE)
-    CloseServiceHandle = _fn(_advapi32, "CloseServiceHandle", wintypes.BOOL, _SC_HANDLE)
 
 SERVICE_WIN32_OWN_PROCESS = 0x10
-SERVICE_DEMAND_START = 3
-SERVICE_ERROR_NORMAL = 1
-SERVICE_ALL_ACCESS = 0xF01FF
-SC_MANAGER_ALL_ACCESS = 0xF003F
 SERVICE_CONTROL_STOP = 1
 SERVICE_CONTROL_INTERROGATE = 4
 SERVICE_ACCEPT_STOP = 1
-SERVICE_STOPPED, SERVICE_START_PENDING, SERVICE_STOP_PENDING, SERVICE_RUNNING = 1, 2, 3, 4
-ERROR_SERVICE_DOES_NOT_EXIST = 1060
-ERROR_SERVICE_NOT_ACTIVE = 1062
+SERVICE_STOPPED, SERVICE_START_PENDING, SERVICE_RUNNING = 1, 2, 4
 NO_ERROR = 0
 ERROR_CALL_NOT_IMPLEMENTED = 120
 
@@ -148,65 +118,6 @@ if sys.platform == "win32":
                                            SERVICE_TABLE_ENTRYW(None, SERVICE_MAIN()))
         StartServiceCtrlDispatcherW(table)
 
-
-    class InstalledService:
-        """A demand-start LocalSystem service, removed by ``remove`` whatever
-        state it is in (a test calls it in ``finally``)."""
-
-        def __init__(self, name: str, command_line: str) -> None:
-            self.name = name
-            self.scm = OpenSCManagerW(None, None, SC_MANAGER_ALL_ACCESS)
-            try:
-                self.handle = CreateServiceW(
-                    self.scm, name, name, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-                    SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, command_line, None, None, None,
-                    None, None)
-            except OSError:
-                CloseServiceHandle(self.scm)
-                raise
-
-        def status(self) -> tuple[int, int, int]:
-            """(state, process id, Win32 exit code), from QueryServiceStatusEx."""
-            info = SERVICE_STATUS_PROCESS()
-            needed = wintypes.DWORD()
-            QueryServiceStatusEx(self.handle, 0, ctypes.byref(info), ctypes.sizeof(info),
-                                 ctypes.byref(needed))
-            return info.dwCurrentState, info.dwProcessId, info.dwWin32ExitCode
-
-        def wait_for(self, state: int, timeout: float = 60.0) -> tuple[int, int, int]:
-            deadline = time.monotonic() + timeout
-            while True:
-                now = self.status()
-                if now[0] == state or time.monotonic() > deadline:
-                    return now
-                time.sleep(0.05)  # the SCM offers no wait for a state but NotifyServiceStatusChange
-
-        def start(self) -> None:
-            StartServiceW(self.handle, 0, None)
-
-        def stop(self) -> None:
-            ControlService(self.handle, SERVICE_CONTROL_STOP, ctypes.byref(SERVICE_STATUS()))
-
-        def remove(self) -> None:
-            """Stops the service if it runs (ending its process if it does not
-            stop), deletes it and closes the handles."""
-            try:
-                state, pid, _ = self.status()
-                if state != SERVICE_STOPPED:
-                    try:
-                        self.stop()
-                    except OSError as exc:
-                        if exc.winerror != ERROR_SERVICE_NOT_ACTIVE:
-                            raise
-                    if self.wait_for(SERVICE_STOPPED, 30)[0] != SERVICE_STOPPED and pid:
-                        os.kill(pid, 9)  # TerminateProcess
-                        self.wait_for(SERVICE_STOPPED, 30)
-            finally:
-                try:
-                    DeleteService(self.handle)
-                finally:
-                    CloseServiceHandle(self.handle)
-                    CloseServiceHandle(self.scm)
 
 
 def main(argv: list[str]) -> int:

@@ -165,25 +165,21 @@ def _make_venv(base: Path, venv: Path) -> str:
 
 def _run_service(name: str, line: str, output: Path) -> tuple[dict[str, object], int]:
     """Installs, starts and stops the service; its report and its RUNNING pid."""
-    import service_probe
-
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    if sys.platform == "win32":  # the form mypy narrows on
-        service = service_probe.InstalledService(name, line)
-        try:
-            service.start()
-            state, pid, _ = service.wait_for(service_probe.SERVICE_RUNNING)
-            assert state == service_probe.SERVICE_RUNNING, f"{name}: state {state}"
-            service.stop()
-            state, _, exit_code = service.wait_for(service_probe.SERVICE_STOPPED)
-            assert (state, exit_code) == (service_probe.SERVICE_STOPPED, 0)
-        finally:
-            service.remove()
-        lines = output.read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 1, lines
-        return json.loads(lines[0]), pid
-    raise AssertionError("unreachable")
+    from win32session import _service_manager as manager
+
+    manager.install(name, name, "the service_probe.py test service", line, start="demand")
+    try:
+        pid = manager.start(name)  # raises unless it reports RUNNING
+        manager.stop(name)
+        stopped = manager.status(name)
+        assert (stopped.state, stopped.win32_exit_code) == ("stopped", 0)
+    finally:
+        manager.uninstall(name)
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1, lines
+    return json.loads(lines[0]), pid
 
 
 def _same(a: object, b: object) -> bool:
