@@ -23,6 +23,7 @@ from typing import Any
 from . import __version__
 from ._events import Event, SessionEvent
 from ._output import LineOutput
+from ._records import event_record
 from ._service import Service, ServiceExit
 
 __all__ = ["audit_record", "build", "run"]
@@ -35,20 +36,29 @@ def _now() -> str:
 def audit_record(event: Event) -> dict[str, Any]:
     """One event as the audit file has it: ``watch --json``'s record, and for
     a session change the client's name too (a remote session's computer)."""
-    from ._records import event_record
-
     record = event_record(event)
     if isinstance(event, SessionEvent):
         record["client"] = event.info.client_name if event.info is not None else None
     return record
 
 
+def _destination(name: str, output: str | None) -> tuple[str, bool]:
+    """The file to append to, and whether it is the default one, whose
+    folder is given the protected ACL."""
+    if output is not None:
+        return output, False
+    from ._audit_folder import default_output
+
+    return default_output(name), True
+
+
 def build(name: str, output: str | None) -> Service:
     """The audit service ``name``, appending to ``output`` (None: the default
     file, in the protected folder), ready to :meth:`~Service.run`."""
-    from ._audit_folder import default_output, ensure_protected_folder
+    return _build(name, *_destination(name, output))
 
-    path = output if output is not None else default_output(name)
+
+def _build(name: str, path: str, protect: bool) -> Service:
     service = Service(name, details=True)
     stream: list[LineOutput] = []  # the open file, from on_start to on_stop
 
@@ -59,7 +69,9 @@ def build(name: str, output: str | None) -> Service:
 
     @service.on_start
     def open_file() -> None:
-        if output is None:
+        if protect:
+            from ._audit_folder import ensure_protected_folder
+
             ensure_protected_folder(os.path.dirname(path))
         stream.append(LineOutput(path))
         write({"time": _now(), "event": "service", "state": "start", "service": name,
@@ -92,24 +104,18 @@ def run(name: str, output: str | None) -> int:
     it stopped, if not asked to) goes next to the file, as ``.log``."""
     import logging
 
-    from ._audit_folder import default_output
-
-    path = output if output is not None else default_output(name)
-    service = build(name, output)
-    log_path = os.path.splitext(path)[0] + ".log"
-    handler: logging.Handler | None = None
-    try:
-        handler = logging.FileHandler(log_path, encoding="utf-8", delay=True)
-    except OSError:
-        handler = None  # no log is no reason not to audit
+    path, protect = _destination(name, output)
+    service = _build(name, path, protect)
+    # delay: opened at the first record, so a log that cannot be written is
+    # no reason not to audit (logging reports its own failure and goes on).
+    handler = logging.FileHandler(os.path.splitext(path)[0] + ".log", encoding="utf-8",
+                                  delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("win32session")
-    if handler is not None:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
         return service.run()
     finally:
-        if handler is not None:
-            logger.removeHandler(handler)
-            handler.close()
+        logger.removeHandler(handler)
+        handler.close()
