@@ -38,11 +38,14 @@ import enum
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._log import logger
 from ._notifier import ErrorHandler, Notifier
 from ._platform import require_windows
+
+if TYPE_CHECKING:
+    from ._power_source import ServicePowerSettings
 
 __all__ = ["NotAServiceError", "Service", "ServiceExit"]
 
@@ -263,7 +266,6 @@ class Service:
         if sys.platform != "win32":  # only run() calls this, on Windows
             raise AssertionError
         from . import _winapi as _api
-        from ._power_source import ServicePowerSettings
 
         handler = self._thunks[1]
         try:
@@ -285,6 +287,8 @@ class Service:
                 if self.notifier.power:
                     # After RUNNING: Windows sends each setting's current value
                     # at once, as a POWEREVENT this service now accepts.
+                    from ._power_source import ServicePowerSettings
+
                     power = ServicePowerSettings(self._status_handle)
                     power.register()
         except Exception as exc:
