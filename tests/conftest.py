@@ -15,6 +15,10 @@ import sys
 import pytest
 from support import Child, Collector, under_wine
 
+#: The strict access-rights layer for service handles, on under Wine
+#: (tests/strict_service.py).
+pytest_plugins = ("strict_service",)
+
 if sys.platform == "win32" and under_wine():
     import platform
 

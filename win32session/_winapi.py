@@ -448,16 +448,44 @@ if sys.platform == "win32":
             ("pszServiceNames", wintypes.LPWSTR),
         ]
 
+    class SERVICE_SID_INFO(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_sid_info"""
+
+        _fields_ = [("dwServiceSidType", wintypes.DWORD)]
+
+    class SERVICE_REQUIRED_PRIVILEGES_INFOW(ctypes.Structure):
+        """``pmszRequiredPrivileges``: a multi-string, each name ended by a
+        NUL and the list by one more.
+        https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_required_privileges_infow"""
+
+        _fields_ = [("pmszRequiredPrivileges", wintypes.LPWSTR)]
+
     # Access rights: https://learn.microsoft.com/windows/win32/services/service-security-and-access-rights
     SC_MANAGER_CONNECT: Final = 0x0001
     SC_MANAGER_CREATE_SERVICE: Final = 0x0002
+    SC_MANAGER_ENUMERATE_SERVICE: Final = 0x0004
+    SC_MANAGER_LOCK: Final = 0x0008
+    SC_MANAGER_QUERY_LOCK_STATUS: Final = 0x0010
+    SC_MANAGER_MODIFY_BOOT_CONFIG: Final = 0x0020
     SERVICE_QUERY_CONFIG: Final = 0x0001
     SERVICE_CHANGE_CONFIG: Final = 0x0002
     SERVICE_QUERY_STATUS: Final = 0x0004
+    SERVICE_ENUMERATE_DEPENDENTS: Final = 0x0008
     SERVICE_START: Final = 0x0010
     SERVICE_STOP: Final = 0x0020
+    SERVICE_PAUSE_CONTINUE: Final = 0x0040
+    SERVICE_INTERROGATE: Final = 0x0080
     SERVICE_USER_DEFINED_CONTROL: Final = 0x0100  # ControlService with codes 128-255
     DELETE: Final = 0x00010000
+    READ_CONTROL: Final = 0x00020000
+    WRITE_DAC: Final = 0x00040000
+    WRITE_OWNER: Final = 0x00080000
+    STANDARD_RIGHTS_REQUIRED: Final = 0x000F0000
+    MAXIMUM_ALLOWED: Final = 0x02000000
+    GENERIC_ALL: Final = 0x10000000
+    GENERIC_EXECUTE: Final = 0x20000000
+    GENERIC_WRITE: Final = 0x40000000
+    GENERIC_READ: Final = 0x80000000
     SERVICE_WIN32_OWN_PROCESS: Final = 0x00000010
     # Start types, as dwStartType and CreateServiceW's dwStartType.
     SERVICE_BOOT_START: Final = 0
@@ -480,6 +508,13 @@ if sys.platform == "win32":
     SERVICE_CONFIG_DESCRIPTION: Final = 1
     SERVICE_CONFIG_FAILURE_ACTIONS: Final = 2
     SERVICE_CONFIG_FAILURE_ACTIONS_FLAG: Final = 4
+    SERVICE_CONFIG_SERVICE_SID_INFO: Final = 5
+    SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO: Final = 6
+    # SERVICE_SID_INFO.dwServiceSidType: the service SID is added to the
+    # process token (NONE: not added; RESTRICTED: a write-restricted token).
+    SERVICE_SID_TYPE_NONE: Final = 0
+    SERVICE_SID_TYPE_UNRESTRICTED: Final = 1
+    SERVICE_SID_TYPE_RESTRICTED: Final = 3
     # SC_ACTION_TYPE.
     SC_ACTION_NONE: Final = 0
     SC_ACTION_RESTART: Final = 1
