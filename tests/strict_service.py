@@ -180,6 +180,10 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("ControlService", "user-defined, 128 to 255", "service", SERVICE_USER_DEFINED_CONTROL,
          "The hService handle must have the SERVICE_USER_DEFINED_CONTROL access right.",
          _PAGE + "controlservice"),
+    Rule("ControlService", "any other control", "service", 0,
+         "ERROR_INVALID_PARAMETER: The requested control code is undefined. (The SCM "
+         "refuses it, as Wine's does: no right to check)",
+         _PAGE + "controlservice"),
     Rule("DeleteService", "", "service", DELETE,
          "[hService] must have the DELETE access right.", _PAGE + "deleteservice"),
     Rule("NotifyServiceStatusChangeW", "a service", "service", SERVICE_QUERY_STATUS,
@@ -241,9 +245,14 @@ def granted(handle: int) -> tuple[str, int] | None:
         return _handles.get(handle)
 
 
+def _win_error(code: int, text: str) -> OSError:
+    """What ctypes.WinError(code, text) makes (PermissionError for 5)."""
+    return OSError(None, text, None, code)
+
+
 def _denied(function: str, kind: str, has: int, rule: Rule) -> OSError:
     missing = rule.rights & ~has
-    return ctypes.WinError(  # type: ignore[attr-defined,no-any-return]
+    return _win_error(
         _ERROR_ACCESS_DENIED,
         f"{function}: Access is denied. [strict layer: the handle has "
         f"{rights_text(kind, has)}; {rule.case or 'it'} needs {rights_text(kind, missing)}: "
@@ -256,14 +265,14 @@ def _check(function: str, handle: object, case: str) -> None:
     with _lock:
         known = _handles.get(handle) if isinstance(handle, int) else None
     if known is None:
-        raise ctypes.WinError(  # type: ignore[attr-defined]
+        raise _win_error(
             _ERROR_INVALID_HANDLE,
             f"{function}: The handle is invalid. [strict layer: {handle!r} is no open "
             "service-manager or service handle]")
     kind, has = known
     rule = _rule(function, case)
     if rule.kind not in (kind, "either"):
-        raise ctypes.WinError(  # type: ignore[attr-defined]
+        raise _win_error(
             _ERROR_INVALID_HANDLE,
             f"{function}: The handle is invalid. [strict layer: a {kind} handle where "
             f"{rule.url} takes a {rule.kind} handle]")
@@ -358,9 +367,9 @@ def _wrappers() -> Iterator[tuple[str, Callable[..., Any]]]:
     yield "QueryServiceConfig2W", _checker("QueryServiceConfig2W", lambda *a: "every level")
     yield "ChangeServiceConfig2W", _checker(
         "ChangeServiceConfig2W", lambda handle, level, info: _failure_actions_case(level, info))
-    # Other controls need no right: the SCM refuses them itself (error 87).
     yield "ControlService", _checker(
-        "ControlService", lambda handle, control, *rest: _CONTROL_CASES.get(control, ""))
+        "ControlService",
+        lambda handle, control, *rest: _CONTROL_CASES.get(control, "any other control"))
     yield "DeleteService", _checker("DeleteService", lambda *a: "")
     yield "NotifyServiceStatusChangeW", _checker("NotifyServiceStatusChangeW", _notify_case)
 

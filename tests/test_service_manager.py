@@ -9,6 +9,9 @@ the test, whether it passed or not (the ``service_name`` fixture).
 
 Only access denied is faked: Wine runs every process as an administrator, so
 the SCM never refuses; the declaration is patched to fail as Windows would.
+The rights of each handle are checked by the strict layer
+(tests/strict_service.py), on under Wine in this process and in the command
+line's (``run_cli``), since Wine's SCM checks none.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import strict_service
 from support import spawn, under_wine
 
 pytestmark = pytest.mark.windows
@@ -87,7 +91,10 @@ if sys.platform == "win32":
 
 
     def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-        process = spawn([sys.executable, "-m", "win32session", *args], stdin=subprocess.DEVNULL,
+        """``python -m win32session ARGS``, with the strict layer on under Wine."""
+        process = spawn([sys.executable, "-c", strict_service.CHILD_MAIN,
+                         str(Path(__file__).parent), "win32session", *args],
+                        stdin=subprocess.DEVNULL,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stdout, stderr = process.communicate(timeout=90)
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
@@ -323,3 +330,79 @@ sys.exit(main(sys.argv[1:]))
         assert caught.value.winerror == 87
         assert f"cannot control service {service_name!r}" in str(caught.value)
         manager.stop(service_name)
+
+
+    def test_the_strict_layer_is_on_under_wine() -> None:
+        """Under Wine, in this process and in the command line's child."""
+        assert strict_service.active() == under_wine()
+        child = spawn([sys.executable, "-c", strict_service.CHILD_MAIN,
+                       str(Path(__file__).parent), "strict_service_probe"],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True)
+        stdout, stderr = child.communicate(timeout=60)
+        assert (child.returncode, stdout.strip()) == (0, str(under_wine())), stderr
+
+
+    def test_a_handle_without_the_right_is_refused(service_name: str) -> None:
+        """Each call on a handle opened with SERVICE_QUERY_STATUS alone fails
+        with error 5, as Windows's SCM fails it (under Wine, the strict layer
+        does); the one right it has works."""
+        manager.install(service_name, f"Tiny {service_name}", "Tiny.",
+                        tiny_command(service_name), start="demand")
+        scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
+        handle = _winapi.OpenServiceW(scm, service_name, _winapi.SERVICE_QUERY_STATUS)
+        try:
+            text = _winapi.SERVICE_DESCRIPTIONW("changed")
+            needed = ctypes.c_ulong()
+            calls: list[Callable[[], object]] = [
+                lambda: _winapi.StartServiceW(handle, 0, None),
+                lambda: _winapi.ControlService(handle, _winapi.SERVICE_CONTROL_STOP,
+                                               ctypes.byref(_winapi.SERVICE_STATUS())),
+                lambda: _winapi.ControlService(handle, 200,
+                                               ctypes.byref(_winapi.SERVICE_STATUS())),
+                lambda: _winapi.ChangeServiceConfig2W(
+                    handle, _winapi.SERVICE_CONFIG_DESCRIPTION, ctypes.byref(text)),
+                lambda: _winapi.QueryServiceConfigW(handle, None, 0, ctypes.byref(needed)),
+                lambda: _winapi.DeleteService(handle),
+            ]
+            for call in calls:
+                with pytest.raises(OSError) as caught:
+                    call()
+                assert caught.value.winerror == _winapi.ERROR_ACCESS_DENIED
+            status = _winapi.SERVICE_STATUS_PROCESS()
+            _winapi.QueryServiceStatusEx(handle, _winapi.SC_STATUS_PROCESS_INFO,
+                                         ctypes.byref(status), ctypes.sizeof(status),
+                                         ctypes.byref(needed))
+            assert status.dwCurrentState == _winapi.SERVICE_STOPPED
+        finally:
+            _winapi.CloseServiceHandle(handle)
+            _winapi.CloseServiceHandle(scm)
+        # The SCM handle's SC_MANAGER_CONNECT is not SC_MANAGER_CREATE_SERVICE.
+        with manager._scm(_winapi.SC_MANAGER_CONNECT) as connect_only, pytest.raises(
+                OSError) as refused:
+            _winapi.CreateServiceW(connect_only, f"{service_name}-x", None, 0,
+                                   _winapi.SERVICE_WIN32_OWN_PROCESS,
+                                   _winapi.SERVICE_DEMAND_START, 1, "x", None, None,
+                                   None, None, None)
+        assert refused.value.winerror == _winapi.ERROR_ACCESS_DENIED
+        assert manager.status(service_name).state == "stopped"
+
+
+    def test_restart_actions_need_service_start(service_name: str) -> None:
+        """The sentence of ChangeServiceConfig2W's page behind issue 15's item 1:
+        a handle with SERVICE_CHANGE_CONFIG alone may set a description, but
+        not failure actions that restart the service."""
+        manager.install(service_name, f"Tiny {service_name}", "Tiny.",
+                        tiny_command(service_name), start="demand")
+        with manager._scm(_winapi.SC_MANAGER_CONNECT) as scm:
+            handle = _winapi.OpenServiceW(scm, service_name, _winapi.SERVICE_CHANGE_CONFIG)
+            try:
+                text = _winapi.SERVICE_DESCRIPTIONW("changed")
+                _winapi.ChangeServiceConfig2W(handle, _winapi.SERVICE_CONFIG_DESCRIPTION,
+                                              ctypes.byref(text))
+                with pytest.raises(OSError) as caught:
+                    manager._set_recovery(handle, manager.DEFAULT_RECOVERY)
+                assert caught.value.winerror == _winapi.ERROR_ACCESS_DENIED
+            finally:
+                _winapi.CloseServiceHandle(handle)
+        assert manager.status(service_name).description == "changed"

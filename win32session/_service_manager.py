@@ -300,6 +300,15 @@ def _set_recovery(handle: int, recovery: Recovery) -> None:
         logger().info("this SCM cannot count a non-crash stop as a failure: %s", exc)
 
 
+#: The rights ``install`` opens the new service with: exactly what its later
+#: calls need. ChangeServiceConfig2W needs SERVICE_CHANGE_CONFIG, and for
+#: failure actions that restart the service SERVICE_START too ("If the service
+#: controller handles the SC_ACTION_RESTART action, hService must have the
+#: SERVICE_START access right"); DeleteService, if the rest fails, DELETE.
+#: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-changeserviceconfig2w
+_INSTALL_ACCESS: Final = _api.SERVICE_CHANGE_CONFIG | _api.SERVICE_START | _api.DELETE
+
+
 def install(
     name: str,
     display_name: str,
@@ -317,8 +326,7 @@ def install(
     with _explained(name, "install"), _scm(
             _api.SC_MANAGER_CONNECT | _api.SC_MANAGER_CREATE_SERVICE) as scm:
         handle = _api.CreateServiceW(
-            scm, name, display_name,
-            _api.SERVICE_CHANGE_CONFIG | _api.SERVICE_QUERY_CONFIG | _api.DELETE,
+            scm, name, display_name, _INSTALL_ACCESS,
             _api.SERVICE_WIN32_OWN_PROCESS, start_type, _api.SERVICE_ERROR_NORMAL,
             command_line, None, None, None,
             None,  # lpServiceStartName NULL: LocalSystem
