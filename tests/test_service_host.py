@@ -13,6 +13,7 @@ simulated. Every test removes its service, even when it fails.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
 import os
@@ -30,6 +31,9 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
+import strict_service  # noqa: E402
+
+from win32session import ServiceExit, _winapi  # noqa: E402
 from win32session import _service_manager as manager  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -121,6 +125,47 @@ def test_a_fatal_error_stops_with_a_service_specific_code(
     assert (status.win32_exit_code, status.service_exit_code) == (1066, 77)
     assert read_lines(output)[-1] == {"step": "stop", "exit_code": 77,
                                       "reason": "the test asked"}
+
+
+def reported_exit_codes(name: str) -> tuple[int, int]:
+    """dwWin32ExitCode and dwServiceSpecificExitCode as the SCM keeps them:
+    what the System log's event 7024 is written from."""
+    scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
+    try:
+        handle = _winapi.OpenServiceW(scm, name, _winapi.SERVICE_QUERY_STATUS)
+        try:
+            status = _winapi.SERVICE_STATUS_PROCESS()
+            needed = ctypes.c_ulong()
+            _winapi.QueryServiceStatusEx(handle, _winapi.SC_STATUS_PROCESS_INFO,
+                                         ctypes.byref(status), ctypes.sizeof(status),
+                                         ctypes.byref(needed))
+        finally:
+            _winapi.CloseServiceHandle(handle)
+    finally:
+        _winapi.CloseServiceHandle(scm)
+    return status.dwWin32ExitCode, status.dwServiceSpecificExitCode
+
+
+def test_exit_codes_are_no_win32_errors_in_the_event_log(
+    service_name: str, tmp_path: Path
+) -> None:
+    """Issue 15, item 6: the SCM formats dwServiceSpecificExitCode with the
+    system's messages for event 7024, so ServiceExit's 1 to 4 would read
+    "Invalid function." ... "Too many open files." (Wine's texts, below).
+    The host reports each with the customer bit, which no system message
+    has; status shows the plain code."""
+    for code in ServiceExit:
+        assert strict_service.system_message(int(code)) is not None  # why the bit
+        assert strict_service.event_log_text(int(code) | 0x20000000) == str(
+            int(code) | 0x20000000)
+    install_host(service_name, "fail-start", tmp_path / "fail-start.jsonl")
+    with pytest.raises(OSError, match="its exit code is 1 .service-specific."):
+        manager.start(service_name)
+    win32, specific = reported_exit_codes(service_name)
+    assert (win32, specific) == (1066, 0x20000000 | ServiceExit.START_FAILED)
+    assert strict_service.system_message(specific) is None
+    assert strict_service.event_log_text(specific) == str(specific)
+    assert manager.status(service_name).service_exit_code == ServiceExit.START_FAILED
 
 
 def test_a_start_that_fails_reports_start_failed(service_name: str, tmp_path: Path) -> None:

@@ -369,15 +369,24 @@ def _service_parser(commands: Any, version: str) -> None:
 
 
 def service_record(state: Any) -> dict[str, Any]:
-    """``service status --json``: a ServiceStatus as one object."""
+    """``service status --json``: a ServiceStatus as one object.
+    ``service_exit_code`` is the code without the customer bit that the
+    service host adds for the event log; ``service_exit`` names it when it is
+    a ``ServiceExit`` (``OUTPUT_FAILED``), else null."""
+    from ._service import ServiceExit
+
     recovery = state.recovery
+    specific = state.win32_exit_code == 1066  # ERROR_SERVICE_SPECIFIC_ERROR
+    code = state.service_exit_code
     return {
         "name": state.name,
         "display_name": state.display_name,
         "state": state.state,
         "pid": state.pid,
         "win32_exit_code": state.win32_exit_code,
-        "service_exit_code": state.service_exit_code,
+        "service_exit_code": code,
+        "service_exit": (ServiceExit(code).name
+                         if specific and code in {int(e) for e in ServiceExit} else None),
         "start_type": state.start_type,
         "command_line": state.command_line,
         "account": state.account,

@@ -56,6 +56,9 @@ _F = TypeVar("_F", bound=Callable[..., object])
 #: default limit is 30 s.
 START_WAIT_HINT_MS: Final = 10_000
 STOP_WAIT_HINT_MS: Final = 10_000
+#: The largest exit code :meth:`Service.fail` takes: bit 29 is the customer
+#: bit it adds, bits 30 and 31 a Win32 error code's severity.
+MAX_EXIT_CODE: Final = 0x1FFFFFFF
 #: User-defined control codes a service may be sent (ControlService).
 USER_CONTROLS: Final = range(128, 256)
 
@@ -64,7 +67,8 @@ class ServiceExit(enum.IntEnum):
     """Service-specific exit codes (``dwServiceSpecificExitCode``, with
     ``dwWin32ExitCode`` = 1066 ERROR_SERVICE_SPECIFIC_ERROR): why a service
     stopped other than by a request. 0 is a clean stop. :meth:`Service.fail`
-    takes these or a code of your own."""
+    takes these or a code of your own. Windows is told each with the
+    customer bit (0x20000000) set: 4 is reported as 0x20000004."""
 
     START_FAILED = 1
     """The notifier, an ``on_start`` hook or the power registration failed:
@@ -202,10 +206,13 @@ class Service:
     def fail(self, exit_code: int, reason: str) -> None:
         """Stops the service because of a fatal error: ``reason`` is logged
         and Windows is told ``exit_code`` (a :class:`ServiceExit` or your own,
-        1 or more) as the service-specific exit code. The first failure wins."""
+        1 to 0x1FFFFFFF) as the service-specific exit code, with the customer
+        bit (0x20000000) set, as Windows reserves it for codes that are no
+        Win32 error; ``win32session service status`` shows it without. The
+        first failure wins."""
         if isinstance(exit_code, bool) or not isinstance(exit_code, int) or not (
-                0 < exit_code <= 0xFFFFFFFF):
-            raise ValueError(f"exit_code must be 1 to 0xFFFFFFFF, got {exit_code!r}")
+                0 < exit_code <= MAX_EXIT_CODE):
+            raise ValueError(f"exit_code must be 1 to 0x1FFFFFFF, got {exit_code!r}")
         with self._lock:
             first = self._exit_code == 0
             if first:
@@ -382,7 +389,9 @@ class Service:
             status.dwWaitHint = wait_hint
             if state == "stopped" and self._exit_code:
                 status.dwWin32ExitCode = _api.ERROR_SERVICE_SPECIFIC_ERROR
-                status.dwServiceSpecificExitCode = self._exit_code
+                # With the customer bit, so that the System log shows the
+                # number rather than a Win32 error's text.
+                status.dwServiceSpecificExitCode = self._exit_code | _api.CUSTOMER_BIT
             handle = self._status_handle
             if handle is None:
                 return

@@ -402,7 +402,8 @@ class ServiceStatus:
     """The service's process while it runs; None when there is none."""
     win32_exit_code: int
     service_exit_code: int
-    """Meaningful when ``win32_exit_code`` is 1066 (ERROR_SERVICE_SPECIFIC_ERROR)."""
+    """Meaningful when ``win32_exit_code`` is 1066 (ERROR_SERVICE_SPECIFIC_ERROR);
+    without the customer bit (0x20000000) the service host adds."""
     start_type: str
     """``auto``, ``demand``, ``disabled``, ``boot`` or ``system``."""
     command_line: str
@@ -468,7 +469,7 @@ def status(name: str) -> ServiceStatus:
             state=_STATES.get(state.dwCurrentState, str(state.dwCurrentState)),
             pid=state.dwProcessId or None,
             win32_exit_code=state.dwWin32ExitCode,
-            service_exit_code=state.dwServiceSpecificExitCode,
+            service_exit_code=_service_exit_code(state),
             start_type=_START_TYPES.get(config.dwStartType, str(config.dwStartType)),
             command_line=config.lpBinaryPathName or "",
             account=config.lpServiceStartName,
@@ -477,10 +478,16 @@ def status(name: str) -> ServiceStatus:
         )
 
 
+def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS) -> int:
+    """The service-specific exit code without the customer bit that
+    win32session's service host sets (``_service.Service.fail``)."""
+    return int(state.dwServiceSpecificExitCode) & ~_api.CUSTOMER_BIT
+
+
 def _exit_codes(state: _api.SERVICE_STATUS_PROCESS) -> str:
     code = state.dwWin32ExitCode
     if code == _api.ERROR_SERVICE_SPECIFIC_ERROR:
-        return f"its exit code is {state.dwServiceSpecificExitCode} (service-specific)"
+        return f"its exit code is {_service_exit_code(state)} (service-specific)"
     return f"exit code {code}: {ctypes.FormatError(code)}"
 
 

@@ -535,6 +535,13 @@ if sys.platform == "win32":
     ERROR_SERVICE_CANNOT_ACCEPT_CTRL: Final = 1061
     ERROR_SERVICE_NOT_ACTIVE: Final = 1062
     ERROR_SERVICE_SPECIFIC_ERROR: Final = 1066
+    #: Set in every service-specific exit code the service host reports:
+    #: "Bit 29 is reserved for application-defined error codes; no system
+    #: error code has this bit set." Without it the System log's event 7024
+    #: formats the code as an unrelated Win32 error (4: "The system cannot
+    #: open the file."); pywin32's PythonService.cpp sets it too.
+    #: https://learn.microsoft.com/windows/win32/api/errhandlingapi/nf-errhandlingapi-setlasterror
+    CUSTOMER_BIT: Final = 0x20000000
     ERROR_SERVICE_MARKED_FOR_DELETE: Final = 1072
     ERROR_SERVICE_EXISTS: Final = 1073
     ERROR_DUPLICATE_SERVICE_NAME: Final = 1078  # the display name is taken
