@@ -152,6 +152,50 @@ if sys.platform == "win32":
             assert manager.query_recovery(service_name) == manager.DEFAULT_RECOVERY
 
 
+    def test_least_privilege_reads_back(
+        service_name: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The service SID and the privileges set at install: what install
+        passes to ChangeServiceConfig2W, and what QueryServiceConfig2W gives
+        back. Wine 8.0's SCM knows neither level (ERROR_INVALID_LEVEL to the
+        change and to the query): the install goes on, and the test asserts
+        exactly that there."""
+        passed: dict[int, object] = {}
+        change = _winapi.ChangeServiceConfig2W
+
+        def spy(handle: int, level: int, info: object) -> int:
+            if level == _winapi.SERVICE_CONFIG_SERVICE_SID_INFO:
+                sid = strict_service._structure_at(info, _winapi.SERVICE_SID_INFO)
+                passed[level] = sid.dwServiceSidType
+            elif level == _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO:
+                listed = strict_service._structure_at(
+                    info, _winapi.SERVICE_REQUIRED_PRIVILEGES_INFOW)
+                address = ctypes.cast(ctypes.pointer(listed),
+                                      ctypes.POINTER(ctypes.c_void_p))[0]
+                passed[level] = ctypes.wstring_at(address, len("SeChangeNotifyPrivilege") + 2)
+            return change(handle, level, info)
+
+        monkeypatch.setattr(_winapi, "ChangeServiceConfig2W", spy)
+        manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
+        assert passed == {_winapi.SERVICE_CONFIG_SERVICE_SID_INFO: 1,  # UNRESTRICTED
+                          _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO:
+                              "SeChangeNotifyPrivilege\0\0"}
+        installed = manager.status(service_name)
+        if under_wine():
+            assert (installed.service_sid, installed.required_privileges) == (None, None)
+            with manager._open(service_name, _winapi.SERVICE_QUERY_CONFIG, "query") as service:
+                for level in (_winapi.SERVICE_CONFIG_SERVICE_SID_INFO,
+                              _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO):
+                    with pytest.raises(OSError) as caught:
+                        _winapi.QueryServiceConfig2W(service.handle, level, None, 0,
+                                                     ctypes.byref(ctypes.c_ulong()))
+                    assert caught.value.winerror == _winapi.ERROR_INVALID_LEVEL
+        else:
+            assert installed.service_sid == "unrestricted"
+            assert installed.required_privileges == manager.REQUIRED_PRIVILEGES
+        assert manager.REQUIRED_PRIVILEGES == ("SeChangeNotifyPrivilege",)
+
+
     def test_installing_twice_names_the_service(service_name: str) -> None:
         manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
         with pytest.raises(manager.ServiceError) as caught:

@@ -393,6 +393,9 @@ def service_record(state: Any) -> dict[str, Any]:
         "description": state.description,
         "restart_delays": None if recovery is None else list(recovery.restart_delays),
         "reset_seconds": None if recovery is None else recovery.reset_seconds,
+        "service_sid": state.service_sid,
+        "required_privileges": (None if state.required_privileges is None
+                                else list(state.required_privileges)),
     }
 
 
@@ -458,6 +461,9 @@ def _manage(args: argparse.Namespace) -> None:
             delays = record["restart_delays"]
             if delays is not None:
                 record["restart_delays"] = ", ".join(f"{d:g} s" for d in delays) or "none"
+            privileges = record["required_privileges"]
+            if privileges is not None:
+                record["required_privileges"] = ", ".join(privileges) or "all of its account's"
             print("\n".join(format_status(record)))
 
 

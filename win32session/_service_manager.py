@@ -26,7 +26,7 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
 import contextlib
 import ctypes
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from ctypes import wintypes
 from dataclasses import dataclass
 from typing import Final
@@ -41,6 +41,7 @@ assert sys.platform == "win32"
 __all__ = [
     "DEFAULT_RECOVERY",
     "NeedsAdministrator",
+    "REQUIRED_PRIVILEGES",
     "Recovery",
     "ServiceError",
     "ServiceNotInstalled",
@@ -300,6 +301,46 @@ def _set_recovery(handle: int, recovery: Recovery) -> None:
         logger().info("this SCM cannot count a non-crash stop as a failure: %s", exc)
 
 
+#: The privileges the audit service runs with: the SCM removes every other
+#: one from LocalSystem's token when it starts the process. It writes files
+#: in a folder whose ACL gives SYSTEM full control, reads session details and
+#: registers for power settings: none of it needs a privilege but traversing
+#: folders (SeChangeNotifyPrivilege, which Windows never removes anyway; named
+#: to say so). Add here what a new duty needs, such as SeTakeOwnershipPrivilege
+#: for a service that takes ownership of files (with SeRestorePrivilege to set
+#: an owner that is not in its token).
+#: https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_required_privileges_infow
+REQUIRED_PRIVILEGES: Final = ("SeChangeNotifyPrivilege",)
+
+_SID_TYPES: Final = {
+    _api.SERVICE_SID_TYPE_NONE: "none", _api.SERVICE_SID_TYPE_UNRESTRICTED: "unrestricted",
+    _api.SERVICE_SID_TYPE_RESTRICTED: "restricted",
+}
+
+
+def _set_optional(handle: int, level: int, info: ctypes.Structure, what: str) -> None:
+    """ChangeServiceConfig2W for a level Wine 8.0 does not know (it answers
+    ERROR_INVALID_LEVEL: logged, and the install goes on; Windows has known
+    them since Vista)."""
+    try:
+        _api.ChangeServiceConfig2W(handle, level, ctypes.byref(info))
+    except OSError as exc:
+        if exc.winerror != _api.ERROR_INVALID_LEVEL:
+            raise
+        logger().info("this SCM keeps no %s: %s", what, exc)
+
+
+def _set_least_privilege(handle: int, privileges: Sequence[str]) -> None:
+    """A service SID of its own in the process token (so that files and
+    other objects can grant this service alone), and only ``privileges``.
+    https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_sid_info"""
+    _set_optional(handle, _api.SERVICE_CONFIG_SERVICE_SID_INFO,
+                  _api.SERVICE_SID_INFO(_api.SERVICE_SID_TYPE_UNRESTRICTED), "service SID")
+    listed = "".join(f"{name}\0" for name in privileges) + "\0"
+    _set_optional(handle, _api.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
+                  _api.SERVICE_REQUIRED_PRIVILEGES_INFOW(listed), "required privileges")
+
+
 #: The rights ``install`` opens the new service with: exactly what its later
 #: calls need. ChangeServiceConfig2W needs SERVICE_CHANGE_CONFIG, and for
 #: failure actions that restart the service SERVICE_START too ("If the service
@@ -317,10 +358,12 @@ def install(
     *,
     start: str = "auto",
     recovery: Recovery = DEFAULT_RECOVERY,
+    privileges: Sequence[str] = REQUIRED_PRIVILEGES,
 ) -> None:
     """Installs service ``name`` to run ``command_line`` as LocalSystem in a
     process of its own, started at boot (``start="auto"``) or on demand
-    (``"demand"``), restarted after a failure as ``recovery`` says.
+    (``"demand"``), restarted after a failure as ``recovery`` says, with a
+    service SID and no privilege but ``privileges``.
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew"""
     start_type = {"auto": _api.SERVICE_AUTO_START, "demand": _api.SERVICE_DEMAND_START}[start]
     with _explained(name, "install"), _scm(
@@ -337,6 +380,7 @@ def install(
                 _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_DESCRIPTION,
                                            ctypes.byref(text))
                 _set_recovery(handle, recovery)
+                _set_least_privilege(handle, privileges)
             except BaseException:
                 # Half a service is worse than none: take it away again.
                 with contextlib.suppress(OSError):
@@ -411,6 +455,13 @@ class ServiceStatus:
     description: str | None
     recovery: Recovery | None
     """None where the SCM cannot say (Wine 8.0 keeps no failure actions)."""
+    service_sid: str | None = None
+    """``unrestricted``, ``restricted`` or ``none``; None where the SCM
+    cannot say (Wine 8.0)."""
+    required_privileges: tuple[str, ...] | None = None
+    """The privileges the SCM leaves in the service's token; ``()`` when
+    none were set (then it keeps all of its account's); None where the SCM
+    cannot say (Wine 8.0)."""
 
 
 def _read_config2(handle: int, level: int) -> ctypes.Array[ctypes.c_char] | None:
@@ -440,6 +491,29 @@ def _recovery(handle: int) -> Recovery | None:
     non_crash = (flag is not None and bool(
         _api.SERVICE_FAILURE_ACTIONS_FLAG.from_buffer(flag).fFailureActionsOnNonCrashFailures))
     return Recovery(delays, actions.dwResetPeriod, non_crash)
+
+
+def _service_sid(handle: int) -> str | None:
+    buffer = _read_config2(handle, _api.SERVICE_CONFIG_SERVICE_SID_INFO)
+    if buffer is None:
+        return None
+    kind = _api.SERVICE_SID_INFO.from_buffer(buffer).dwServiceSidType
+    return _SID_TYPES.get(kind, str(kind))
+
+
+def _required_privileges(handle: int) -> tuple[str, ...] | None:
+    buffer = _read_config2(handle, _api.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO)
+    if buffer is None:
+        return None
+    address = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_void_p))[0]
+    names: list[str] = []
+    while address:
+        name = ctypes.wstring_at(address)
+        if not name:
+            break
+        names.append(name)
+        address += (len(name) + 1) * ctypes.sizeof(ctypes.c_wchar)
+    return tuple(names)
 
 
 def query_recovery(name: str) -> Recovery | None:
@@ -475,6 +549,8 @@ def status(name: str) -> ServiceStatus:
             account=config.lpServiceStartName,
             description=description or None,
             recovery=_recovery(service.handle),
+            service_sid=_service_sid(service.handle),
+            required_privileges=_required_privileges(service.handle),
         )
 
 
