@@ -36,6 +36,9 @@ SIMULATE_LOGON = 200  # SESSIONCHANGE, WTS_SESSION_LOGON, session 3
 SIMULATE_LOCK_BAD = 201  # SESSIONCHANGE, WTS_SESSION_LOCK, session 66: a callback raises
 SIMULATE_PRESENCE = 202  # POWEREVENT, PBT_POWERSETTINGCHANGE, global presence = 2
 FAIL = 203  # service.fail(77, ...)
+SIMULATE_SUSPEND = 204  # POWEREVENT, PBT_APMSUSPEND (no event data)
+SIMULATE_RESUME_AUTOMATIC = 205  # POWEREVENT, PBT_APMRESUMEAUTOMATIC
+SIMULATE_RESUME_SUSPEND = 206  # POWEREVENT, PBT_APMRESUMESUSPEND
 
 def main() -> int:
     mode, name, output = sys.argv[1:4]
@@ -76,8 +79,12 @@ def main() -> int:
 
     handler = None
 
-    def call_handler(control: int, event_type: int, data: ctypes.Array[ctypes.c_char]) -> None:
+    def call_handler(control: int, event_type: int,
+                     data: ctypes.Array[ctypes.c_char] | None) -> None:
         assert handler is not None
+        if data is None:  # suspend and resume: lpEventData is NULL
+            handler(control, event_type, None, None)
+            return
         handler(control, event_type, ctypes.addressof(data), None)
         ctypes.memset(data, 0xEE, len(data))  # gone, as after Windows's call
 
@@ -93,6 +100,11 @@ def main() -> int:
     def presence() -> None:
         call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, 0x8013, power_setting_buffer(
             "786e8a1d-b427-4344-9207-09e70bdcbea9", (2).to_bytes(4, "little")))
+
+    for code, event_type in ((SIMULATE_SUSPEND, 0x4), (SIMULATE_RESUME_AUTOMATIC, 0x12),
+                             (SIMULATE_RESUME_SUSPEND, 0x7)):
+        service.on_control(code)(
+            lambda t=event_type: call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, t, None))
 
     @service.on_control(FAIL)
     def fail() -> None:

@@ -39,6 +39,7 @@ from win32session import _service_manager as manager  # noqa: E402
 HERE = Path(__file__).resolve().parent
 SERVICE_SCRIPT = HERE / "host_service.py"
 SIMULATE_LOGON, SIMULATE_LOCK_BAD, SIMULATE_PRESENCE, FAIL = 200, 201, 202, 203
+SIMULATE_SUSPEND, SIMULATE_RESUME_AUTOMATIC, SIMULATE_RESUME_SUSPEND = 204, 205, 206
 _serial = itertools.count(1)
 
 
@@ -197,6 +198,32 @@ def test_the_audit_service_writes_sessions_and_its_own_start_and_stop(
     assert logon["user"] and "client" in logon and "domain" in logon
     assert {k: stop[k] for k in ("state", "exit_code", "reason")} == {
         "state": "stop", "exit_code": 0, "reason": None}
+
+
+def test_the_audit_trail_shows_the_gap_of_a_suspend(service_name: str, tmp_path: Path) -> None:
+    """Issue 15's Fast Startup: a "Shut down" hibernates session 0 and the
+    service gets no stop, only POWEREVENT's suspend and resume. Simulated as
+    the SCM would call the handler (event type, lpEventData NULL); a power
+    setting (presence) in between is not written."""
+    output = tmp_path / "audit.jsonl"
+    install_host(service_name, "audit", output)
+    manager.start(service_name)
+    for code in (SIMULATE_SUSPEND, SIMULATE_PRESENCE, SIMULATE_RESUME_AUTOMATIC,
+                 SIMULATE_RESUME_SUSPEND, SIMULATE_LOGON):
+        manager.control(service_name, code)
+    wait_until(lambda: any(r.get("event") == "session" for r in read_lines(output)),
+               "the logon line")
+    manager.stop(service_name)
+    records = read_lines(output)
+    assert [(r["event"], r.get("kind") or r.get("state") or r.get("reason"))
+            for r in records] == [
+        ("service", "start"), ("power", "PBT_APMSUSPEND"), ("power", "PBT_APMRESUMEAUTOMATIC"),
+        ("power", "PBT_APMRESUMESUSPEND"), ("session", "WTS_SESSION_LOGON"),
+        ("service", "stop")]
+    suspend = records[1]
+    assert suspend == {"time": suspend["time"], "event": "power", "kind": "PBT_APMSUSPEND",
+                       "code": 4, "setting": None, "value": None, "value_name": None,
+                       "initial": False}
 
 
 def test_outside_the_service_control_manager_one_line_says_so(tmp_path: Path) -> None:

@@ -3,9 +3,10 @@ service control manager.
 
 It appends one JSON object per line to its file: every session change on the
 machine, from boot, with the user, domain and client read when the event
-arrives (after a logoff the names are soon gone), and a line when the service
-starts and when it stops. Each line is flushed before the next event. A line
-that cannot be written stops the service with
+arrives (after a logoff the names are soon gone), a line when the service
+starts and when it stops, and each suspend and resume (the gaps: with Fast
+Startup a "Shut down" hibernates instead of stopping the service). Each line
+is flushed before the next event. A line that cannot be written stops the service with
 :attr:`ServiceExit.OUTPUT_FAILED` and the reason in its log, instead of
 losing events while it looks healthy.
 
@@ -18,10 +19,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from typing import Any
+from typing import Any, Final
 
 from . import __version__
-from ._events import Event, SessionEvent
+from ._codes import PowerBroadcast
+from ._events import Event, PowerEvent, SessionEvent
 from ._output import LineOutput
 from ._records import event_record
 from ._service import Service, ServiceExit
@@ -52,6 +54,16 @@ def _destination(name: str, output: str | None) -> tuple[str, bool]:
     return default_output(name), True
 
 
+#: The power events the trail records: the gaps. With Fast Startup (the
+#: default "Shut down") session 0 hibernates, and the service gets a suspend
+#: and a resume instead of a stop and a start. Power settings (display,
+#: presence) are no audit matter and are not written.
+#: https://learn.microsoft.com/windows/win32/power/wm-powerbroadcast
+RECORDED_POWER_EVENTS: Final = frozenset({
+    PowerBroadcast.PBT_APMSUSPEND, PowerBroadcast.PBT_APMRESUMEAUTOMATIC,
+    PowerBroadcast.PBT_APMRESUMESUSPEND})
+
+
 def build(name: str, output: str | None) -> Service:
     """The audit service ``name``, appending to ``output`` (None: the default
     file, in the protected folder), ready to :meth:`~Service.run`."""
@@ -59,7 +71,7 @@ def build(name: str, output: str | None) -> Service:
 
 
 def _build(name: str, path: str, protect: bool) -> Service:
-    service = Service(name, details=True)
+    service = Service(name, details=True, power=True)  # power: suspend and resume
     stream: list[LineOutput] = []  # the open file, from on_start to on_stop
 
     def write(record: dict[str, Any]) -> None:
@@ -79,6 +91,8 @@ def _build(name: str, path: str, protect: bool) -> Service:
 
     @service.notifier.subscribe
     def record(event: Event) -> None:
+        if isinstance(event, PowerEvent) and event.kind not in RECORDED_POWER_EVENTS:
+            return
         try:
             write(audit_record(event))
         except OSError as exc:
