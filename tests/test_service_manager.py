@@ -36,7 +36,7 @@ pytestmark = pytest.mark.windows
 # conftest skips the tests marked windows elsewhere.
 if sys.platform == "win32":
     from win32session import _service_manager as manager
-    from win32session._service_command import service_command_line
+    from win32session._service_command import Interpreter, service_command_line
     from win32session import _winapi
 
     TINY_SERVICE = Path(__file__).with_name("tiny_service.py")
@@ -203,6 +203,7 @@ if sys.platform == "win32":
         assert caught.value.winerror == _winapi.ERROR_SERVICE_EXISTS
         assert f"service {service_name!r}" in str(caught.value)
         assert "exists already" in str(caught.value)
+        assert "uninstall it first" not in str(caught.value)  # not ours to uninstall
 
 
     def test_a_service_that_stops_as_it_starts_gives_its_exit_codes(service_name: str) -> None:
@@ -293,7 +294,7 @@ sys.exit(main(sys.argv[1:]))
         assert record["command_line"].endswith(
             f"-m win32session service run --name {service_name} --output {output}")
         assert (record["state"], record["start_type"], record["display_name"]) == (
-            "stopped", "auto", "win32session audit trail")
+            "stopped", "auto", f"win32session audit trail ({service_name})")
 
         text = run_cli("service", "status", "--name", service_name)
         assert text.returncode == 0, text.stderr
@@ -311,16 +312,17 @@ sys.exit(main(sys.argv[1:]))
 
 
     def test_cli_start_stop(service_name: str) -> None:
+        """The tiny service is not an audit service: --any-service."""
         manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name), start="demand")
-        started = run_cli("service", "start", "--name", service_name)
+        started = run_cli("service", "start", "--name", service_name, "--any-service")
         assert started.returncode == 0, started.stderr
         pid = manager.status(service_name).pid
         assert started.stdout == f"started service {service_name}: running, process {pid}\n"
-        again = run_cli("service", "start", "--name", service_name)
+        again = run_cli("service", "start", "--name", service_name, "--any-service")
         assert again.returncode == 1
         assert again.stderr == (f"win32session: service start: service {service_name!r} "
                                 "is running already\n")
-        stopped = run_cli("service", "stop", "--name", service_name)
+        stopped = run_cli("service", "stop", "--name", service_name, "--any-service")
         assert (stopped.returncode, stopped.stdout) == (0, f"stopped service {service_name}\n")
         assert manager.status(service_name).state == "stopped"
 
@@ -450,3 +452,106 @@ sys.exit(main(sys.argv[1:]))
             finally:
                 _winapi.CloseServiceHandle(handle)
         assert manager.status(service_name).description == "changed"
+
+
+    # --- Issue 18, items 1 and 7: only our own services, and more than one. ---
+
+    def _interpreter(venv: bool) -> Interpreter:
+        base = r"C:\Program Files\Python312\python.exe"
+        executable = r"C:\envs\a b\Scripts\python.exe" if venv else base
+        prefix = r"C:\envs\a b" if venv else r"C:\Program Files\Python312"
+        return Interpreter(executable, base, prefix, r"C:\Program Files\Python312",
+                           prefix + r"\Lib\site-packages")
+
+
+    @pytest.mark.parametrize("args", [
+        ["a"], ["a b", "c"], [""], ['say "hi"'], ["C:\\dir\\"], ["C:\\a b\\"],
+        ['\\"'], ["\\\\", 'x"y"z'], ["tab\there"], ['"', '""', "\\\\\\"],
+    ])
+    def test_split_command_line_inverts_list2cmdline(args: list[str]) -> None:
+        program = r"C:\Program Files\Python312\python.exe"
+        line = subprocess.list2cmdline([program, *args])
+        assert manager.split_command_line(line) == [program, *args]
+
+
+    @pytest.mark.parametrize("venv", [False, True])
+    @pytest.mark.parametrize("name", ["win32session-audit", "a b", 'q"uote', "x\\"])
+    def test_our_command_lines_are_recognised(venv: bool, name: str) -> None:
+        line = service_command_line(name, r"C:\ProgramData\win32session\x y.jsonl",
+                                    _interpreter(venv))
+        assert manager.audit_service_name(line) == name
+
+
+    @pytest.mark.parametrize("line", [
+        r"C:\Windows\System32\spoolsv.exe",
+        r'"C:\Program Files\Python312\python.exe" -I -m other service run --name x',
+        r'"C:\Program Files\Python312\python.exe" -m win32session service run --name x',
+        r'"C:\Program Files\Python312\python.exe" -I -m win32session watch --name x',
+        r'"C:\Program Files\Python312\python.exe" -I -m win32session service run',
+        r'"C:\Program Files\Python312\python.exe" -I -S -c "import evil" C:\v\python.exe '
+        r"win32session service run --name x",
+        "",
+    ])
+    def test_other_command_lines_are_not_ours(line: str) -> None:
+        assert manager.audit_service_name(line) is None
+
+
+    def test_the_cli_touches_no_other_programs_service(service_name: str) -> None:
+        """A service win32session did not install (the tiny one, with its own
+        display name) is refused by start, stop, status and uninstall with
+        one line and exit 2, and left as it was; --any-service acts on it."""
+        manager.install(service_name, f"Other {service_name}", "Another program's.",
+                        tiny_command(service_name), start="demand")
+        for action in ("start", "stop", "status", "uninstall"):
+            refused = run_cli("service", action, "--name", service_name)
+            assert (refused.returncode, refused.stdout) == (2, ""), refused.stderr
+            assert refused.stderr == (
+                f"win32session: service {action}: service {service_name!r} is not a "
+                f"win32session audit service: not touching it (--any-service to "
+                f"{'query' if action == 'status' else action} it all the same)\n")
+        assert manager.status(service_name).state == "stopped"
+        installed = run_cli("service", "install", "--name", service_name,
+                            "--output", "x.jsonl")
+        assert installed.returncode == 1
+        assert "exists already (choose another --name)" in installed.stderr
+        assert "uninstall it first" not in installed.stderr
+        assert manager.status(service_name).command_line == tiny_command(service_name)
+        forced = run_cli("service", "uninstall", "--name", service_name, "--any-service")
+        assert (forced.returncode, forced.stdout) == (0, f"uninstalled service {service_name}\n")
+
+
+    def test_two_audit_services_coexist(service_name: str, tmp_path: Path) -> None:
+        """Each display name carries the service's name (issue 18, item 7);
+        a second install of the same name says to uninstall it first."""
+        other = f"{service_name}-b"
+        try:
+            for name in (service_name, other):
+                installed = run_cli("service", "install", "--name", name,
+                                    "--output", str(tmp_path / f"{name}.jsonl"))
+                assert installed.returncode == 0, installed.stderr
+            for name in (service_name, other):
+                shown = run_cli("service", "status", "--name", name, "--json")
+                assert shown.returncode == 0, shown.stderr
+                assert json.loads(shown.stdout)["display_name"] == (
+                    f"win32session audit trail ({name})")
+            again = run_cli("service", "install", "--name", other,
+                            "--output", str(tmp_path / "again.jsonl"))
+            assert again.returncode == 1
+            assert again.stderr == (
+                f"win32session: service install: cannot install service {other!r}: a "
+                "win32session audit service of that name exists already (uninstall it "
+                "first, or choose another --name)\n")
+            removed = run_cli("service", "uninstall", "--name", other)
+            assert removed.returncode == 0, removed.stderr
+        finally:
+            remove_service(other)
+
+
+    def test_a_display_name_within_windows_limit() -> None:
+        """CreateServiceW takes display names of up to 256 characters."""
+        from win32session.__main__ import service_display_name
+
+        assert service_display_name("x") == "win32session audit trail (x)"
+        longest = "n" * 256
+        assert service_display_name(longest) == longest
+        assert len(service_display_name("n" * 229)) == 256

@@ -337,6 +337,15 @@ SERVICE_DESCRIPTION = ("Writes every Windows session change (logon, logoff, lock
                        "remote connections) with its user to a JSON Lines file, from boot.")
 
 
+def service_display_name(name: str) -> str:
+    """``win32session audit trail (NAME)``: display names are unique too, so
+    each audit service's carries its name. Past Windows's 256 characters, the
+    name alone (a display name may equal its own service's name).
+    https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew"""
+    display = f"{SERVICE_DISPLAY_NAME} ({name})"
+    return display if len(display) <= 256 else name
+
+
 def _service_parser(commands: Any, version: str) -> None:
     service_parser = commands.add_parser(
         "service", help="install and control the audit service (needs an Administrator)",
@@ -366,6 +375,11 @@ def _service_parser(commands: Any, version: str) -> None:
                                 "%%ProgramData%%\\win32session\\NAME.jsonl)")
         if action == "status":
             parser.add_argument("--json", action="store_true", help="one JSON object instead")
+        if action in ("start", "stop", "status", "uninstall"):
+            parser.add_argument(
+                "--any-service", action="store_true",
+                help="act on the service even if it is not a win32session audit service "
+                "(it may be another program's, such as Spooler: use with care)")
 
 
 def service_record(state: Any) -> dict[str, Any]:
@@ -407,7 +421,9 @@ def service(args: argparse.Namespace) -> int:
         return _service_action(args)
     except OSError as exc:
         print(f"{PROG}: service {args.action}: {exc}", file=sys.stderr)
-        return 1
+        # 2 for a service that is not ours (NotAuditService): bad input.
+        status: int = getattr(exc, "exit_status", 1)
+        return status
 
 
 def _service_action(args: argparse.Namespace) -> int:
@@ -437,24 +453,28 @@ def _manage(args: argparse.Namespace) -> None:
             ensure_protected_folder(os.path.dirname(output))
         else:
             output = os.path.abspath(args.output)  # a service starts in System32
-        manager.install(name, SERVICE_DISPLAY_NAME, SERVICE_DESCRIPTION,
+        manager.install(name, service_display_name(name), SERVICE_DESCRIPTION,
                         service_command_line(name, output))
         print(f"installed service {name}: automatic start, restarted after a failure; "
               f"appends to {output}")
-    elif args.action == "start":
-        pid = manager.start(name)
+        return
+    # Only win32session's own audit services, unless --any-service
+    # (``service uninstall --name Spooler`` must not delete the Print Spooler).
+    only_audit = not args.any_service
+    if args.action == "start":
+        pid = manager.start(name, only_audit=only_audit)
         print(f"started service {name}: running, process {pid}")
     elif args.action == "stop":
-        manager.stop(name)
+        manager.stop(name, only_audit=only_audit)
         print(f"stopped service {name}")
     elif args.action == "uninstall":
-        if manager.uninstall(name):
+        if manager.uninstall(name, only_audit=only_audit):
             print(f"uninstalled service {name}")
         else:
             print(f"uninstalled service {name}: it goes once every program that has it "
                   "open (the Services console, say) closes it")
     else:
-        record = service_record(manager.status(name))
+        record = service_record(manager.status(name, only_audit=only_audit))
         if args.json:
             print(json.dumps(record))
         else:

@@ -83,6 +83,14 @@ class ServiceNotInstalled(ServiceError):
     """No service of that name (error 1060, ERROR_SERVICE_DOES_NOT_EXIST)."""
 
 
+class NotAuditService(ServiceError):
+    """The service is not win32session's audit service (its registered
+    command line says so), and the caller asked to touch no other: bad input,
+    so the command line exits 2."""
+
+    exit_status: Final = 2
+
+
 @contextlib.contextmanager
 def _explained(name: str, action: str) -> Iterator[None]:
     """Turns a Win32 failure into a ServiceError whose message says what to do."""
@@ -102,7 +110,7 @@ def _explained(name: str, action: str) -> Iterator[None]:
         if code == _api.ERROR_SERVICE_EXISTS:
             raise ServiceError(
                 f"cannot {action} service {name!r}: a service of that name exists "
-                "already (uninstall it first, or choose another --name)", code) from exc
+                "already (choose another --name)", code) from exc
         if code == _api.ERROR_DUPLICATE_SERVICE_NAME:
             raise ServiceError(
                 f"cannot {action} service {name!r}: another service has that display "
@@ -170,14 +178,123 @@ class _Service:
 
 
 @contextlib.contextmanager
-def _open(name: str, access: int, action: str) -> Iterator[_Service]:
+def _open(name: str, access: int, action: str, only_audit: bool = False) -> Iterator[_Service]:
+    """Service ``name`` opened with ``access``; with ``only_audit``, refused
+    (:class:`NotAuditService`) unless its registered command line is
+    win32session's audit service's, checked on the same handle."""
+    if only_audit:
+        access |= _api.SERVICE_QUERY_CONFIG
     with _explained(name, action), _scm(_api.SC_MANAGER_CONNECT) as scm:
         service = _Service(_api.OpenServiceW(scm, name, access))
         try:
+            if only_audit and audit_service_name(_config(service.handle)[1]) != name:
+                raise NotAuditService(
+                    f"service {name!r} is not a win32session audit service: not touching "
+                    f"it (--any-service to {action} it all the same)",
+                    _api.ERROR_INVALID_PARAMETER)
             yield service
         finally:
             _api.CloseServiceHandle(service.handle)
             service.pending.clear()  # cancelled by the close: safe to free now
+
+
+def _config(handle: int) -> tuple[_api.QUERY_SERVICE_CONFIGW, str]:
+    """QueryServiceConfigW's answer, and the registered command line."""
+    needed = wintypes.DWORD()
+    _api.QueryServiceConfigW(handle, None, 0, ctypes.byref(needed))
+    buffer = ctypes.create_string_buffer(needed.value)
+    _api.QueryServiceConfigW(handle, buffer, needed.value, ctypes.byref(needed))
+    # from_buffer keeps the buffer, where the strings are, alive with it.
+    config = _api.QUERY_SERVICE_CONFIGW.from_buffer(buffer)
+    return config, config.lpBinaryPathName or ""
+
+
+# --- Telling our service from another program's. -------------------------------
+
+
+def split_command_line(text: str) -> list[str]:
+    """``text`` split into arguments as the C runtime of python.exe splits
+    it (``list2cmdline``'s inverse): the program name ends at the first
+    space or, quoted, at the next quote; then 2n backslashes before a quote
+    are n and the quote toggles quoting, 2n+1 are n and a literal quote,
+    other backslashes are literal, and ``""`` inside quotes is a quote.
+    https://learn.microsoft.com/cpp/c-language/parsing-c-command-line-arguments"""
+    args: list[str] = []
+    i, n = 0, len(text)
+    if text.startswith('"'):
+        end = text.find('"', 1)
+        end = n if end < 0 else end
+        args.append(text[1:end])
+        i = end + 1
+    else:
+        while i < n and text[i] not in " \t":
+            i += 1
+        args.append(text[:i])
+    while True:
+        while i < n and text[i] in " \t":
+            i += 1
+        if i >= n:
+            return args
+        current: list[str] = []
+        quoted = False
+        while i < n and (quoted or text[i] not in " \t"):
+            if text[i] == "\\":
+                start = i
+                while i < n and text[i] == "\\":
+                    i += 1
+                count = i - start
+                if i < n and text[i] == '"':
+                    current.append("\\" * (count // 2))
+                    if count % 2:
+                        current.append('"')
+                        i += 1
+                else:
+                    current.append("\\" * count)
+            elif text[i] == '"':
+                if quoted and i + 1 < n and text[i + 1] == '"':
+                    current.append('"')
+                    i += 2
+                else:
+                    quoted = not quoted
+                    i += 1
+            else:
+                current.append(text[i])
+                i += 1
+        args.append("".join(current))
+
+
+def audit_service_name(command_line: str) -> str | None:
+    """The ``--name`` of the audit service that ``command_line`` runs, or
+    None when it runs anything else. Ours is what ``_service_command`` builds,
+    by any interpreter: ``PYTHON -I -m win32session service run ...``, or for
+    a venv ``PYTHON -I -S -c BOOTSTRAP VENV_PYTHON win32session service run
+    ...``; compared argument by argument, not as text, so that quoting and
+    the interpreter's path do not matter."""
+    from ._service_command import VENV_BOOTSTRAP
+
+    args = split_command_line(command_line)[1:]
+    if args[:3] == ["-I", "-m", "win32session"]:
+        rest = args[3:]
+    elif args[:4] == ["-I", "-S", "-c", VENV_BOOTSTRAP] and args[5:6] == ["win32session"]:
+        rest = args[6:]
+    else:
+        return None
+    if rest[:2] != ["service", "run"]:
+        return None
+    options = rest[2:]
+    for i, option in enumerate(options[:-1]):
+        if option == "--name":
+            return options[i + 1]
+    return None
+
+
+def _registered_audit(name: str) -> bool:
+    """Whether service ``name`` exists and is a win32session audit service."""
+    try:
+        with _open(name, _api.SERVICE_QUERY_CONFIG, "query") as service:
+            return audit_service_name(_config(service.handle)[1]) == name
+    except OSError:
+        return False
 
 
 def _query(service: _Service) -> _api.SERVICE_STATUS_PROCESS:
@@ -365,6 +482,19 @@ def install(
     (``"demand"``), restarted after a failure as ``recovery`` says, with a
     service SID and no privilege but ``privileges``.
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew"""
+    try:
+        _install(name, display_name, description, command_line, start, recovery, privileges)
+    except ServiceError as exc:
+        if exc.winerror == _api.ERROR_SERVICE_EXISTS and _registered_audit(name):
+            raise ServiceError(
+                f"cannot install service {name!r}: a win32session audit service of that "
+                "name exists already (uninstall it first, or choose another --name)",
+                exc.winerror) from exc
+        raise
+
+
+def _install(name: str, display_name: str, description: str, command_line: str,
+             start: str, recovery: Recovery, privileges: Sequence[str]) -> None:
     start_type = {"auto": _api.SERVICE_AUTO_START, "demand": _api.SERVICE_DEMAND_START}[start]
     with _explained(name, "install"), _scm(
             _api.SC_MANAGER_CONNECT | _api.SC_MANAGER_CREATE_SERVICE) as scm:
@@ -394,7 +524,7 @@ def install(
 REMOVAL_WAIT: Final = 5.0
 
 
-def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT) -> bool:
+def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool = False) -> bool:
     """Stops service ``name`` if it runs, then deletes it; whether it is gone.
 
     The SCM removes a deleted service once it has stopped and every handle
@@ -404,7 +534,7 @@ def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT) -> bool:
     False if another program (the Services console, say) still holds it.
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice"""
     with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS | _api.DELETE,
-               "uninstall") as service:
+               "uninstall", only_audit) as service:
         if _query(service).dwCurrentState != _api.SERVICE_STOPPED:
             try:
                 _stop(name, service, timeout)
@@ -523,17 +653,13 @@ def query_recovery(name: str) -> Recovery | None:
         return _recovery(service.handle)
 
 
-def status(name: str) -> ServiceStatus:
+def status(name: str, *, only_audit: bool = False) -> ServiceStatus:
     """Service ``name``'s state and configuration; ServiceNotInstalled when
     there is no such service."""
     with _open(name, _api.SERVICE_QUERY_CONFIG | _api.SERVICE_QUERY_STATUS,
-               "query") as service:
+               "query", only_audit) as service:
         state = _query(service)
-        needed = wintypes.DWORD()
-        _api.QueryServiceConfigW(service.handle, None, 0, ctypes.byref(needed))
-        buffer = ctypes.create_string_buffer(needed.value)
-        _api.QueryServiceConfigW(service.handle, buffer, needed.value, ctypes.byref(needed))
-        config = _api.QUERY_SERVICE_CONFIGW.from_buffer(buffer)
+        config, command_line = _config(service.handle)
         described = _read_config2(service.handle, _api.SERVICE_CONFIG_DESCRIPTION)
         description = (_api.SERVICE_DESCRIPTIONW.from_buffer(described).lpDescription
                        if described is not None else None)
@@ -545,7 +671,7 @@ def status(name: str) -> ServiceStatus:
             win32_exit_code=state.dwWin32ExitCode,
             service_exit_code=_service_exit_code(state),
             start_type=_START_TYPES.get(config.dwStartType, str(config.dwStartType)),
-            command_line=config.lpBinaryPathName or "",
+            command_line=command_line,
             account=config.lpServiceStartName,
             description=description or None,
             recovery=_recovery(service.handle),
@@ -567,11 +693,12 @@ def _exit_codes(state: _api.SERVICE_STATUS_PROCESS) -> str:
     return f"exit code {code}: {ctypes.FormatError(code)}"
 
 
-def start(name: str, timeout: float = DEFAULT_TIMEOUT) -> int:
+def start(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool = False) -> int:
     """Starts service ``name`` and waits until it runs; returns its process
     id. If it stops instead, the error gives its exit codes.
     https://learn.microsoft.com/windows/win32/services/starting-a-service"""
-    with _open(name, _api.SERVICE_START | _api.SERVICE_QUERY_STATUS, "start") as service:
+    with _open(name, _api.SERVICE_START | _api.SERVICE_QUERY_STATUS, "start",
+               only_audit) as service:
         try:
             _api.StartServiceW(service.handle, 0, None)
         except OSError as exc:
@@ -609,11 +736,12 @@ def _stop(name: str, service: _Service, timeout: float) -> None:
                            _api.ERROR_SERVICE_REQUEST_TIMEOUT)
 
 
-def stop(name: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+def stop(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool = False) -> None:
     """Asks service ``name`` to stop and waits until it has; nothing to do if
     it is stopped already.
     https://learn.microsoft.com/windows/win32/services/stopping-a-service"""
-    with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS, "stop") as service:
+    with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS, "stop",
+               only_audit) as service:
         _stop(name, service, timeout)
 
 

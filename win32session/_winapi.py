@@ -527,6 +527,7 @@ if sys.platform == "win32":
     #: SleepEx's answer when an APC (a status notification) ran.
     WAIT_IO_COMPLETION: Final = 0x000000C0
     ERROR_ACCESS_DENIED: Final = 5
+    ERROR_INVALID_PARAMETER: Final = 87
     ERROR_INSUFFICIENT_BUFFER: Final = 122
     ERROR_INVALID_LEVEL: Final = 124
     ERROR_SERVICE_REQUEST_TIMEOUT: Final = 1053
