@@ -28,6 +28,7 @@ if sys.platform != "win32":  # pragma: no cover - started by the SCM only
 # The embeddable CPython's ._pth leaves the script's folder off sys.path.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import strict_service
 from support import power_setting_buffer, session_notification_buffer
 
 from win32session import Event, PowerEvent, Service, SessionEvent, _winapi
@@ -41,6 +42,7 @@ SIMULATE_RESUME_AUTOMATIC = 205  # POWEREVENT, PBT_APMRESUMEAUTOMATIC
 SIMULATE_RESUME_SUSPEND = 206  # POWEREVENT, PBT_APMRESUMESUSPEND
 
 def main() -> int:
+    strict_service.enable_under_wine()  # as in the test process
     mode, name, output = sys.argv[1:4]
     if mode == "audit":
         from win32session import _audit
@@ -56,7 +58,8 @@ def main() -> int:
 
         @service.on_start
         def started() -> None:
-            write(step="start", accepted_power=service.notifier.power)
+            write(step="start", accepted_power=service.notifier.power,
+                  strict=strict_service.active())
             if mode == "fail-start":
                 raise OSError("the test's on_start fails")
 

@@ -94,6 +94,7 @@ def test_sessions_reach_the_callbacks_through_the_real_handler(
     assert (status.state, status.win32_exit_code) == ("stopped", 0)
     records = read_lines(output)
     assert [r["step"] for r in records] == ["start", "event", "stop"]
+    assert records[0]["strict"] == under_wine()  # the strict layer, in the service too
     event = records[1]
     assert (event["what"], event["session"]) == ("WTS_SESSION_LOGON", 3)
     assert event["user"]  # captured on arrival (Wine names a user for any session)

@@ -12,16 +12,23 @@ The service control manager starts it; it is not for a console. MODE:
 
 It is win32session's own host (``Service``) with no callbacks: the host's
 behaviour is tested in tests/test_service_host.py, and these tests are about
-management.
+management. The strict access-rights layer (strict_service.py) is on in it
+under Wine, as in the tests' own process.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from win32session import Service
 
 if __name__ == "__main__":
+    # The embeddable CPython's ._pth leaves the script's folder off sys.path.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import strict_service
+
+    strict_service.enable_under_wine()  # as in the test process
     name, mode = sys.argv[1], sys.argv[2]
     if mode == "exit":
         sys.exit(3)
