@@ -334,7 +334,8 @@ def _parser() -> _Parser:
 SERVICE_NAME = "win32session-audit"
 SERVICE_DISPLAY_NAME = "win32session audit trail"
 SERVICE_DESCRIPTION = ("Writes every Windows session change (logon, logoff, lock, unlock, "
-                       "remote connections) with its user to a JSON Lines file, from boot.")
+                       "remote connections) with its user, and each suspend and resume, to "
+                       "a JSON Lines file, from boot.")
 
 
 def service_display_name(name: str) -> str:
