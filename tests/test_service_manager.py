@@ -375,6 +375,9 @@ sys.exit(main(sys.argv[1:]))
             manager.control(service_name, 0xE)  # SERVICE_CONTROL_SESSIONCHANGE
         assert caught.value.winerror == 87
         assert f"cannot control service {service_name!r}" in str(caught.value)
+        # With the right ControlService's page names for it: SERVICE_INTERROGATE.
+        manager.control(service_name, _winapi.SERVICE_CONTROL_INTERROGATE)
+        assert manager.status(service_name).state == "running"
         manager.stop(service_name)
 
 

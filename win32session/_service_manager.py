@@ -750,6 +750,20 @@ def control(name: str, code: int) -> None:
     (128-255) or one the SCM lets a program send. SERVICE_CONTROL_SESSIONCHANGE
     and SERVICE_CONTROL_POWEREVENT are the SCM's own: it refuses them (87).
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-controlservice"""
-    with _open(name, _api.SERVICE_USER_DEFINED_CONTROL | _api.SERVICE_QUERY_STATUS,
-               "control") as service:
+    with _open(name, _control_right(code) | _api.SERVICE_QUERY_STATUS, "control") as service:
         _api.ControlService(service.handle, code, ctypes.byref(_api.SERVICE_STATUS()))
+
+
+def _control_right(code: int) -> int:
+    """The right ControlService's page names for ``code``: SERVICE_STOP for
+    STOP, SERVICE_INTERROGATE for INTERROGATE, SERVICE_PAUSE_CONTINUE for
+    PAUSE, CONTINUE, PARAMCHANGE and the NETBIND codes, and
+    SERVICE_USER_DEFINED_CONTROL for 128 to 255 (and for the rest, which the
+    SCM refuses with error 87 whatever the handle)."""
+    if code == _api.SERVICE_CONTROL_STOP:
+        return _api.SERVICE_STOP
+    if code == _api.SERVICE_CONTROL_INTERROGATE:
+        return _api.SERVICE_INTERROGATE
+    if code in (2, 3, 6, 7, 8, 9, 10):
+        return _api.SERVICE_PAUSE_CONTINUE
+    return _api.SERVICE_USER_DEFINED_CONTROL
