@@ -168,6 +168,14 @@ def test_exit_codes_are_no_win32_errors_in_the_event_log(
     assert strict_service.system_message(specific) is None
     assert strict_service.event_log_text(specific) == str(specific)
     assert manager.status(service_name).service_exit_code == ServiceExit.START_FAILED
+    shown = subprocess.run(
+        [sys.executable, "-c", strict_service.CHILD_MAIN, str(HERE), "win32session", "service",
+         "status", "--name", service_name, "--json", "--any-service"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
+    assert shown.returncode == 0, shown.stderr
+    record = json.loads(shown.stdout)
+    assert (record["win32_exit_code"], record["service_exit_code"], record["service_exit"]) == (
+        1066, 1, "START_FAILED")
 
 
 def test_a_start_that_fails_reports_start_failed(service_name: str, tmp_path: Path) -> None:
