@@ -22,6 +22,7 @@ import os
 import pathlib
 import sys
 import time
+from typing import Any
 
 import pytest
 from support import Child, find_notifier_window, own_session, post, send_power, under_wine
@@ -30,6 +31,8 @@ from win32session import PowerBroadcast, SessionNotificationMsg
 
 if sys.platform == "win32":
     from win32session import _winapi
+else:
+    _winapi: Any = None  # the tests that use it skip there
 
 M = SessionNotificationMsg
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -86,7 +89,7 @@ def top_level_window(title: str, timeout: float = 60.0) -> int:
     while True:
         hwnd = _winapi.FindWindowExW(None, None, None, title)
         if hwnd:
-            return hwnd
+            return int(hwnd)
         assert time.monotonic() < deadline, f"no window {title!r} after {timeout} s"
         time.sleep(0.05)  # another process is starting: there is nothing to wait on
 
