@@ -276,6 +276,68 @@ def test_a_callback_that_raises_keyboardinterrupt_ends_it_on_the_gui_thread(
     assert any("pump ended by KeyboardInterrupt" in r.getMessage() for r in caplog.records)
 
 
+def test_waiting_for_remote_desktop_services_leaves_the_toolkits_messages_queued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fake: WTSRegisterSessionNotification fails once with
+    RPC_S_INVALID_BINDING, as right after boot (Wine's never fails), and the
+    test plays Remote Desktop Services by making Global\\TermSrvReadyEvent,
+    set. attach() waits for it on the GUI thread, and must not take the
+    toolkit's messages from the queue meanwhile: its loop would never see
+    them (WM_QUIT among them)."""
+    real = _winapi.WTSRegisterSessionNotification
+    attempts: list[int] = []
+
+    def flaky(hwnd: int, flags: int) -> int:
+        attempts.append(hwnd)
+        if len(attempts) == 1:
+            raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+        return int(real(hwnd, flags))
+
+    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", flaky)
+    ready = _winapi.CreateEventW(None, True, True, "Global\\TermSrvReadyEvent")
+    toolkits = 0x8000 + 77  # WM_APP + 77: a message of the GUI program's own
+    msg = _winapi.MSG()
+    try:
+        _winapi.PostThreadMessageW(threading.get_native_id(), toolkits, 1, 2)
+        notifier = Notifier(register_timeout=30)
+        notifier.attach()
+    finally:
+        _winapi.CloseHandle(ready)
+    try:
+        assert len(attempts) == 2 and notifier.running
+        assert _winapi.PeekMessageW(ctypes.byref(msg), None, toolkits, toolkits,
+                                    _winapi.PM_REMOVE)
+        assert (msg.message, msg.wParam, msg.lParam) == (toolkits, 1, 2)
+    finally:
+        assert notifier.detach() is True
+
+
+def test_a_registration_error_is_raised_by_attach_and_undone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Fake: Wine's registration never fails; this one is denied.
+    def denied(hwnd: int, flags: int) -> int:
+        raise ctypes.WinError(5)
+
+    made: list[int] = []
+    real_create = _winapi.CreateWindowExW
+
+    def create(*args: Any) -> int:
+        made.append(real_create(*args))
+        return made[-1]
+
+    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+    monkeypatch.setattr(_winapi, "CreateWindowExW", create)
+    notifier = Notifier()
+    with pytest.raises(OSError) as raised:
+        notifier.attach()
+    assert raised.value.winerror == 5
+    assert len(made) == 1 and not is_window(made[0])  # destroyed on the way out
+    assert not notifier.running and notifier.hwnd is None
+    assert notifier.detach() is True
+
+
 # --- The own-window way: MessageDecoder in a window procedure of the test's. ---
 
 
