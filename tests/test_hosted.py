@@ -285,6 +285,8 @@ def test_waiting_for_remote_desktop_services_leaves_the_toolkits_messages_queued
     set. attach() waits for it on the GUI thread, and must not take the
     toolkit's messages from the queue meanwhile: its loop would never see
     them (WM_QUIT among them)."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
     real = _winapi.WTSRegisterSessionNotification
     attempts: list[int] = []
 
@@ -316,6 +318,8 @@ def test_waiting_for_remote_desktop_services_leaves_the_toolkits_messages_queued
 def test_a_registration_error_is_raised_by_attach_and_undone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
     # Fake: Wine's registration never fails; this one is denied.
     def denied(hwnd: int, flags: int) -> int:
         raise ctypes.WinError(5)

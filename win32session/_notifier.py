@@ -436,7 +436,7 @@ class Notifier:
 
     def _new_pump(self, finished: Callable[[_Pump], None], hosted: bool = False) -> _Pump:
         require_windows()
-        from . import _hosted, _pump, _session_source, _sessions
+        from . import _pump, _session_source, _sessions
 
         with self._lock:
             if self._pump is not None:
@@ -453,7 +453,13 @@ class Notifier:
                 from ._ending_source import SessionEndingChanges
 
                 sources.append(SessionEndingChanges(self._deliver))
-            pump: _Pump = (_hosted.HostedPump if hosted else _pump._Pump)(sources, finished)
+            pump: _Pump
+            if hosted:
+                from ._hosted import HostedPump
+
+                pump = HostedPump(sources, finished)
+            else:
+                pump = _pump._Pump(sources, finished)
             self._pump = pump
             return pump
 
@@ -568,6 +574,7 @@ class Notifier:
             if pump.open():
                 self._registered()
         except BaseException as exc:
+            pump.started = False  # raised here, so not logged as well
             pump.fail(exc)
         if not pump.running or pump.error is not None:
             pump.close()
