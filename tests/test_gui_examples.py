@@ -165,3 +165,21 @@ def test_wx_example_shows_lock_and_unlock_on_wx_thread() -> None:
     post(hwnd, M.WTS_SESSION_UNLOCK, session)
     assert f" unlocked (session {session})" in change(child, " unlocked (session")
     close(child, "wx")
+
+
+def test_a_provisioned_toolkit_that_does_not_import_fails_rather_than_skips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fake: no toolkit imports. Where this Python is meant to have one, its
+    test must fail; elsewhere skip. Under Wine, 3.11 has Tk and 3.12 wxPython
+    and PyQt5, by scripts/requirements-{tk,gui}-pyXY.txt."""
+    expected = {name for name in TOOLKITS if provisioned(name)}
+    if under_wine():
+        wanted = {(3, 11): {"tk"}, (3, 12): {"qt", "wx"}}.get(sys.version_info[:2], set())
+        assert expected == wanted
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    for name in TOOLKITS:
+        outcome: type[BaseException] = (
+            pytest.fail.Exception if name in expected else pytest.skip.Exception)
+        with pytest.raises(outcome):
+            need(name)
