@@ -42,9 +42,9 @@ def check_can_host() -> None:
     window: one that runs asyncio's own event loop, which waits on I/O and
     never dispatches window messages, or a notifier's own pump thread, whose
     loop ends with that notifier."""
-    import asyncio
-
-    loop = asyncio._get_running_loop()
+    # No asyncio imported: no loop of its runs (and none is loaded to ask).
+    asyncio = sys.modules.get("asyncio")
+    loop = asyncio._get_running_loop() if asyncio is not None else None
     if loop is not None and type(loop).__module__.startswith("asyncio."):
         raise RuntimeError(
             "attach() needs a thread that runs a window message loop, and asyncio's "
