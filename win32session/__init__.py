@@ -30,6 +30,7 @@ __all__ = [
     "EventIterator",
     "EventStream",
     "IdleState",
+    "MessageDecoder",
     "MonitorDisplayState",
     "NotAServiceError",
     "Notifier",
@@ -97,6 +98,7 @@ _HOMES = {
     "Callback": "_notifier",
     "ErrorHandler": "_notifier",
     "Notifier": "_notifier",
+    "MessageDecoder": "_mirror",
     "W32HandleSessionChanges": "_mirror",
     "active_console_session_id": "_sessions",
     "current_session_id": "_sessions",
@@ -139,7 +141,7 @@ if TYPE_CHECKING:
         SessionEvent,
         SessionInfo,
     )
-    from ._mirror import W32HandleSessionChanges
+    from ._mirror import MessageDecoder, W32HandleSessionChanges
     from ._notifier import Callback, ErrorHandler, Notifier
     from ._presence import Presence, PresenceHook, PresenceTracker
     from ._service import NotAServiceError, Service, ServiceExit

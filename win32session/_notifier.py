@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         interrupted: bool
         thread_ident: int | None
         thread: threading.Thread | None
+        hosted: bool
 
         def serve(
             self,
@@ -55,6 +56,14 @@ if TYPE_CHECKING:
         ) -> None: ...
         def request_stop(self, interrupted: bool = False) -> None: ...
         def feed(self, msg: int, wparam: int, payload: int | bytes | None) -> bool: ...
+        def open(self) -> bool: ...
+        def close(self) -> None: ...
+        def fail(self, exc: BaseException) -> None: ...
+
+    class _HostedPump(_Pump, Protocol):
+        """What attach() adds: ``_hosted.HostedPump``."""
+
+        def detach(self) -> bool: ...
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
@@ -425,7 +434,7 @@ class Notifier:
 
     # --- Life cycle. ---
 
-    def _new_pump(self, finished: Callable[[_Pump], None]) -> _Pump:
+    def _new_pump(self, finished: Callable[[_Pump], None], hosted: bool = False) -> _Pump:
         require_windows()
         from . import _pump, _session_source, _sessions
 
@@ -444,7 +453,13 @@ class Notifier:
                 from ._ending_source import SessionEndingChanges
 
                 sources.append(SessionEndingChanges(self._deliver))
-            pump: _Pump = _pump._Pump(sources, finished)
+            pump: _Pump
+            if hosted:
+                from ._hosted import HostedPump
+
+                pump = HostedPump(sources, finished)
+            else:
+                pump = _pump._Pump(sources, finished)
             self._pump = pump
             return pump
 
@@ -534,6 +549,62 @@ class Notifier:
         if pump.interrupted:
             raise KeyboardInterrupt
 
+    def attach(self) -> None:
+        """Lets the message loop of the calling thread serve this notifier: a
+        GUI toolkit's (Tk's ``mainloop``, Qt's ``exec``, wx's ``MainLoop``) or
+        any ``GetMessageW``/``DispatchMessageW`` loop. Returns once registered.
+
+        The window is made on this thread and no thread of ours is started:
+        the loop dispatches its messages, so every callback runs on this, the
+        GUI thread, and may touch widgets. Subscriptions, kinds, ``details``,
+        ``power``, ``ending`` and the trackers work as with start(). End it
+        with :meth:`detach` (or stop()) on this thread before the loop ends.
+
+        RuntimeError if already running, or on a thread whose loop cannot
+        serve it: an asyncio event loop's (use start() and events() there) or
+        a notifier's own pump thread. Raises the registration error as
+        start() does.
+        """
+        require_windows()
+        from ._hosted import check_can_host
+
+        check_can_host()
+        pump = self._new_pump(self._background_pump_finished, hosted=True)
+        try:
+            if pump.open():
+                self._registered()
+        except BaseException as exc:
+            pump.started = False  # raised here, so not logged as well
+            pump.fail(exc)
+        if not pump.running or pump.error is not None:
+            pump.close()
+            if pump.error is not None:
+                raise pump.error
+
+    def detach(self) -> bool:
+        """Ends an attach()ed notifier on its thread: the events already
+        queued are delivered, every registration is undone in reverse and
+        the window destroyed. True once done (at once when not running);
+        False from one of its callbacks: it ends when that callback returns.
+
+        RuntimeError from any other thread, since only the thread that made
+        a window may destroy it: ask the GUI thread to call it.
+        """
+        pump = self._pump
+        if pump is None:
+            return True
+        if not pump.hosted:
+            raise RuntimeError(
+                f"{self!r} was started, not attached: stop() it")
+        if pump.thread_ident != threading.get_ident():
+            from ._hosted import ON_GUI_THREAD
+
+            raise RuntimeError(
+                f"{self!r} is served by the message loop of another thread, which alone "
+                f"may destroy its window: call detach() {ON_GUI_THREAD}")
+        hosted: _HostedPump = pump  # type: ignore[assignment]
+        return hosted.detach()
+
     def stop(self, timeout: float | None = None) -> bool:
         """Ends the pump after the events already queued; safe from any thread.
 
@@ -545,6 +616,8 @@ class Notifier:
         pump = self._pump
         if pump is None:
             return True
+        if pump.hosted:  # attach()ed: ended on its own thread only
+            return self.detach()
         pump.request_stop()
         if pump.thread_ident == threading.get_ident():
             return False

@@ -93,6 +93,9 @@ def _console_interrupts(pump: _Pump) -> Iterator[None]:
 class _Pump:
     """A window and its message loop, from creation to teardown, on one thread."""
 
+    #: Whether another loop (a GUI toolkit's) pumps the window: _hosted.HostedPump.
+    hosted = False
+
     def __init__(
         self,
         sources: Sequence[EventSource],
@@ -132,6 +135,13 @@ class _Pump:
         self._stop_requested = False
         self._stop_posted = False
         self._stop_post_failed = False
+        # What open() made, for close() to undo; only the pump thread uses them.
+        self._class_name = ""
+        self._hinstance: int | None = None
+        self._class_registered = False
+        self._made_hwnd: int | None = None
+        self._registered: list[EventSource] = []
+        self._closing = False
 
     @property
     def quitting(self) -> bool:
@@ -216,51 +226,60 @@ class _Pump:
             with _console_interrupts(self):
                 self.serve(on_ready=on_ready)
             return
-        self.thread_ident = threading.get_ident()
-        class_name = (
-            f"win32session.Notifier.{_api.GetCurrentProcessId()}.{next(_class_serial)}"
-        )
-        hinstance = None
-        class_registered = False
-        hwnd: int | None = None
-        registered: list[EventSource] = []
         try:
-            hinstance = _api.GetModuleHandleW(None)
-            window_class = _api.WNDCLASSEXW()
-            window_class.cbSize = ctypes.sizeof(_api.WNDCLASSEXW)
-            window_class.lpfnWndProc = _WNDPROC_THUNK
-            window_class.hInstance = hinstance
-            window_class.lpszClassName = class_name
-            _api.RegisterClassExW(ctypes.byref(window_class))
-            class_registered = True
-            hwnd = self._create_window(class_name, hinstance)
-            _pumps_by_hwnd[hwnd] = self
-            with self._lock:
-                self._post_to = hwnd
-                if self._stop_requested:
-                    self._post_stop_locked()
-            all_registered = True
-            for source in self._sources:
-                if self._quit:
-                    all_registered = False
-                    break
-                registered.append(source)  # undone even if it fails half-way
-                if not source.register(hwnd, self):
-                    all_registered = False
-                    break
-            if all_registered and not self._quit:
-                self.hwnd = hwnd
-                self.running = self.started = True
-                self.ready.set()
+            if self.open():
                 if on_ready is not None:
                     on_ready()
                 self._loop()
         except BaseException as exc:
             self.fail(exc)
         finally:
-            self._teardown(hwnd, registered, class_registered, class_name, hinstance)
+            self.close()
         if self.error is not None:
             raise self.error
+
+    def open(self) -> bool:
+        """Makes the window on this thread and registers every source for it;
+        whether it got as far as running (False: a stop came first). What it
+        made, even half-way through a failure, is left for :meth:`close`."""
+        self.thread_ident = threading.get_ident()
+        self._class_name = (
+            f"win32session.Notifier.{_api.GetCurrentProcessId()}.{next(_class_serial)}"
+        )
+        self._hinstance = _api.GetModuleHandleW(None)
+        window_class = _api.WNDCLASSEXW()
+        window_class.cbSize = ctypes.sizeof(_api.WNDCLASSEXW)
+        window_class.lpfnWndProc = _WNDPROC_THUNK
+        window_class.hInstance = self._hinstance
+        window_class.lpszClassName = self._class_name
+        _api.RegisterClassExW(ctypes.byref(window_class))
+        self._class_registered = True
+        hwnd = self._made_hwnd = self._create_window(self._class_name, self._hinstance)
+        _pumps_by_hwnd[hwnd] = self
+        with self._lock:
+            self._post_to = hwnd
+            if self._stop_requested:
+                self._post_stop_locked()
+        for source in self._sources:
+            if self._quit:
+                return False
+            self._registered.append(source)  # undone even if it fails half-way
+            if not source.register(hwnd, self):
+                return False
+        if self._quit:
+            return False
+        self.hwnd = hwnd
+        self.running = self.started = True
+        self.ready.set()
+        return True
+
+    def close(self) -> None:
+        """Undoes what :meth:`open` made, on the thread that made it; once."""
+        if self._closing:
+            return
+        self._closing = True
+        self._teardown(self._made_hwnd, self._registered, self._class_registered,
+                       self._class_name, self._hinstance)
 
     def _create_window(self, class_name: str, hinstance: int) -> int:
         if self._top_level:

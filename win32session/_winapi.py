@@ -252,6 +252,16 @@ if sys.platform == "win32":
     PostMessageW: Callable[..., int] = _declare(
         _U, "PostMessageW", wintypes.BOOL, (HWND, wintypes.UINT, WPARAM, LPARAM),
         _fails_on_zero)
+    #: Posts WM_QUIT to the calling thread's queue: how a GUI program ends its
+    #: message loop (the hosted tests' own loop). It cannot fail.
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-postquitmessage
+    PostQuitMessage: Callable[[int], None] = _declare(
+        _U, "PostQuitMessage", None, (ctypes.c_int,), _cannot_fail)
+    #: Fails (ERROR_INVALID_THREAD_ID) for a thread with no message queue yet.
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-postthreadmessagew
+    PostThreadMessageW: Callable[..., int] = _declare(
+        _U, "PostThreadMessageW", wintypes.BOOL,
+        (wintypes.DWORD, wintypes.UINT, WPARAM, LPARAM), _fails_on_zero)
     # Returns what the window procedure returns; there is no failure value.
     # The tests use it to play Windows's part for messages Windows sends.
     SendMessageW: Callable[..., int] = _declare(

@@ -1,0 +1,143 @@
+"""A notifier's window served by a message loop that is not ours: the GUI
+toolkit's (Tk, Qt, wx) or any ``GetMessageW``/``DispatchMessageW`` loop.
+
+A window belongs to the thread that creates it, and that thread's message loop
+dispatches every message to it: posted ones when the loop takes them from the
+queue, sent ones inside its ``GetMessageW``. So :meth:`Notifier.attach` opens
+the same window, with the same sources, as a threaded notifier, on the calling
+thread, and runs no loop: the toolkit's loop calls the window procedure, and
+every callback runs on the GUI thread. Only that thread may tear it down:
+``DestroyWindow`` fails for a window of another thread.
+https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
+
+Windows only: the notifier imports this module after checking the platform.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.platform != "win32":  # pragma: no cover - guarded by the importer
+    raise ImportError("win32session._hosted needs Windows")
+
+import ctypes
+import threading
+from collections.abc import Callable, Sequence
+
+from . import _pump
+from . import _winapi as _api
+from ._source import EventSource
+
+__all__ = ["HostedPump", "check_can_host"]
+
+#: What to tell a caller on the wrong thread, for each toolkit.
+ON_GUI_THREAD = (
+    "from the GUI thread (Tk: root.after(0, notifier.detach); Qt: "
+    "QTimer.singleShot(0, notifier.detach); wx: wx.CallAfter(notifier.detach))"
+)
+
+
+def check_can_host() -> None:
+    """Refuses (RuntimeError) a thread whose message loop cannot host a
+    window: one that runs asyncio's own event loop, which waits on I/O and
+    never dispatches window messages, or a notifier's own pump thread, whose
+    loop ends with that notifier."""
+    # No asyncio imported: no loop of its runs (and none is loaded to ask).
+    asyncio = sys.modules.get("asyncio")
+    loop = asyncio._get_running_loop() if asyncio is not None else None
+    if loop is not None and type(loop).__module__.startswith("asyncio."):
+        raise RuntimeError(
+            "attach() needs a thread that runs a window message loop, and asyncio's "
+            f"{type(loop).__name__} dispatches none: use start() with "
+            "notifier.events() here, or attach() on your GUI toolkit's thread")
+    ident = threading.get_ident()
+    for pump in list(_pump._pumps_by_hwnd.values()):
+        if pump.thread_ident == ident and not pump.hosted:
+            raise RuntimeError(
+                "attach() was called on a notifier's own pump thread (from one of its "
+                "callbacks?), whose loop ends when that notifier stops: call attach() "
+                "on the thread that runs your GUI toolkit's loop, or use start()")
+
+
+class HostedPump(_pump._Pump):
+    """A ``_Pump`` that opens its window on the calling thread and leaves the
+    pumping to that thread's own message loop.
+
+    Posted ``WM_STOP`` and ``WM_FEED`` reach :meth:`handle` through
+    ``DispatchMessageW`` (the threaded loop's shortcut is not there). A stop
+    ends it on this thread, from the loop: a failure posts one, and
+    :meth:`detach` tears down at once, or after the callback it was called
+    from."""
+
+    hosted = True
+
+    def __init__(
+        self,
+        sources: Sequence[EventSource],
+        finished: Callable[[_pump._Pump], None],
+    ) -> None:
+        super().__init__(sources, finished)
+        #: How many of this window's messages the thread is handling now
+        #: (more than one when a callback runs a nested loop, a dialog).
+        self._depth = 0
+        #: A stop came while a message was being handled: close after it.
+        self._close_pending = False
+
+    def handle(self, msg: int, wparam: int, lparam: int) -> int | None:
+        if msg == _pump.WM_STOP:
+            super().handle(msg, wparam, lparam)
+            if self._depth == 0:
+                self.close()
+            else:
+                self._close_pending = True
+            return 0
+        self._depth += 1
+        try:
+            return super().handle(msg, wparam, lparam)
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._close_pending:
+                # The window may destroy itself from its own procedure.
+                self.close()
+
+    def fail(self, exc: BaseException) -> None:
+        """Ends the notifier: nothing of ours unwinds the toolkit's loop, so a
+        stop is posted and the loop brings it back here, after this message;
+        the notifier logs ``exc`` then."""
+        super().fail(exc)
+        if self.running:
+            self.request_stop()
+
+    def wait(self, handle: int | None, seconds: float) -> bool:
+        """While registering (Remote Desktop Services not up yet): waits for
+        ``handle`` without dispatching the toolkit's messages, which its own
+        loop must see, WM_QUIT among them."""
+        handles = (_api.HANDLE * 1)(handle) if handle else None
+        millis = (
+            _api.INFINITE if seconds * 1000 >= _api.INFINITE
+            else max(1, int(seconds * 1000))
+        )
+        # No wake mask: nothing posted to the thread may end the wait early.
+        result = _api.MsgWaitForMultipleObjects(1 if handle else 0, handles, False, millis, 0)
+        return bool(handle) and result == _api.WAIT_OBJECT_0
+
+    def detach(self) -> bool:
+        """Ends the notifier on its thread: what is queued for the window is
+        delivered first, then every registration is undone and the window
+        destroyed. False when called from one of its callbacks: it ends when
+        that callback returns."""
+        if self._depth:
+            self.request_stop()
+            return False
+        hwnd = self._made_hwnd
+        if hwnd is not None and not self.done.is_set():
+            msg = _api.MSG()
+            pmsg = ctypes.byref(msg)
+            # Only this window's messages (a WM_STOP among them ends it here);
+            # the toolkit's stay queued for its loop.
+            while not self.done.is_set() and _api.PeekMessageW(
+                    pmsg, hwnd, 0, 0, _api.PM_REMOVE):
+                _api.DispatchMessageW(pmsg)
+        self._quit = True
+        self.close()
+        return True
