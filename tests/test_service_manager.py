@@ -214,11 +214,12 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-    def test_cli_access_denied_is_one_line(service_name: str) -> None:
+    def test_cli_access_denied_is_one_line(service_name: str, tmp_path: Path) -> None:
         """Faked as above, in the command line's own process."""
         process = spawn([sys.executable, "-c", _DENIED_CLI, "service", "install", "--name",
-                         service_name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE, text=True)
+                         service_name, "--output", str(tmp_path / "audit.jsonl"),
+                         "--allow-user-writable-python"], stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stdout, stderr = process.communicate(timeout=60)
         assert process.returncode == 1
         assert stdout == ""
@@ -230,7 +231,8 @@ sys.exit(main(sys.argv[1:]))
     def test_cli_install_status_uninstall(service_name: str, tmp_path: Path) -> None:
         """The real command line the audit service is installed with."""
         output = str(tmp_path / "audit.jsonl")
-        installed = run_cli("service", "install", "--name", service_name, "--output", output)
+        installed = run_cli("service", "install", "--name", service_name, "--output", output,
+                            "--allow-user-writable-python")
         assert installed.returncode == 0, installed.stderr
         assert installed.stdout == (f"installed service {service_name}: automatic start, "
                                     f"restarted after a failure; appends to {output}\n")

@@ -113,14 +113,17 @@ def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) ->
     @service.on_start
     def open_file() -> None:
         from ._audit_folder import secure_trail
-        from ._paths import check_output
+        from ._paths import check_output, log_path
         from ._trust import trail_owners, verify_file
 
         check_output(path)
         owners = trail_owners()
-        secure_trail(path, protect, owners)
+        # The folder and the log first, so that the log can say why the
+        # trail is refused.
+        secure_trail(path, protect, owners, [log_path(path)])
         if log is not None:
             log.open_checked(owners)
+        secure_trail(path, False, owners, [path])
         output = LineOutput(path)
         try:
             verify_file(path, owners)  # what is open is what was checked

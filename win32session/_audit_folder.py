@@ -203,13 +203,15 @@ if sys.platform == "win32":
                          exc.winerror)
 
 
-def secure_trail(output: str, protect: bool, owners: Iterable[str]) -> None:
+def secure_trail(output: str, protect: bool, owners: Iterable[str],
+                 files: Iterable[str] | None = None) -> None:
     """Makes the trail ``output`` and its log ones the service may append
     to, or raises ``OSError`` (``_trust.UntrustedFile``: one line): with
     ``protect`` (the default file), its folder protected and then checked;
     then each file that exists taken over where its owner or its own ACEs
-    are wrong, and refused where it is a link or has a second name. Run by
-    ``service install`` and at each start of the service."""
+    are wrong, and refused where it is a link or has a second name (``files``:
+    which of them, the log first by default). Run by ``service install`` and
+    at each start of the service."""
     from ._paths import log_path
     from ._trust import secure_files, verify_folder
 
@@ -218,4 +220,4 @@ def secure_trail(output: str, protect: bool, owners: Iterable[str]) -> None:
         folder = os.path.dirname(output)
         ensure_protected_folder(folder)
         verify_folder(folder, owner_set)
-    secure_files([output, log_path(output)], owner_set)
+    secure_files([log_path(output), output] if files is None else list(files), owner_set)

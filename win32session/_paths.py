@@ -97,6 +97,11 @@ def check_output(path: str) -> str:
         raise ValueError("the output file must not be empty")
     if "\0" in path:
         raise ValueError(f"the output file cannot hold a NUL character: {path!r}")
+    for part in path.replace("/", "\\").split("\\"):
+        # Before abspath: GetFullPathNameW turns C:\x\nul.jsonl into \\.\nul.
+        if device_name(part):
+            raise ValueError(f"cannot use {path} as the output file: {part!r} is the "
+                             f"reserved device name {device_name(part)}, not a file")
     full = ntpath.normpath(os.path.abspath(path)) if os.name == "nt" else path
     why = problem(full)
     if why is None and os.name == "nt":
