@@ -256,3 +256,65 @@ if sys.platform == "win32":  # mypy reads these for Windows only
             assert enabled
         with privilege("SeCreateTokenPrivilege") as enabled:  # LocalSystem's alone
             assert not enabled
+
+
+@pytest.mark.windows
+def test_the_default_folder_is_checked_after_it_is_protected(tmp_path: Path) -> None:
+    """secure_trail for the default file protects its folder, then checks
+    it: for the service's account it passes; for the install (a service that
+    runs as SYSTEM) Wine's folder stays the Wine user's and is refused, which
+    is why a default `service install` refuses under Wine."""
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import TRAIL_OWNERS, UntrustedFile
+
+    trail = tmp_path / "audit" / "audit.jsonl"
+    secure_trail(str(trail), True, _owners())
+    if under_wine():
+        with pytest.raises(UntrustedFile) as refused:
+            secure_trail(str(trail), True, TRAIL_OWNERS)
+        assert str(refused.value) == (
+            f"the audit folder {trail.parent} is owned by {sorted(_owners() - TRAIL_OWNERS)[0]}"
+            ", even after taking it over; the service does not write there")
+    else:
+        secure_trail(str(trail), True, TRAIL_OWNERS)
+
+
+@pytest.mark.windows
+def test_what_is_open_is_checked_again_before_a_line_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second name made between the check and the open (simulated: the
+    check before the open is skipped) is caught by the check of the open
+    file: the start fails and nothing is appended. The start hook is called
+    in this process, as the service host calls it after StartServiceCtrl-
+    DispatcherW; only the race is simulated."""
+    from win32session import _audit, _audit_folder
+    from win32session._trust import UntrustedFile
+
+    trail = tmp_path / "audit.jsonl"
+    trail.write_text("before\n")
+    os.link(trail, tmp_path / "second-name")
+    monkeypatch.setattr(_audit_folder, "secure_trail", lambda *args, **kwargs: None)
+    log = _audit._TrailLog(str(tmp_path / "audit.log"))
+    service = _audit._build("audit", str(trail), False, log)
+    (open_file,) = service._on_start
+    with pytest.raises(UntrustedFile, match="has 2 names"):
+        open_file()
+    assert trail.read_text() == "before\n"
+
+
+@pytest.mark.windows
+def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
+    import logging
+
+    from win32session import _audit
+    from win32session._trust import UntrustedFile
+
+    path = tmp_path / "audit.log"
+    path.write_text("")
+    os.link(path, tmp_path / "second-name")
+    log = _audit._TrailLog(str(path))
+    with pytest.raises(UntrustedFile, match="has 2 names"):
+        log.open_checked(_owners())
+    log.emit(logging.LogRecord("win32session", logging.ERROR, __file__, 1, "why", None, None))
+    log.close()
+    assert path.read_text() == ""

@@ -128,6 +128,13 @@ def test_a_per_user_python_is_its_users() -> None:
     assert writers(windows("per_user")) == (USER,)  # the owner, and its ACE
 
 
+def test_an_owner_without_an_ace_may_still_rewrite_the_dacl() -> None:
+    """The owner's implicit READ_CONTROL and WRITE_DAC: no ACE needed."""
+    closed = Descriptor(USER, (allow(SYSTEM, FA), allow(ADMINISTRATORS, FA)))
+    assert writers(closed) == (USER,)
+    assert file_verdict(_facts(closed)) == ("fix", f"owned by {USER}")
+
+
 def test_authenticated_users_modify_makes_a_folder_writable() -> None:
     assert writers(windows("c_root_folder")) == (AUTHENTICATED,)
 
