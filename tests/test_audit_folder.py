@@ -202,8 +202,8 @@ if sys.platform == "win32":  # mypy reads these for Windows only
             with pytest.raises(UntrustedFile) as refused:
                 secure_files([str(trail)], TRAIL_OWNERS)
             assert str(refused.value) == (
-                f"{trail} is owned by {read_descriptor(str(trail)).owner}; the service does "
-                "not append to a file it does not trust")
+                f"{trail} is owned by {read_descriptor(str(trail)).owner}, even after taking "
+                "it over; the service does not append to a file it does not trust")
             return
         secure_files([str(trail)], TRAIL_OWNERS)
         assert read_descriptor(str(trail)).owner in TRAIL_OWNERS

@@ -273,6 +273,16 @@ def test_a_file_a_user_made_first_is_taken_over() -> None:
     assert file_verdict(_facts(explicit)) == ("fix", "writable by Users")
 
 
+def test_a_file_closed_to_the_service_is_taken_over_unless_it_is_a_link() -> None:
+    """READ_CONTROL denied: only the attributes and links are known. A link
+    is still refused (taking it over would change what it points to)."""
+    assert file_verdict(FileFacts(None, 0x20, 1)) == (
+        "fix", "closed to this account (its owner keeps it)")
+    assert file_verdict(FileFacts(None, 0x20 | FILE_ATTRIBUTE_REPARSE_POINT, 1))[0] == "refuse"
+    assert file_verdict(FileFacts(None, 0x20, 3))[0] == "refuse"
+    assert folder_verdict(None) == "closed to this account"
+
+
 def test_a_link_a_second_name_or_a_folder_is_refused() -> None:
     trusted = windows("service_file")
     assert file_verdict(_facts(trusted, 0x20 | FILE_ATTRIBUTE_REPARSE_POINT))[0] == "refuse"
@@ -330,3 +340,37 @@ if sys.platform == "win32":  # mypy reads these for Windows only
             return
         assert described.owner in (service_account(), ADMINISTRATORS)
         assert file_verdict(facts, TRAIL_OWNERS | {service_account()})[0] == "ok"
+
+
+@pytest.mark.parametrize(("include", "refused"), [("true", True), ("false", False)])
+def test_a_venv_reads_the_bases_pth_files_only_when_it_includes_them(
+        tmp_path: Path, include: str, refused: bool) -> None:
+    base = _layout(tmp_path / "Python312")
+    (tmp_path / "Python312/Lib/site-packages/base-only.pth").write_text("")
+    venv = tmp_path / "venv"
+    (venv / "Lib/site-packages/win32session").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {tmp_path / 'Python312'}\n"
+                                     f"include-system-site-packages = {include}\n")
+    interpreter = Interpreter(str(venv / "Scripts/python.exe"), base.base_executable,
+                              str(venv), base.base_prefix, str(venv / "Lib/site-packages"))
+    _, reader = _reader({"base-only.pth"}, windows("per_user"))
+    checks = interpreter_checks(interpreter, reader, None)
+    assert [c.what.split(" ")[0] for c in checks if not c.ok] == (
+        ["package"] if refused else [])
+
+
+def test_a_package_imported_from_elsewhere_leaves_the_installations_pth_checked(
+        tmp_path: Path) -> None:
+    """As under the Wine bed: win32session comes from a folder a .pth of the
+    installation's site-packages names."""
+    base = _layout(tmp_path / "Python312")
+    elsewhere = tmp_path / "checkout"
+    (elsewhere / "win32session").mkdir(parents=True)
+    interpreter = Interpreter(base.executable, base.base_executable, base.prefix,
+                              base.base_prefix, str(elsewhere))
+    read, reader = _reader(set(), windows("per_user"))
+    assert all(c.ok for c in interpreter_checks(interpreter, reader, None))
+    assert str(elsewhere) in read and str(elsewhere / "win32session") in read
+    _, reader = _reader({"extra.pth"}, windows("per_user"))
+    checks = interpreter_checks(interpreter, reader, None)
+    assert [c.what.split(" ")[0] for c in checks if not c.ok] == ["package"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Final
@@ -136,13 +135,22 @@ def ensure_protected_folder(path: str) -> None:
             except OSError as exc:
                 if exc.winerror != _api.ERROR_ALREADY_EXISTS:
                     raise _explained(exc, "cannot create the audit folder", path) from None
-        _check_plain_folder(path)
-        from ._trust import take_ownership
+        from ._trust import pinned, take_ownership
 
-        try:
-            take_ownership(path, FOLDER_SDDL, protect=True)
-        except OSError as exc:
-            raise _explained(exc, "cannot protect the audit folder", path) from None
+        # Pinned: checked, then taken over, as the one folder it is; no
+        # junction can take its name in between.
+        with pinned(path) as facts:
+            if facts is None:
+                raise FileNotFoundError(f"the audit folder {path} vanished")
+            if facts.attributes & _api.FILE_ATTRIBUTE_REPARSE_POINT:
+                raise OSError(f"the audit folder {path} is a link or junction; "
+                              "remove it and try again")
+            if not facts.attributes & _api.FILE_ATTRIBUTE_DIRECTORY:
+                raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
+            try:
+                take_ownership(path, FOLDER_SDDL, protect=True)
+            except OSError as exc:
+                raise _explained(exc, "cannot protect the audit folder", path) from None
 
 
 def folder_sddl(path: str) -> str:
@@ -184,14 +192,6 @@ if sys.platform == "win32":
             yield descriptor
         finally:
             _api.LocalFree(descriptor)
-
-    def _check_plain_folder(path: str) -> None:
-        info = os.lstat(path)
-        if info.st_file_attributes & stat.FILE_ATTRIBUTE_REPARSE_POINT:
-            raise OSError(f"the audit folder {path} is a link or junction; "
-                          "remove it and try again")
-        if not stat.S_ISDIR(info.st_mode):
-            raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
 
     def _explained(exc: OSError, what: str, path: str) -> OSError:
         """``exc`` again, of the same kind and Windows code, saying what and where."""

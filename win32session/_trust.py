@@ -207,9 +207,10 @@ def _within(path: str, folder: str) -> bool:
 
 @dataclass(frozen=True)
 class FileFacts:
-    """What a trail file is, as read through one handle."""
+    """What a trail file is, as read through one handle; ``descriptor``
+    None when this account may not read it."""
 
-    descriptor: Descriptor
+    descriptor: Descriptor | None
     attributes: int
     links: int
 
@@ -231,14 +232,20 @@ def file_verdict(facts: FileFacts, owners: Iterable[str] = TRAIL_OWNERS) -> tupl
     if facts.links != 1:
         return "refuse", (f"has {facts.links} names (hard links): another name may reach "
                           "it from anywhere")
+    if facts.descriptor is None:
+        return "fix", "closed to this account (its owner keeps it)"
     found = writers(facts.descriptor, owners, inherited=False)
     if found:
         return "fix", _describe_writers(facts.descriptor, found)
     return "ok", f"owned by {name(facts.descriptor.owner or '')}, one link, a plain file"
 
 
-def folder_verdict(descriptor: Descriptor, owners: Iterable[str] = TRAIL_OWNERS) -> str | None:
-    """Why the protected folder is not trustworthy, or None."""
+def folder_verdict(descriptor: Descriptor | None, owners: Iterable[str] = TRAIL_OWNERS
+                   ) -> str | None:
+    """Why the protected folder is not trustworthy, or None (``descriptor``
+    None: this account may not even read it)."""
+    if descriptor is None:
+        return "closed to this account"
     found = writers(descriptor, owners)
     return _describe_writers(descriptor, found) if found else None
 
@@ -324,8 +331,7 @@ def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | N
     delete or rename what they hold). ``read`` gives a path's descriptor."""
     base_dir = os.path.dirname(interpreter.base_executable)
     stdlib = os.path.join(interpreter.base_prefix, "Lib")
-    site = interpreter.package_dir
-    package = os.path.join(site, "win32session")
+    package = os.path.join(interpreter.package_dir, "win32session")
     groups: list[tuple[str, str, Callable[[], Iterable[str]]]] = [
         ("interpreter", interpreter.base_executable, lambda: [
             *_entries(base_dir), *_entries(os.path.join(interpreter.base_prefix, "DLLs"))]),
@@ -338,8 +344,10 @@ def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | N
             interpreter.prefix, os.path.join(interpreter.prefix, "pyvenv.cfg")]))
     else:
         checks.append(Check("venv: none, a plain install"))
-    groups.append(("package", package, lambda: [*_entries(site), *_tree(package)]))
-    roots = [base_dir, site, *([interpreter.prefix] if interpreter.in_venv else [])]
+    sites = _site_dirs(interpreter)
+    groups.append(("package", package, lambda: [
+        *(path for folder in sites for path in _entries(folder)), *_tree(package)]))
+    roots = [base_dir, *sites, *([interpreter.prefix] if interpreter.in_venv else [])]
     for label, where, paths in groups:
         what = f"{label} {where} not writable by users"
         place = location_problem(where, profiles)
@@ -350,6 +358,29 @@ def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | N
     checks.append(Check("folders above them owned by and closed to others",
                         _first_writable(_ancestors(roots), read, REPLACE_RIGHTS)))
     return checks
+
+
+def _site_dirs(interpreter: Interpreter) -> list[str]:
+    """The site-packages folders whose ``.pth`` files the service's Python
+    runs at start: the venv's (and the base's too when ``pyvenv.cfg`` says
+    include-system-site-packages), or the installation's; and the folder
+    win32session was imported from, if another."""
+    base = os.path.join(interpreter.base_prefix, "Lib", "site-packages")
+    found = [base]
+    if interpreter.in_venv:
+        found = [os.path.join(interpreter.prefix, "Lib", "site-packages")]
+        try:
+            with open(os.path.join(interpreter.prefix, "pyvenv.cfg"), encoding="utf-8") as cfg:
+                settings = dict(line.partition("=")[::2] for line in cfg)
+        except OSError:
+            settings = {}
+        wanted = {k.strip().lower(): v.strip().lower() for k, v in settings.items()}
+        if wanted.get("include-system-site-packages") == "true":
+            found.append(base)
+    if not any(_within(interpreter.package_dir, f) and _within(f, interpreter.package_dir)
+               for f in found):
+        found.append(interpreter.package_dir)
+    return found
 
 
 def refusal(checks: Sequence[Check]) -> str | None:
@@ -461,35 +492,47 @@ if sys.platform == "win32":
         finally:
             _api.LocalFree(descriptor)
 
+    def _open_itself(path: str, access: int) -> int:
+        return _api.CreateFileW(
+            path, access, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE, None,
+            _api.OPEN_EXISTING,
+            _api.FILE_FLAG_OPEN_REPARSE_POINT | _api.FILE_FLAG_BACKUP_SEMANTICS, None)
+
     @contextlib.contextmanager
     def pinned(path: str) -> Iterator[FileFacts | None]:
-        """The facts of the file at ``path`` itself (a link is not
+        """The facts of the file or folder at ``path`` itself (a link is not
         followed: FILE_FLAG_OPEN_REPARSE_POINT), read through one handle
         (``GetFileInformationByHandle``, ``GetSecurityInfo``); None when
-        there is no such file. While the block runs, the handle, shared for
-        reading and writing but not for deleting, keeps the name on this
-        very file: it cannot be deleted, renamed or replaced.
+        there is nothing there. Its descriptor is None when this account may
+        not read it (READ_CONTROL denied: a user's file closed to SYSTEM);
+        its attributes and links are read anyway (FILE_READ_ATTRIBUTES, which
+        the folder's list right grants). While the block runs, the handle,
+        shared for reading and writing but not for deleting, keeps the name
+        on this very file: it cannot be deleted, renamed or replaced, so
+        what the block does by name reaches what was checked.
         https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
+        readable = True
         try:
-            handle = _api.CreateFileW(
-                path, _api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES,
-                _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE, None, _api.OPEN_EXISTING,
-                _api.FILE_FLAG_OPEN_REPARSE_POINT | _api.FILE_FLAG_BACKUP_SEMANTICS, None)
+            try:
+                handle = _open_itself(path, _api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES)
+            except PermissionError:
+                handle, readable = _open_itself(path, _api.FILE_READ_ATTRIBUTES), False
         except FileNotFoundError:
             yield None
             return
         try:
             info = _api.BY_HANDLE_FILE_INFORMATION()
             _api.GetFileInformationByHandle(handle, ctypes.byref(info))
-            descriptor = ctypes.c_void_p()
-            _api.GetSecurityInfo(handle, _api.SE_FILE_OBJECT, _WHAT, None, None, None, None,
-                                 ctypes.byref(descriptor))
-            try:
-                facts = FileFacts(parse(descriptor.value), info.dwFileAttributes,
-                                  info.nNumberOfLinks)
-            finally:
-                _api.LocalFree(descriptor)
-            yield facts
+            parsed: Descriptor | None = None
+            if readable:
+                descriptor = ctypes.c_void_p()
+                _api.GetSecurityInfo(handle, _api.SE_FILE_OBJECT, _WHAT, None, None, None,
+                                     None, ctypes.byref(descriptor))
+                try:
+                    parsed = parse(descriptor.value)
+                finally:
+                    _api.LocalFree(descriptor)
+            yield FileFacts(parsed, info.dwFileAttributes, info.nNumberOfLinks)
         finally:
             _api.CloseHandle(handle)
 
@@ -576,9 +619,10 @@ if sys.platform == "win32":
                                        _api.DACL_SECURITY_INFORMATION | inherit, None, None,
                                        dacl, None)
 
-#: What a trail file gets when taken over: owner Administrators, no ACE of its
-#: own, so that it has exactly what its folder gives its files.
-FILE_SDDL: Final = "O:BAD:"
+#: What a trail file gets when taken over: owner Administrators, and full
+#: control for SYSTEM and Administrators only, protected: a file of one's own
+#: (``--output``) may sit in a folder whose inheritable ACEs let its user in.
+FILE_SDDL: Final = "O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)"
 
 
 def trail_owners() -> frozenset[str]:
@@ -590,21 +634,29 @@ def trail_owners() -> frozenset[str]:
     return TRAIL_OWNERS
 
 
-def file_checks(paths: Sequence[str], owners: Iterable[str]) -> list[tuple[str, str, str]]:
+def file_checks(paths: Sequence[str], owners: Iterable[str], *, fix: bool = False
+                ) -> list[tuple[str, str, str]]:
     """(path, verdict, why) for each of ``paths`` (the trail and its log)
-    that exists, as :func:`file_verdict` decides."""
+    as :func:`file_verdict` decides; with ``fix``, a file it says "fix" is
+    taken over while it is pinned (so never through a link put there after
+    the check), and its verdict is the one read after."""
     require_windows()
     found: list[tuple[str, str, str]] = []
     if sys.platform == "win32":
         for path in paths:
-            try:
-                with pinned(path) as facts:
-                    if facts is None:
-                        found.append((path, "ok", "not there yet"))
-                        continue
-                    verdict, why = file_verdict(facts, owners)
-            except PermissionError:
-                verdict, why = "fix", "closed to this account (its owner keeps it)"
+            with pinned(path) as facts:
+                if facts is None:
+                    found.append((path, "ok", "not there yet"))
+                    continue
+                verdict, why = file_verdict(facts, owners)
+                if fix and verdict == "fix":
+                    try:
+                        take_ownership(path, FILE_SDDL, protect=True)
+                    except OSError as exc:
+                        raise UntrustedFile(f"{path} is {why}, and taking it over failed: "
+                                            f"{exc}; remove it and try again") from None
+            if fix and verdict == "fix":
+                verdict, why = file_checks([path], owners)[0][1:]
             found.append((path, verdict, why))
     return found
 
@@ -614,18 +666,13 @@ def secure_files(paths: Sequence[str], owners: Iterable[str]) -> None:
     where :func:`file_verdict` says "fix", or raises :class:`UntrustedFile`
     (one line) when one cannot be: a link, a second name, or an owner that
     stays after the take-over (Wine keeps no owners)."""
-    allowed = frozenset(owners)
-    for path, verdict, why in file_checks(paths, allowed):
+    for path, verdict, why in file_checks(paths, frozenset(owners), fix=True):
         if verdict == "refuse":
             raise UntrustedFile(f"{path} {why}; the service does not append to it: "
                                 "remove it and try again")
-        if verdict == "fix" and sys.platform == "win32":
-            try:
-                take_ownership(path, FILE_SDDL, protect=False)
-            except OSError as exc:
-                raise UntrustedFile(f"{path} is {why}, and taking it over failed: {exc}; "
-                                    "remove it and try again") from None
-            verify_file(path, allowed)
+        if verdict == "fix":
+            raise UntrustedFile(f"{path} is {why}, even after taking it over; the service "
+                                "does not append to a file it does not trust")
 
 
 def verify_file(path: str, owners: Iterable[str]) -> None:
