@@ -279,13 +279,15 @@ def test_install_refuses_an_interpreter_others_can_change(tmp_path: Path) -> Non
     expected = _this_interpreter_refused()
     if under_wine():
         assert expected is not None
-    if expected is None:
-        pytest.skip("this Python is installed for all users: nothing to refuse here")
     name = f"w32s-refused-{os.getpid()}"
     output = tmp_path / "trail" / "audit.jsonl"
     try:
         result = _cli("service", "install", "--name", name, "--output", str(output))
         print(result.stderr)
+        if expected is None:  # a Python installed for all users: it installs
+            assert (result.returncode, result.stderr) == (0, ""), result.stderr
+            assert _installed(name)
+            return
         assert (result.returncode, result.stdout) == (1, "")
         assert result.stderr == f"win32session: service install: {expected}\n"
         assert "install Python for all users" in result.stderr
@@ -424,3 +426,31 @@ def test_the_service_does_not_append_to_a_trail_linked_after_the_install(
         assert f"cannot start: {output} has 2 names (hard links)" in log
     finally:
         _remove(name)
+
+
+_DENIED_CHECK = """
+import ctypes, sys
+from win32session import _winapi
+def denied(*args):
+    raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
+_winapi.OpenSCManagerW = denied
+from win32session.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.windows
+def test_check_says_when_the_prompt_is_not_elevated(tmp_path: Path) -> None:
+    """Faked, as Wine runs everything as an administrator: OpenSCManagerW
+    refuses SC_MANAGER_CREATE_SERVICE (error 5), as Windows does outside an
+    elevated prompt."""
+    from support import spawn
+
+    process = spawn([sys.executable, "-c", _DENIED_CHECK, "service", "install", "--check",
+                     "--output", str(tmp_path / "a.jsonl")], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1 and stderr == ""
+    first = stdout.splitlines()[0]
+    assert first.startswith("FAIL  elevated: this prompt may create services: [WinError 5]")
+    assert first.endswith("use an Administrator prompt")
