@@ -237,6 +237,20 @@ def test_one_user_writable_piece_fails_its_check(tmp_path: Path, name: str, labe
     assert "install Python for all users" in line and "--allow-user-writable-python" in line
 
 
+def test_a_layout_without_dlls_or_lib_reads_only_what_is_there(tmp_path: Path) -> None:
+    """An embeddable CPython: python.exe, python312.zip, no DLLs or Lib."""
+    root = tmp_path / "embed"
+    root.mkdir()
+    for name in ("python.exe", "python312.zip", "python312._pth"):
+        (root / name).write_text("")
+    python = str(root / "python.exe")
+    interpreter = Interpreter(python, python, str(root), str(root), str(root / "site"))
+    read, reader = _reader(set(), windows("per_user"))
+    assert all(c.ok for c in interpreter_checks(interpreter, reader, None))
+    assert all(os.path.exists(p) for p in read)
+    assert str(root / "python312._pth") in read
+
+
 def test_a_folder_above_that_lets_users_replace_it_fails(tmp_path: Path) -> None:
     interpreter = _layout(tmp_path / "srv" / "Python312")
     _, reader = _reader({"srv"}, Descriptor(ADMINISTRATORS, (allow(USERS, 0x40),)))

@@ -289,7 +289,10 @@ def _tree(top: str, skip: Iterable[str] = ()) -> Iterator[str]:
 
 
 def _entries(folder: str) -> Iterator[str]:
-    """``folder`` and what it holds directly."""
+    """``folder`` and what it holds directly; nothing when it does not exist
+    (an embeddable CPython has no DLLs folder)."""
+    if not os.path.isdir(folder):
+        return
     yield folder
     with contextlib.suppress(OSError):
         for entry in sorted(os.listdir(folder)):
@@ -301,7 +304,8 @@ def _ancestors(paths: Iterable[str]) -> list[str]:
     for path in paths:
         parent = os.path.dirname(os.path.abspath(path))
         while True:
-            seen.setdefault(ntpath.normcase(parent), parent)
+            if os.path.isdir(parent):
+                seen.setdefault(ntpath.normcase(parent), parent)
             up = os.path.dirname(parent)
             if up == parent:
                 break
