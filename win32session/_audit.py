@@ -101,6 +101,18 @@ class _TrailLog(logging.FileHandler):
         self.trusted = True
 
 
+def _secure_log(path: str, protect: bool, owners: frozenset[str],
+                log: _TrailLog | None) -> None:
+    """The folder (``protect``) and the log, checked, and the log opened:
+    first, so that the log can say why the trail, or anything after, fails."""
+    from ._audit_folder import secure_trail
+    from ._paths import log_path
+
+    secure_trail(path, protect, owners, [log_path(path)])
+    if log is not None:
+        log.open_checked(owners)
+
+
 def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) -> Service:
     service = Service(name, details=True)
     stream: list[LineOutput] = []  # the open file, from on_start to on_stop
@@ -113,16 +125,13 @@ def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) ->
     @service.on_start
     def open_file() -> None:
         from ._audit_folder import secure_trail
-        from ._paths import check_output, log_path
+        from ._paths import check_output
         from ._trust import trail_owners, verify_file
 
         check_output(path)
         owners = trail_owners()
-        # The folder and the log first, so that the log can say why the
-        # trail is refused.
-        secure_trail(path, protect, owners, [log_path(path)])
-        if log is not None:
-            log.open_checked(owners)
+        if log is None or not log.trusted:
+            _secure_log(path, protect, owners, log)
         secure_trail(path, False, owners, [path])
         output = LineOutput(path)
         try:
@@ -161,8 +170,15 @@ def run(name: str, output: str | None) -> int:
     it stopped, if not asked to) goes next to the file, as ``.log``."""
     from ._paths import log_path
 
+    from ._trust import trail_owners
+
     path, protect = _destination(name, output)
     handler = _TrailLog(log_path(path))
+    # Before the service starts, so that a start that fails early (the
+    # notifier's registration, say) is logged; the start hook tries again
+    # and fails the start if this did not succeed.
+    with contextlib.suppress(OSError, ValueError):
+        _secure_log(path, protect, trail_owners(), handler)
     service = _build(name, path, protect, handler)
     logger = logging.getLogger("win32session")
     logger.addHandler(handler)
