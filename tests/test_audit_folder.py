@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,191 @@ def test_reading_a_missing_folder_says_which(tmp_path: Path) -> None:
     missing = tmp_path / "nothing"
     with pytest.raises(FileNotFoundError, match="cannot read the security of .*nothing"):
         folder_sddl(str(missing))
+
+
+# --- The trail's files: owner, links, reparse points (issue 15, item 3). -----------
+# Wine 8.0 answers, as these tests see: every file is owned by the one Wine
+# user, which is also the account this process and Wine's services run as;
+# SetNamedSecurityInfoW with another owner returns 0 and changes nothing;
+# CreateHardLinkW (os.link) works and GetFileInformationByHandle counts the
+# links; CreateSymbolicLinkW (os.symlink) returns success and makes nothing,
+# and a Unix symlink shows as a plain file (attributes 0x20, one link): Wine
+# cannot make a reparse point, so that decision is fed Windows's facts in
+# tests/test_trust.py.
+
+
+def _owners() -> frozenset[str]:
+    from win32session._trust import trail_owners
+
+    return trail_owners()
+
+
+@pytest.mark.windows
+def test_a_hard_linked_trail_is_refused_and_left_alone(tmp_path: Path) -> None:
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import UntrustedFile
+
+    trail = tmp_path / "audit.jsonl"
+    trail.write_text("old\n")
+    os.link(trail, tmp_path / "elsewhere.txt")  # CreateHardLinkW
+    with pytest.raises(UntrustedFile) as refused:
+        secure_trail(str(trail), False, _owners())
+    assert str(refused.value) == (
+        f"{trail} has 2 names (hard links): another name may reach it from anywhere; the "
+        "service does not append to it: remove it and try again")
+    assert trail.read_text() == "old\n"
+
+
+@pytest.mark.windows
+def test_the_log_is_checked_like_the_trail(tmp_path: Path) -> None:
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import UntrustedFile
+
+    (tmp_path / "audit.log").write_text("")
+    os.link(tmp_path / "audit.log", tmp_path / "other")
+    with pytest.raises(UntrustedFile, match=r"audit\.log has 2 names"):
+        secure_trail(str(tmp_path / "audit.jsonl"), False, _owners())
+
+
+@pytest.mark.windows
+def test_files_of_the_service_account_pass(tmp_path: Path) -> None:
+    from win32session._audit_folder import secure_trail
+
+    (tmp_path / "audit.jsonl").write_text("{}\n")
+    secure_trail(str(tmp_path / "audit.jsonl"), False, _owners())  # raises if not
+
+
+if sys.platform == "win32":  # mypy reads these for Windows only
+
+    @pytest.mark.windows
+    def test_a_file_of_someone_else_is_taken_over_or_refused(tmp_path: Path) -> None:
+        """For the service (SYSTEM) at install, a file another account owns is
+        taken over. Wine keeps no owner it is given: the file stays the Wine
+        user's, and the check made after the take-over refuses it."""
+        from win32session import _trust
+        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+
+        read_descriptor = _trust.read_descriptor
+
+        trail = tmp_path / "audit.jsonl"
+        trail.write_text("{}\n")
+        if under_wine():
+            with pytest.raises(UntrustedFile) as refused:
+                secure_files([str(trail)], TRAIL_OWNERS)
+            assert str(refused.value) == (
+                f"{trail} is owned by {read_descriptor(str(trail)).owner}, even after taking "
+                "it over; the service does not append to a file it does not trust")
+            return
+        secure_files([str(trail)], TRAIL_OWNERS)
+        assert read_descriptor(str(trail)).owner in TRAIL_OWNERS
+
+
+@pytest.mark.windows
+def test_the_folder_must_stay_ours_after_protection(tmp_path: Path) -> None:
+    from win32session._trust import TRAIL_OWNERS, UntrustedFile, verify_folder
+
+    folder = tmp_path / "audit"
+    ensure_protected_folder(str(folder))
+    verify_folder(str(folder), _owners())  # the service's own account
+    if under_wine():
+        with pytest.raises(UntrustedFile, match="even after taking it over"):
+            verify_folder(str(folder), TRAIL_OWNERS)
+    else:
+        verify_folder(str(folder), TRAIL_OWNERS)
+
+
+@pytest.mark.windows
+def test_a_symbolic_link_as_the_trail(tmp_path: Path) -> None:
+    from win32session._trust import UntrustedFile, secure_files
+
+    target = tmp_path / "target.txt"
+    target.write_text("not the trail\n")
+    link = tmp_path / "audit.jsonl"
+    os.symlink(target, link)  # CreateSymbolicLinkW
+    if under_wine():
+        # What Wine 8.0 answers: success, and no link at all.
+        assert not os.path.lexists(link)
+        return
+    with pytest.raises(UntrustedFile, match="is a link or reparse point"):
+        secure_files([str(link)], _owners())
+    assert target.read_text() == "not the trail\n"
+
+
+if sys.platform == "win32":  # mypy reads these for Windows only
+
+    @pytest.mark.windows
+    def test_take_ownership_needs_a_privilege_that_the_token_holds() -> None:
+        """Enabled for the block when the token holds it (an administrator, or
+        SYSTEM with it among the service's required privileges); False, not an
+        error, for one it does not hold, which AdjustTokenPrivileges reports
+        with ERROR_NOT_ALL_ASSIGNED on success."""
+        from win32session import _trust
+
+        privilege, name = _trust.privilege, _trust.REQUIRED_PRIVILEGES[0]
+
+        with privilege(name) as enabled:
+            assert enabled
+        with privilege("SeCreateTokenPrivilege") as enabled:  # LocalSystem's alone
+            assert not enabled
+
+
+@pytest.mark.windows
+def test_the_default_folder_is_checked_after_it_is_protected(tmp_path: Path) -> None:
+    """secure_trail for the default file protects its folder, then checks
+    it: for the service's account it passes; for the install (a service that
+    runs as SYSTEM) Wine's folder stays the Wine user's and is refused, which
+    is why a default `service install` refuses under Wine."""
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import TRAIL_OWNERS, UntrustedFile
+
+    trail = tmp_path / "audit" / "audit.jsonl"
+    secure_trail(str(trail), True, _owners())
+    if under_wine():
+        with pytest.raises(UntrustedFile) as refused:
+            secure_trail(str(trail), True, TRAIL_OWNERS)
+        assert str(refused.value) == (
+            f"the audit folder {trail.parent} is owned by {sorted(_owners() - TRAIL_OWNERS)[0]}"
+            ", even after taking it over; the service does not write there")
+    else:
+        secure_trail(str(trail), True, TRAIL_OWNERS)
+
+
+@pytest.mark.windows
+def test_what_is_open_is_checked_again_before_a_line_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second name made between the check and the open (simulated: the
+    check before the open is skipped) is caught by the check of the open
+    file: the start fails and nothing is appended. The start hook is called
+    in this process, as the service host calls it after StartServiceCtrl-
+    DispatcherW; only the race is simulated."""
+    from win32session import _audit, _audit_folder
+    from win32session._trust import UntrustedFile
+
+    trail = tmp_path / "audit.jsonl"
+    trail.write_text("before\n")
+    os.link(trail, tmp_path / "second-name")
+    monkeypatch.setattr(_audit_folder, "secure_trail", lambda *args, **kwargs: None)
+    log = _audit._TrailLog(str(tmp_path / "audit.log"))
+    service = _audit._build("audit", str(trail), False, log)
+    (open_file,) = service._on_start
+    with pytest.raises(UntrustedFile, match="has 2 names"):
+        open_file()
+    assert trail.read_text() == "before\n"
+
+
+@pytest.mark.windows
+def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
+    import logging
+
+    from win32session import _audit
+    from win32session._trust import UntrustedFile
+
+    path = tmp_path / "audit.log"
+    path.write_text("")
+    os.link(path, tmp_path / "second-name")
+    log = _audit._TrailLog(str(path))
+    with pytest.raises(UntrustedFile, match="has 2 names"):
+        log.open_checked(_owners())
+    log.emit(logging.LogRecord("win32session", logging.ERROR, __file__, 1, "why", None, None))
+    log.close()
+    assert path.read_text() == ""

@@ -32,6 +32,9 @@ def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
     monkeypatch.setenv("PYTHONPATH", str(Path(win32session.__file__).parent.parent))
     pytester.makeconftest((HERE / "conftest.py").read_text(encoding="utf-8"))
     pytester.makepyfile(support=(HERE / "support.py").read_text(encoding="utf-8"))
+    # conftest.py loads the strict access-rights layer as a plugin.
+    pytester.makepyfile(
+        strict_service=(HERE / "strict_service.py").read_text(encoding="utf-8"))
     pytester.makepyfile(test_suite=SUITE)
     pytester.makeini("[pytest]\nmarkers =\n    windows: needs Win32\n")
     return pytester

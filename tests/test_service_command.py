@@ -225,3 +225,232 @@ def test_a_venv_install_runs_as_a_service(tmp_path: Path) -> None:
     assert _same(ntpath.dirname(str(found["w32s_venv_only"])), site_packages / "w32s_venv_only")
     assert _same(ntpath.dirname(str(found["win32session"])), site_packages / "win32session")
     assert found["pid"] == pid  # no redirector in between
+
+
+# --- `service install`: what it refuses, and --check. -----------------------------
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    from support import spawn
+
+    process = spawn([sys.executable, "-m", "win32session", *args], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _installed(name: str) -> bool:
+    if sys.platform != "win32":
+        raise OSError("needs the Win32 API")
+    from win32session import _service_manager as manager
+
+    try:
+        manager.status(name)
+    except manager.ServiceNotInstalled:
+        return False
+    return True
+
+
+def _remove(name: str) -> None:
+    if sys.platform == "win32":
+        from win32session import _service_manager as manager
+
+        try:
+            manager.uninstall(name)
+        except manager.ServiceNotInstalled:
+            pass
+
+
+def _this_interpreter_refused() -> str | None:
+    """What `service install` must say of this Python, judged in-process."""
+    if sys.platform != "win32":
+        raise OSError("needs the Win32 API")
+    from win32session import _trust
+
+    return _trust.refusal(_trust.interpreter_checks(
+        Interpreter.running(), _trust.read_descriptor, _trust.profiles_directory()))
+
+
+@pytest.mark.windows
+def test_install_refuses_an_interpreter_others_can_change(tmp_path: Path) -> None:
+    """Under Wine the Wine user owns every file, the interpreter too: a plain
+    install must refuse, with one line, exit 1, and nothing made."""
+    from support import under_wine
+
+    expected = _this_interpreter_refused()
+    if under_wine():
+        assert expected is not None
+    name = f"w32s-refused-{os.getpid()}"
+    output = tmp_path / "trail" / "audit.jsonl"
+    try:
+        result = _cli("service", "install", "--name", name, "--output", str(output))
+        print(result.stderr)
+        if expected is None:  # a Python installed for all users: it installs
+            assert (result.returncode, result.stderr) == (0, ""), result.stderr
+            assert _installed(name)
+            return
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == f"win32session: service install: {expected}\n"
+        assert "install Python for all users" in result.stderr
+        assert "--allow-user-writable-python" in result.stderr
+        assert not _installed(name)
+        assert not output.parent.exists()
+    finally:
+        _remove(name)
+
+
+@pytest.mark.windows
+def test_the_flag_installs_anyway_and_says_so(tmp_path: Path) -> None:
+    expected = _this_interpreter_refused()
+    name = f"w32s-accepted-{os.getpid()}"
+    output = tmp_path / "audit.jsonl"
+    try:
+        result = _cli("service", "install", "--name", name, "--output", str(output),
+                      "--allow-user-writable-python")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"installed service {name}: ")
+        if expected is None:
+            assert result.stderr == ""
+        else:
+            assert result.stderr.count("\n") == 1
+            assert result.stderr.startswith("win32session: service install: warning: ")
+            assert result.stderr.endswith(
+                "installed anyway, as --allow-user-writable-python asks\n")
+        assert _installed(name)
+    finally:
+        _remove(name)
+
+
+@pytest.mark.windows
+def test_check_prints_each_precondition_and_installs_nothing(tmp_path: Path) -> None:
+    name = f"w32s-check-{os.getpid()}"
+    output = tmp_path / "trail" / "audit.jsonl"
+    result = _cli("service", "install", "--check", "--name", name, "--output", str(output))
+    print(result.stdout)
+    lines = result.stdout.splitlines()
+    assert all(line.startswith(("OK    ", "FAIL  ")) for line in lines), lines
+    assert [line[6:].split(" ")[0] for line in lines[:4]] == [
+        "elevated:", "service", "output", "package"]
+    assert any(" interpreter " in f" {line} " for line in lines)
+    assert any("standard library" in line for line in lines)
+    assert any(line.endswith("audit.jsonl trustworthy: not there yet") for line in lines)
+    assert result.returncode == (1 if any(line.startswith("FAIL") for line in lines) else 0)
+    assert result.stderr == ""
+    assert not _installed(name) and not output.parent.exists()
+    if _this_interpreter_refused() is not None:
+        assert result.returncode == 1
+
+
+@pytest.mark.windows
+def test_check_reports_a_bad_output_as_a_failed_line(tmp_path: Path) -> None:
+    result = _cli("service", "install", "--check", "--output", str(tmp_path))
+    assert result.returncode == 1
+    assert f"FAIL  service name and output: cannot use {tmp_path} as the output file: it is a " \
+           "folder" in result.stdout
+
+
+@pytest.mark.windows
+@pytest.mark.parametrize(("args", "message"), [
+    (["--output", ""], "the output file must not be empty"),
+    (["--output", "{tmp}"], "it is a folder"),
+    (["--output", "{tmp}\\nul.jsonl"], "reserved device name NUL"),
+    (["--output", "{tmp}\\audit.log"], "a .log file"),
+    (["--output", "\\\\.\\pipe\\w32s"], "a device path"),
+    (["--name", "nul"], "reserved device name NUL"),
+    (["--name", "con.x"], "reserved device name CON"),
+    (["--name", "x" * 257], "at most 256 characters"),
+    (["--name", "x" * 240], "more than Windows's 259 (MAX_PATH)"),
+])
+def test_bad_names_and_outputs_are_one_line_and_exit_2(
+        tmp_path: Path, args: list[str], message: str) -> None:
+    """Before anything is made: no service, no folder, no file."""
+    filled = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    name = filled[1] if filled[0] == "--name" else f"w32s-bad-{os.getpid()}"
+    before = sorted(tmp_path.iterdir())
+    result = _cli("service", "install", "--allow-user-writable-python", "--name", name,
+                  *(filled if filled[0] == "--output" else []))
+    print(result.stderr)
+    assert (result.returncode, result.stdout, result.stderr.count("\n")) == (2, "", 1)
+    assert result.stderr.startswith("win32session: service install: ")
+    assert message in result.stderr
+    assert sorted(tmp_path.iterdir()) == before
+    if len(name) <= 256:
+        assert not _installed(name)
+
+
+@pytest.mark.windows
+def test_install_refuses_a_trail_with_a_second_name(tmp_path: Path) -> None:
+    name = f"w32s-linked-{os.getpid()}"
+    output = tmp_path / "audit.jsonl"
+    output.write_text("")
+    os.link(output, tmp_path / "second-name")
+    try:
+        result = _cli("service", "install", "--name", name, "--output", str(output),
+                      "--allow-user-writable-python")
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.splitlines()[-1] == (
+            f"win32session: service install: {output} has 2 names (hard links): another name "
+            "may reach it from anywhere; the service does not append to it: remove it and "
+            "try again")
+        assert not _installed(name)
+    finally:
+        _remove(name)
+
+
+@pytest.mark.windows
+def test_the_service_does_not_append_to_a_trail_linked_after_the_install(
+        tmp_path: Path) -> None:
+    """The real audit service, installed by the command line and started by
+    Wine's service control manager: a second name made after the install
+    fails the start (service exit code 1, START_FAILED) with the reason in
+    its log, and nothing is appended to the file."""
+    if sys.platform != "win32":
+        raise OSError("needs the Win32 API")
+    from win32session import _service_manager as manager
+
+    name = f"w32s-linked-start-{os.getpid()}"
+    output = tmp_path / "audit.jsonl"
+    try:
+        installed = _cli("service", "install", "--name", name, "--output", str(output),
+                         "--allow-user-writable-python")
+        assert installed.returncode == 0, installed.stderr
+        output.write_text("before\n")
+        os.link(output, tmp_path / "second-name")
+        with pytest.raises(OSError):
+            manager.start(name)
+        status = manager.status(name)
+        assert (status.state, status.win32_exit_code, status.service_exit_code) == (
+            "stopped", 1066, 1)
+        assert output.read_text() == "before\n"
+        log = (tmp_path / "audit.log").read_text(encoding="utf-8")
+        print(log)
+        assert f"cannot start: {output} has 2 names (hard links)" in log
+    finally:
+        _remove(name)
+
+
+_DENIED_CHECK = """
+import ctypes, sys
+from win32session import _winapi
+def denied(*args):
+    raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
+_winapi.OpenSCManagerW = denied
+from win32session.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.windows
+def test_check_says_when_the_prompt_is_not_elevated(tmp_path: Path) -> None:
+    """Faked, as Wine runs everything as an administrator: OpenSCManagerW
+    refuses SC_MANAGER_CREATE_SERVICE (error 5), as Windows does outside an
+    elevated prompt."""
+    from support import spawn
+
+    process = spawn([sys.executable, "-c", _DENIED_CHECK, "service", "install", "--check",
+                     "--output", str(tmp_path / "a.jsonl")], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1 and stderr == ""
+    first = stdout.splitlines()[0]
+    assert first.startswith("FAIL  elevated: this prompt may create services: [WinError 5]")
+    assert first.endswith("use an Administrator prompt")

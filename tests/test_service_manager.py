@@ -162,6 +162,8 @@ if sys.platform == "win32":
         exactly that there."""
         passed: dict[int, object] = {}
         change = _winapi.ChangeServiceConfig2W
+        # A multi-string: each name ended by a NUL, and one more at the end.
+        expected = "SeChangeNotifyPrivilege\0SeTakeOwnershipPrivilege\0\0"
 
         def spy(handle: int, level: int, info: object) -> int:
             if level == _winapi.SERVICE_CONFIG_SERVICE_SID_INFO:
@@ -172,14 +174,13 @@ if sys.platform == "win32":
                     info, _winapi.SERVICE_REQUIRED_PRIVILEGES_INFOW)
                 address = ctypes.cast(ctypes.pointer(listed),
                                       ctypes.POINTER(ctypes.c_void_p))[0]
-                passed[level] = ctypes.wstring_at(address, len("SeChangeNotifyPrivilege") + 2)
+                passed[level] = ctypes.wstring_at(address, len(expected))
             return change(handle, level, info)
 
         monkeypatch.setattr(_winapi, "ChangeServiceConfig2W", spy)
         manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
         assert passed == {_winapi.SERVICE_CONFIG_SERVICE_SID_INFO: 1,  # UNRESTRICTED
-                          _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO:
-                              "SeChangeNotifyPrivilege\0\0"}
+                          _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO: expected}
         installed = manager.status(service_name)
         if under_wine():
             assert (installed.service_sid, installed.required_privileges) == (None, None)
@@ -193,7 +194,8 @@ if sys.platform == "win32":
         else:
             assert installed.service_sid == "unrestricted"
             assert installed.required_privileges == manager.REQUIRED_PRIVILEGES
-        assert manager.REQUIRED_PRIVILEGES == ("SeChangeNotifyPrivilege",)
+        assert manager.REQUIRED_PRIVILEGES == (
+            "SeChangeNotifyPrivilege", "SeTakeOwnershipPrivilege")
 
 
     def test_installing_twice_names_the_service(service_name: str) -> None:
@@ -266,11 +268,12 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-    def test_cli_access_denied_is_one_line(service_name: str) -> None:
+    def test_cli_access_denied_is_one_line(service_name: str, tmp_path: Path) -> None:
         """Faked as above, in the command line's own process."""
         process = spawn([sys.executable, "-c", _DENIED_CLI, "service", "install", "--name",
-                         service_name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE, text=True)
+                         service_name, "--output", str(tmp_path / "audit.jsonl"),
+                         "--allow-user-writable-python"], stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stdout, stderr = process.communicate(timeout=60)
         assert process.returncode == 1
         assert stdout == ""
@@ -282,7 +285,8 @@ sys.exit(main(sys.argv[1:]))
     def test_cli_install_status_uninstall(service_name: str, tmp_path: Path) -> None:
         """The real command line the audit service is installed with."""
         output = str(tmp_path / "audit.jsonl")
-        installed = run_cli("service", "install", "--name", service_name, "--output", output)
+        installed = run_cli("service", "install", "--name", service_name, "--output", output,
+                            "--allow-user-writable-python")
         assert installed.returncode == 0, installed.stderr
         assert installed.stdout == (f"installed service {service_name}: automatic start, "
                                     f"restarted after a failure; appends to {output}\n")
@@ -514,7 +518,7 @@ sys.exit(main(sys.argv[1:]))
                 f"{'query' if action == 'status' else action} it all the same)\n")
         assert manager.status(service_name).state == "stopped"
         installed = run_cli("service", "install", "--name", service_name,
-                            "--output", "x.jsonl")
+                            "--output", "x.jsonl", "--allow-user-writable-python")
         assert installed.returncode == 1
         assert "exists already (choose another --name)" in installed.stderr
         assert "uninstall it first" not in installed.stderr
@@ -530,7 +534,8 @@ sys.exit(main(sys.argv[1:]))
         try:
             for name in (service_name, other):
                 installed = run_cli("service", "install", "--name", name,
-                                    "--output", str(tmp_path / f"{name}.jsonl"))
+                                    "--output", str(tmp_path / f"{name}.jsonl"),
+                                    "--allow-user-writable-python")
                 assert installed.returncode == 0, installed.stderr
             for name in (service_name, other):
                 shown = run_cli("service", "status", "--name", name, "--json")
@@ -538,7 +543,8 @@ sys.exit(main(sys.argv[1:]))
                 assert json.loads(shown.stdout)["display_name"] == (
                     f"win32session audit trail ({name})")
             again = run_cli("service", "install", "--name", other,
-                            "--output", str(tmp_path / "again.jsonl"))
+                            "--output", str(tmp_path / "again.jsonl"),
+                            "--allow-user-writable-python")
             assert again.returncode == 1
             assert again.stderr == (
                 f"win32session: service install: cannot install service {other!r}: a "

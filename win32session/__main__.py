@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -332,6 +331,9 @@ def _parser() -> _Parser:
 # --- The service command. ---
 
 SERVICE_NAME = "win32session-audit"
+#: ``service install``'s flag that accepts a user-writable interpreter
+#: (``_trust.ALLOW_FLAG``; spelled here so that the parser imports no more).
+ALLOW_USER_WRITABLE = "--allow-user-writable-python"
 SERVICE_DISPLAY_NAME = "win32session audit trail"
 SERVICE_DESCRIPTION = ("Writes every Windows session change (logon, logoff, lock, unlock, "
                        "remote connections) with its user, and each suspend and resume, to "
@@ -374,6 +376,16 @@ def _service_parser(commands: Any, version: str) -> None:
             parser.add_argument("--output", metavar="FILE",
                                 help="the JSON Lines file to append to (default: "
                                 "%%ProgramData%%\\win32session\\NAME.jsonl)")
+        if action == "install":
+            parser.add_argument(
+                "--check", action="store_true",
+                help="print every precondition of the install, OK or FAIL, one line each, "
+                "and install nothing; exit 0 when all pass")
+            parser.add_argument(
+                ALLOW_USER_WRITABLE, action="store_true",
+                help="install even when users can change the interpreter, the standard "
+                "library, the venv or the package: any of them could then run code as "
+                "LocalSystem (a privilege escalation)")
         if action == "status":
             parser.add_argument("--json", action="store_true", help="one JSON object instead")
         if action in ("start", "stop", "status", "uninstall"):
@@ -435,8 +447,79 @@ def _service_action(args: argparse.Namespace) -> int:
     from ._platform import require_windows
 
     require_windows()
+    if args.action == "install":
+        return _install(args)
     _manage(args)
     return 0
+
+
+def _install(args: argparse.Namespace) -> int:
+    """``service install``: bad input is one line and 2, before anything is
+    made; an interpreter others can change (unless the flag accepts it) or a
+    trail file that cannot be trusted is one line and 1, with nothing
+    installed; ``--check`` prints each precondition and installs nothing."""
+    from . import _trust
+    from ._audit_folder import check_name, default_output
+    from ._paths import check_output
+    from ._service_command import Interpreter, service_command_line
+
+    name = args.name
+    checks: list[_trust.Check] = []
+    output = ""
+    try:
+        check_name(name)
+        checks.append(_trust.Check(f"service name {name}"))
+        output = check_output(default_output(name) if args.output is None else args.output)
+        checks.append(_trust.Check(f"output {output}"))
+    except ValueError as exc:
+        if not args.check:
+            print(f"{PROG}: service install: {exc}", file=sys.stderr)
+            return 2
+        checks.append(_trust.Check("service name and output", str(exc), overridable=False))
+    protect = args.output is None
+    interpreter = Interpreter.running()
+    command = ""
+    try:
+        command = service_command_line(name, output, interpreter)
+        checks.append(_trust.Check("package installed for every account"))
+    except ValueError as exc:
+        checks.append(_trust.Check("package installed for every account", str(exc),
+                                   overridable=False))
+    if sys.platform == "win32":
+        checks += _trust.interpreter_checks(interpreter, _trust.read_descriptor,
+                                            _trust.profiles_directory())
+    if args.check:
+        return _print_checks(checks, output, protect)
+    refused = _trust.refusal(checks)
+    if refused and (not args.allow_user_writable_python
+                    or not all(c.overridable for c in checks if not c.ok)):
+        print(f"{PROG}: service install: {refused}", file=sys.stderr)
+        return 1
+    if sys.platform == "win32":  # the form mypy narrows on; require_windows() raised
+        from . import _service_manager as manager
+        from ._audit_folder import secure_trail
+
+        secure_trail(output, protect, _trust.TRAIL_OWNERS)
+        manager.install(name, service_display_name(name), SERVICE_DESCRIPTION, command)
+    if refused:  # accepted by the flag: said once, after it was done
+        failed = next(c for c in checks if not c.ok)
+        print(f"{PROG}: service install: warning: {failed.problem}; installed anyway, as "
+              f"{ALLOW_USER_WRITABLE} asks", file=sys.stderr)
+    print(f"installed service {name}: automatic start, restarted after a failure; "
+          f"appends to {output}")
+    return 0
+
+
+def _print_checks(checks: list[Any], output: str, protect: bool) -> int:
+    """``service install --check``: every precondition, one line each."""
+    from . import _trust
+
+    lines = [_trust.elevation_check(), *checks]
+    if output:
+        lines += _trust.trail_checks(output, protect)
+    for check in lines:
+        print(check.line())
+    return 0 if all(check.ok for check in lines) else 1
 
 
 def _manage(args: argparse.Namespace) -> None:
@@ -445,20 +528,6 @@ def _manage(args: argparse.Namespace) -> None:
     from . import _service_manager as manager
 
     name = args.name
-    if args.action == "install":
-        from ._audit_folder import default_output, ensure_protected_folder
-        from ._service_command import service_command_line
-
-        if args.output is None:
-            output = default_output(name)
-            ensure_protected_folder(os.path.dirname(output))
-        else:
-            output = os.path.abspath(args.output)  # a service starts in System32
-        manager.install(name, service_display_name(name), SERVICE_DESCRIPTION,
-                        service_command_line(name, output))
-        print(f"installed service {name}: automatic start, restarted after a failure; "
-              f"appends to {output}")
-        return
     # Only win32session's own audit services, unless --any-service
     # (``service uninstall --name Spooler`` must not delete the Print Spooler).
     only_audit = not args.any_service

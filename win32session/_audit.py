@@ -11,13 +11,19 @@ is flushed before the next event. A line that cannot be written stops the servic
 losing events while it looks healthy.
 
 The default file lives in ``%ProgramData%\\win32session``, a folder that only
-SYSTEM and Administrators may write (``_audit_folder``).
+SYSTEM and Administrators may write (``_audit_folder``). At each start the
+folder, the file and the log are checked before anything is appended, and
+each file again once it is open (``_trust``): owned by SYSTEM or
+Administrators (taken over if not), not a link, one name; a file that fails
+stops the start (:attr:`ServiceExit.START_FAILED`) instead of being written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import logging
 import os
 from typing import Any, Final
 
@@ -70,7 +76,56 @@ def build(name: str, output: str | None) -> Service:
     return _build(name, *_destination(name, output))
 
 
-def _build(name: str, path: str, protect: bool) -> Service:
+class _TrailLog(logging.FileHandler):
+    """The service's ``.log``, written only once it was checked like the
+    trail: until then (and for good if it fails) records go nowhere, so
+    that no line reaches a file the service does not trust."""
+
+    def __init__(self, path: str) -> None:
+        # delay: opened by open_checked, after the checks.
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        self.trusted = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.trusted:
+            super().emit(record)
+
+    def open_checked(self, owners: frozenset[str]) -> None:
+        """Opens the log, then checks what was opened (``_trust.verify_file``):
+        ``UntrustedFile`` fails the start; a log that cannot be opened at all
+        is left out."""
+        from ._trust import verify_file
+
+        with self.lock or contextlib.nullcontext():
+            if self.stream is None:
+                try:
+                    self.stream = self._open()
+                except OSError:
+                    # A log that cannot be opened is no reason not to audit:
+                    # the service goes on without one, as before the checks.
+                    return
+        try:
+            verify_file(self.baseFilename, owners)
+        except BaseException:
+            self.close()
+            raise
+        self.trusted = True
+
+
+def _secure_log(path: str, protect: bool, owners: frozenset[str],
+                log: _TrailLog | None) -> None:
+    """The folder (``protect``) and the log, checked, and the log opened:
+    first, so that the log can say why the trail, or anything after, fails."""
+    from ._audit_folder import secure_trail
+    from ._paths import log_path
+
+    secure_trail(path, protect, owners, [log_path(path)])
+    if log is not None:
+        log.open_checked(owners)
+
+
+def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) -> Service:
     service = Service(name, details=True, power=True)  # power: suspend and resume
     stream: list[LineOutput] = []  # the open file, from on_start to on_stop
 
@@ -81,11 +136,22 @@ def _build(name: str, path: str, protect: bool) -> Service:
 
     @service.on_start
     def open_file() -> None:
-        if protect:
-            from ._audit_folder import ensure_protected_folder
+        from ._audit_folder import secure_trail
+        from ._paths import check_output
+        from ._trust import trail_owners, verify_file
 
-            ensure_protected_folder(os.path.dirname(path))
-        stream.append(LineOutput(path))
+        check_output(path)
+        owners = trail_owners()
+        if log is None or not log.trusted:
+            _secure_log(path, protect, owners, log)
+        secure_trail(path, False, owners, [path])
+        output = LineOutput(path)
+        try:
+            verify_file(path, owners)  # what is open is what was checked
+        except BaseException:
+            output.close()
+            raise
+        stream.append(output)
         write({"time": _now(), "event": "service", "state": "start", "service": name,
                "pid": os.getpid(), "version": __version__})
 
@@ -116,15 +182,18 @@ def run(name: str, output: str | None) -> int:
     stops it, appending to ``output`` (None: the default file under
     ``%ProgramData%\\win32session``); the service's exit code. Its log (why
     it stopped, if not asked to) goes next to the file, as ``.log``."""
-    import logging
+    from ._paths import log_path
+
+    from ._trust import trail_owners
 
     path, protect = _destination(name, output)
-    service = _build(name, path, protect)
-    # delay: opened at the first record, so a log that cannot be written is
-    # no reason not to audit (logging reports its own failure and goes on).
-    handler = logging.FileHandler(os.path.splitext(path)[0] + ".log", encoding="utf-8",
-                                  delay=True)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler = _TrailLog(log_path(path))
+    # Before the service starts, so that a start that fails early (the
+    # notifier's registration, say) is logged; the start hook tries again
+    # and fails the start if this did not succeed.
+    with contextlib.suppress(OSError, ValueError):
+        _secure_log(path, protect, trail_owners(), handler)
+    service = _build(name, path, protect, handler)
     logger = logging.getLogger("win32session")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

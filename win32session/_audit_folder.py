@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Final
 
+from ._paths import device_name
 from ._platform import require_windows
 
 if sys.platform == "win32":
@@ -43,6 +43,10 @@ __all__ = [
 #: SYSTEM (SY) and Administrators (BA), inherited by files (OI) and
 #: subfolders (CI). https://learn.microsoft.com/windows/win32/secauthz/security-descriptor-string-format
 FOLDER_SDDL: Final = "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+
+#: CreateServiceW's limit for lpServiceName.
+#: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew
+MAX_SERVICE_NAME: Final = 256
 
 #: The folder under %ProgramData%.
 FOLDER_NAME: Final = "win32session"
@@ -91,6 +95,13 @@ def check_name(name: str) -> None:
     bad = sorted({ch for ch in name if ch in _NOT_IN_FILE_NAMES or ord(ch) < 32})
     if bad:
         raise ValueError(f"a service name cannot hold {''.join(bad)!r}: {name!r}")
+    if len(name) > MAX_SERVICE_NAME:
+        raise ValueError(f"a service name has at most {MAX_SERVICE_NAME} characters, "
+                         f"this one {len(name)}")
+    device = device_name(name)
+    if device:
+        raise ValueError(f"a service name cannot be the reserved device name {device}: its "
+                         f"file {name}.jsonl would be the device, not a file: {name!r}")
 
 
 def ensure_protected_folder(path: str) -> None:
@@ -98,12 +109,14 @@ def ensure_protected_folder(path: str) -> None:
 
     A new folder gets them from ``CreateDirectoryW``'s SECURITY_ATTRIBUTES, so
     it never exists with the parent's ACL; missing parents are made first, as
-    usual. An existing folder gets them from ``SetNamedSecurityInfoW``
-    (PROTECTED_DACL_SECURITY_INFORMATION), which also replaces the inherited
-    ACEs of what it holds; explicit ACEs a file inside holds of its own are
-    that file's and stay. A link or junction is refused: the trail must not
-    be redirected. Needs an administrator or SYSTEM; ``OSError`` says what
-    failed and where.
+    usual. An existing folder is taken over (``_trust.take_ownership``: the
+    owner first, with SeTakeOwnershipPrivilege, as a folder a user made and
+    closed to everyone else needs, then the DACL with
+    PROTECTED_DACL_SECURITY_INFORMATION), which also replaces the inherited
+    ACEs of what it holds; a file's own owner and explicit ACEs stay, and
+    ``_trust.secure_files`` deals with those. A link or junction is refused:
+    the trail must not be redirected. Needs an administrator or SYSTEM;
+    ``OSError`` says what failed and where.
     https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectoryw
     https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setnamedsecurityinfow
     """
@@ -122,18 +135,20 @@ def ensure_protected_folder(path: str) -> None:
             except OSError as exc:
                 if exc.winerror != _api.ERROR_ALREADY_EXISTS:
                     raise _explained(exc, "cannot create the audit folder", path) from None
-            _check_plain_folder(path)
-            owner, dacl = ctypes.c_void_p(), ctypes.c_void_p()
-            present, defaulted = ctypes.c_int(), ctypes.c_int()
-            _api.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner),
-                                            ctypes.byref(defaulted))
-            _api.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present),
-                                           ctypes.byref(dacl), ctypes.byref(defaulted))
-            what = (_api.OWNER_SECURITY_INFORMATION | _api.DACL_SECURITY_INFORMATION
-                    | _api.PROTECTED_DACL_SECURITY_INFORMATION)
+        from ._trust import pinned, take_ownership
+
+        # Pinned: checked, then taken over, as the one folder it is; no
+        # junction can take its name in between.
+        with pinned(path) as facts:
+            if facts is None:
+                raise FileNotFoundError(f"the audit folder {path} vanished")
+            if facts.attributes & _api.FILE_ATTRIBUTE_REPARSE_POINT:
+                raise OSError(f"the audit folder {path} is a link or junction; "
+                              "remove it and try again")
+            if not facts.attributes & _api.FILE_ATTRIBUTE_DIRECTORY:
+                raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
             try:
-                _api.SetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT, what, owner, None,
-                                           dacl, None)
+                take_ownership(path, FOLDER_SDDL, protect=True)
             except OSError as exc:
                 raise _explained(exc, "cannot protect the audit folder", path) from None
 
@@ -178,14 +193,6 @@ if sys.platform == "win32":
         finally:
             _api.LocalFree(descriptor)
 
-    def _check_plain_folder(path: str) -> None:
-        info = os.lstat(path)
-        if info.st_file_attributes & stat.FILE_ATTRIBUTE_REPARSE_POINT:
-            raise OSError(f"the audit folder {path} is a link or junction; "
-                          "remove it and try again")
-        if not stat.S_ISDIR(info.st_mode):
-            raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
-
     def _explained(exc: OSError, what: str, path: str) -> OSError:
         """``exc`` again, of the same kind and Windows code, saying what and where."""
         hint = ""
@@ -194,3 +201,23 @@ if sys.platform == "win32":
             hint = " (run it as an administrator)"
         return type(exc)(exc.errno, f"{what} {path}: {exc.strerror}{hint}", None,
                          exc.winerror)
+
+
+def secure_trail(output: str, protect: bool, owners: Iterable[str],
+                 files: Iterable[str] | None = None) -> None:
+    """Makes the trail ``output`` and its log ones the service may append
+    to, or raises ``OSError`` (``_trust.UntrustedFile``: one line): with
+    ``protect`` (the default file), its folder protected and then checked;
+    then each file that exists taken over where its owner or its own ACEs
+    are wrong, and refused where it is a link or has a second name (``files``:
+    which of them, the log first by default). Run by ``service install`` and
+    at each start of the service."""
+    from ._paths import log_path
+    from ._trust import secure_files, verify_folder
+
+    owner_set = frozenset(owners)
+    if protect:
+        folder = os.path.dirname(output)
+        ensure_protected_folder(folder)
+        verify_folder(folder, owner_set)
+    secure_files([log_path(output), output] if files is None else list(files), owner_set)

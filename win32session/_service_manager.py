@@ -33,6 +33,7 @@ from typing import Final
 
 from . import _winapi as _api
 from ._log import logger
+from ._trust import REQUIRED_PRIVILEGES as _TRAIL_PRIVILEGES
 
 # For mypy on other platforms: what follows names declarations that
 # _winapi makes on Windows alone.
@@ -421,13 +422,13 @@ def _set_recovery(handle: int, recovery: Recovery) -> None:
 #: The privileges the audit service runs with: the SCM removes every other
 #: one from LocalSystem's token when it starts the process. It writes files
 #: in a folder whose ACL gives SYSTEM full control, reads session details and
-#: registers for power settings: none of it needs a privilege but traversing
+#: registers for power settings: none of that needs a privilege but traversing
 #: folders (SeChangeNotifyPrivilege, which Windows never removes anyway; named
-#: to say so). Add here what a new duty needs, such as SeTakeOwnershipPrivilege
-#: for a service that takes ownership of files (with SeRestorePrivilege to set
-#: an owner that is not in its token).
+#: to say so). At each start it also takes over the trail's folder or a file
+#: that a user made first (``_trust.REQUIRED_PRIVILEGES``:
+#: SeTakeOwnershipPrivilege).
 #: https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_required_privileges_infow
-REQUIRED_PRIVILEGES: Final = ("SeChangeNotifyPrivilege",)
+REQUIRED_PRIVILEGES: Final = ("SeChangeNotifyPrivilege", *_TRAIL_PRIVILEGES)
 
 _SID_TYPES: Final = {
     _api.SERVICE_SID_TYPE_NONE: "none", _api.SERVICE_SID_TYPE_UNRESTRICTED: "unrestricted",

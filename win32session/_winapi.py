@@ -788,6 +788,103 @@ if sys.platform == "win32":
     GetSecurityDescriptorOwner: Callable[..., int] = _declare(
         _A, "GetSecurityDescriptorOwner", wintypes.BOOL,
         (PSECURITY_DESCRIPTOR, _P(PSID), _P(wintypes.BOOL)), _fails_on_zero)
+    # --- advapi32: what the audit service trusts (win32session._trust). -------
+    # Reading a descriptor's owner and ACEs one by one, the file it names, and
+    # the token privilege that lets SYSTEM take ownership of a file that a
+    # user created and closed to everyone else.
+    #: An ACE's DACL-relative header; every ACE type starts with it.
+    #: https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-ace_header
+    class ACE_HEADER(ctypes.Structure):
+        _fields_ = [("AceType", ctypes.c_ubyte), ("AceFlags", ctypes.c_ubyte),
+                    ("AceSize", wintypes.WORD)]
+
+    #: https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-acl_size_information
+    class ACL_SIZE_INFORMATION(ctypes.Structure):
+        _fields_ = [("AceCount", wintypes.DWORD), ("AclBytesInUse", wintypes.DWORD),
+                    ("AclBytesFree", wintypes.DWORD)]
+
+    #: Two 32-bit halves, so 4-byte aligned as winnt.h packs it.
+    #: https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-luid
+    class LUID(ctypes.Structure):
+        _fields_ = [("LowPart", wintypes.DWORD), ("HighPart", wintypes.LONG)]
+
+    #: https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-luid_and_attributes
+    class LUID_AND_ATTRIBUTES(ctypes.Structure):
+        _fields_ = [("Luid", LUID), ("Attributes", wintypes.DWORD)]
+
+    #: One privilege: all the adjustment here ever needs.
+    #: https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-token_privileges
+    class TOKEN_PRIVILEGES(ctypes.Structure):
+        _fields_ = [("PrivilegeCount", wintypes.DWORD),
+                    ("Privileges", LUID_AND_ATTRIBUTES * 1)]
+
+    AclSizeInformation: Final = 2  # ACL_INFORMATION_CLASS
+    TokenUser: Final = 1  # TOKEN_INFORMATION_CLASS: TOKEN_USER, a SID_AND_ATTRIBUTES
+    TOKEN_QUERY: Final = 0x0008
+    TOKEN_ADJUST_PRIVILEGES: Final = 0x0020
+    SE_PRIVILEGE_ENABLED: Final = 0x00000002
+    ERROR_NOT_ALL_ASSIGNED: Final = 1300
+    #: The DACL inherits the parent's inheritable ACEs again.
+    UNPROTECTED_DACL_SECURITY_INFORMATION: Final = 0x20000000
+
+    def _fails_unless_all_assigned(result: Any, func: Any, args: Any) -> Any:
+        """AdjustTokenPrivileges: FALSE fails; TRUE with ERROR_NOT_ALL_ASSIGNED
+        means the token does not hold the privilege, which fails here too."""
+        if not result or ctypes.get_last_error() == ERROR_NOT_ALL_ASSIGNED:
+            _raise_last_error(func)
+        return result
+
+    #: https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-getaclinformation
+    GetAclInformation: Callable[..., int] = _declare(
+        _A, "GetAclInformation", wintypes.BOOL,
+        (PACL, wintypes.LPVOID, wintypes.DWORD, ctypes.c_int), _fails_on_zero)
+    # The ACE comes back as a pointer into the ACL itself: valid while it is.
+    #: https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-getace
+    GetAce: Callable[..., int] = _declare(
+        _A, "GetAce", wintypes.BOOL, (PACL, wintypes.DWORD, _P(ctypes.c_void_p)),
+        _fails_on_zero)
+    # The string is LocalAlloc'd: read with wstring_at, then LocalFree.
+    #: https://learn.microsoft.com/windows/win32/api/sddl/nf-sddl-convertsidtostringsidw
+    ConvertSidToStringSidW: Callable[..., int] = _declare(
+        _A, "ConvertSidToStringSidW", wintypes.BOOL, (PSID, _P(ctypes.c_void_p)),
+        _fails_on_zero)
+    # The handle needs READ_CONTROL to read an owner or a DACL.
+    #: https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-getsecurityinfo
+    GetSecurityInfo: Callable[..., int] = _declare(
+        _A, "GetSecurityInfo", wintypes.DWORD,
+        (HANDLE, ctypes.c_int, wintypes.DWORD, _P(PSID), _P(PSID), _P(PACL), _P(PACL),
+         _P(PSECURITY_DESCRIPTOR)),
+        _fails_on_error_code)
+    #: https://learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-getcurrentprocess
+    GetCurrentProcess: Callable[[], int] = _declare(
+        _K, "GetCurrentProcess", HANDLE, (), _cannot_fail)
+    #: https://learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-openprocesstoken
+    OpenProcessToken: Callable[..., int] = _declare(
+        _A, "OpenProcessToken", wintypes.BOOL, (HANDLE, wintypes.DWORD, _P(HANDLE)),
+        _fails_on_zero)
+    # The first call, with no buffer, fails with ERROR_INSUFFICIENT_BUFFER and
+    # the size: returned as FALSE, as for QueryServiceConfigW.
+    #: https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-gettokeninformation
+    GetTokenInformation: Callable[..., int] = _declare(
+        _A, "GetTokenInformation", wintypes.BOOL,
+        (HANDLE, ctypes.c_int, wintypes.LPVOID, wintypes.DWORD, wintypes.LPDWORD),
+        _fails_unless_buffer_too_small)
+    #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-lookupprivilegevaluew
+    LookupPrivilegeValueW: Callable[..., int] = _declare(
+        _A, "LookupPrivilegeValueW", wintypes.BOOL,
+        (wintypes.LPCWSTR, wintypes.LPCWSTR, _P(LUID)), _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-adjusttokenprivileges
+    AdjustTokenPrivileges: Callable[..., int] = _declare(
+        _A, "AdjustTokenPrivileges", wintypes.BOOL,
+        (HANDLE, wintypes.BOOL, _P(TOKEN_PRIVILEGES), wintypes.DWORD, _P(TOKEN_PRIVILEGES),
+         wintypes.LPDWORD),
+        _fails_unless_all_assigned)
+    # The folder that holds every user's profile (C:\Users); userenv loads at
+    # the first call, as shell32 does.
+    #: https://learn.microsoft.com/windows/win32/api/userenv/nf-userenv-getprofilesdirectoryw
+    GetProfilesDirectoryW: Callable[..., int] = _declare_lazily(
+        "userenv", "GetProfilesDirectoryW", wintypes.BOOL,
+        (wintypes.LPWSTR, wintypes.LPDWORD), _fails_on_zero)
     #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectoryw
     CreateDirectoryW: Callable[..., int] = _declare(
         _K, "CreateDirectoryW", wintypes.BOOL,
@@ -835,6 +932,14 @@ if sys.platform == "win32":
     FILE_SHARE_WRITE: Final = 0x00000002
     OPEN_ALWAYS: Final = 4  # created when missing, never truncated
     FILE_ATTRIBUTE_NORMAL: Final = 0x80
+    OPEN_EXISTING: Final = 3
+    FILE_READ_ATTRIBUTES: Final = 0x0080
+    #: The link itself, not what it points to (win32session._trust).
+    FILE_FLAG_OPEN_REPARSE_POINT: Final = 0x00200000
+    #: Needed to open a folder at all.
+    FILE_FLAG_BACKUP_SEMANTICS: Final = 0x02000000
+    FILE_ATTRIBUTE_DIRECTORY: Final = 0x10
+    FILE_ATTRIBUTE_REPARSE_POINT: Final = 0x400
 
     def _fails_on_invalid_handle(result: Any, func: Any, args: Any) -> Any:
         """CreateFileW: INVALID_HANDLE_VALUE, not NULL, means failure."""
@@ -856,3 +961,24 @@ if sys.platform == "win32":
         _K, "WriteFile", wintypes.BOOL,
         (HANDLE, ctypes.c_char_p, wintypes.DWORD, wintypes.LPDWORD, wintypes.LPVOID),
         _fails_on_zero)
+
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information
+    class BY_HANDLE_FILE_INFORMATION(ctypes.Structure):
+        _fields_ = [
+            ("dwFileAttributes", wintypes.DWORD),
+            ("ftCreationTime", wintypes.FILETIME),
+            ("ftLastAccessTime", wintypes.FILETIME),
+            ("ftLastWriteTime", wintypes.FILETIME),
+            ("dwVolumeSerialNumber", wintypes.DWORD),
+            ("nFileSizeHigh", wintypes.DWORD),
+            ("nFileSizeLow", wintypes.DWORD),
+            ("nNumberOfLinks", wintypes.DWORD),
+            ("nFileIndexHigh", wintypes.DWORD),
+            ("nFileIndexLow", wintypes.DWORD),
+        ]
+
+    # nNumberOfLinks: a trail file with a second name is refused (_trust).
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfileinformationbyhandle
+    GetFileInformationByHandle: Callable[..., int] = _declare(
+        _K, "GetFileInformationByHandle", wintypes.BOOL,
+        (HANDLE, _P(BY_HANDLE_FILE_INFORMATION)), _fails_on_zero)

@@ -1,0 +1,762 @@
+"""What the audit service trusts: the code it runs as LocalSystem, and the
+files it appends to.
+
+The service runs ``python.exe -I -m win32session service run`` as SYSTEM at
+every boot. Whoever can change that python.exe, its DLLs, its standard
+library, the venv's ``pyvenv.cfg``, a ``.pth`` file or a module in
+site-packages, or win32session itself, runs code as SYSTEM: a local privilege
+escalation. So ``service install`` reads the owner and DACL of each of them
+and refuses when anyone but SYSTEM, Administrators and TrustedInstaller may
+write one (:func:`interpreter_checks`). An owner may always rewrite its
+object's DACL, so an owner outside those three counts as a writer too.
+A path under a user profile is the user's (python.org's default per-user
+install, ``%LOCALAPPDATA%\\Programs\\Python``) and a Microsoft Store Python
+(``WindowsApps``) cannot be started by SYSTEM at all: both are refused from
+the path alone.
+
+The trail and the service's log are appended to by SYSTEM: a user who made
+either first (``%ProgramData%`` lets users create) owns it, and could make it
+a link to a file of Windows's, or a second name (a hard link) of one. So each
+must be owned by SYSTEM or Administrators (or the account the service runs
+as: SYSTEM), not be a reparse point, and have one link (:func:`file_verdict`).
+A wrong owner is fixed by taking ownership (``SeTakeOwnershipPrivilege``,
+:data:`REQUIRED_PRIVILEGES`) and letting the DACL inherit from the folder
+again; a link or a second name is refused: which file it reaches is not ours
+to change. https://learn.microsoft.com/windows/win32/secauthz/taking-object-ownership-in-c--
+
+The decisions are pure functions of parsed descriptors (:class:`Descriptor`),
+so that tests feed them the descriptors Wine really returns and descriptors
+built the way Windows returns them; reading them needs Windows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ntpath
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ._platform import require_windows
+
+if sys.platform == "win32":
+    import ctypes
+    from ctypes import wintypes
+
+    from . import _winapi as _api
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._service_command import Interpreter
+
+__all__ = [
+    "ALLOW_FLAG",
+    "REQUIRED_PRIVILEGES",
+    "Ace",
+    "Check",
+    "Descriptor",
+    "FileFacts",
+    "UntrustedFile",
+    "file_verdict",
+    "interpreter_checks",
+    "location_problem",
+    "writers",
+]
+
+#: ``service install``'s flag that accepts an interpreter others can write.
+ALLOW_FLAG: Final = "--allow-user-writable-python"
+
+#: The privileges the audit service uses: taking ownership of a folder or file
+#: that a user created and closed to SYSTEM (``SetNamedSecurityInfoW`` with an
+#: owner needs WRITE_OWNER, which this privilege grants whatever the DACL
+#: says). For ``SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO``.
+#: https://learn.microsoft.com/windows/win32/secauthz/privilege-constants
+REQUIRED_PRIVILEGES: Final = ("SeTakeOwnershipPrivilege",)
+
+# Well-known SIDs. https://learn.microsoft.com/windows/win32/secauthz/well-known-sids
+SYSTEM: Final = "S-1-5-18"
+ADMINISTRATORS: Final = "S-1-5-32-544"
+#: NT SERVICE\TrustedInstaller, the service SID of Windows Modules Installer:
+#: the owner of Windows's own files and of Program Files.
+TRUSTED_INSTALLER: Final = "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+EVERYONE: Final = "S-1-1-0"
+#: Who may change what LocalSystem runs.
+TRUSTED: Final = frozenset({SYSTEM, ADMINISTRATORS, TRUSTED_INSTALLER})
+#: Who may own what the service appends to.
+TRAIL_OWNERS: Final = frozenset({SYSTEM, ADMINISTRATORS})
+_NAMES: Final = {
+    SYSTEM: "SYSTEM", ADMINISTRATORS: "Administrators", TRUSTED_INSTALLER: "TrustedInstaller",
+    EVERYONE: "Everyone", "S-1-5-32-545": "Users", "S-1-5-11": "Authenticated Users",
+    "S-1-5-4": "INTERACTIVE", "S-1-3-0": "CREATOR OWNER", "S-1-3-4": "OWNER RIGHTS",
+    "S-1-5-32-546": "Guests",
+}
+
+# Access rights that let a trustee change a file or what a folder holds.
+# https://learn.microsoft.com/windows/win32/fileio/file-access-rights-constants
+FILE_WRITE_DATA: Final = 0x0002  # a folder: FILE_ADD_FILE
+FILE_APPEND_DATA: Final = 0x0004  # a folder: FILE_ADD_SUBDIRECTORY
+FILE_WRITE_EA: Final = 0x0010
+FILE_DELETE_CHILD: Final = 0x0040
+DELETE: Final = 0x00010000
+WRITE_DAC: Final = 0x00040000
+WRITE_OWNER: Final = 0x00080000
+GENERIC_ALL: Final = 0x10000000
+GENERIC_WRITE: Final = 0x40000000
+#: Any of these lets its holder change the object.
+WRITE_RIGHTS: Final = (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_DELETE_CHILD
+                       | DELETE | WRITE_DAC | WRITE_OWNER | GENERIC_ALL | GENERIC_WRITE)
+#: On a folder above: any of these lets its holder replace what is below
+#: (delete or rename a child, or take the folder over). Adding a folder is
+#: not enough: C:\\ lets Authenticated Users do that.
+REPLACE_RIGHTS: Final = FILE_DELETE_CHILD | WRITE_DAC | WRITE_OWNER | GENERIC_ALL
+
+# ACE types and flags. https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-ace_header
+ACCESS_ALLOWED_ACE_TYPE: Final = 0x0
+ACCESS_DENIED_ACE_TYPE: Final = 0x1
+ACCESS_ALLOWED_OBJECT_ACE_TYPE: Final = 0x5
+ACCESS_ALLOWED_CALLBACK_ACE_TYPE: Final = 0x9
+ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE: Final = 0xB
+_ALLOWING: Final = frozenset({ACCESS_ALLOWED_ACE_TYPE, ACCESS_ALLOWED_OBJECT_ACE_TYPE,
+                              ACCESS_ALLOWED_CALLBACK_ACE_TYPE,
+                              ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE})
+INHERIT_ONLY_ACE: Final = 0x08
+INHERITED_ACE: Final = 0x10
+
+
+@dataclass(frozen=True)
+class Ace:
+    """One ACE as :func:`writers` needs it: type, flags, access mask, SID."""
+
+    kind: int
+    flags: int
+    mask: int
+    sid: str
+
+    @property
+    def allows(self) -> bool:
+        """Grants access to the object itself (not only to what it will hold)."""
+        return self.kind in _ALLOWING and not self.flags & INHERIT_ONLY_ACE
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """An object's owner and DACL; ``dacl`` None is a NULL DACL, which
+    grants everyone everything."""
+
+    owner: str | None
+    dacl: tuple[Ace, ...] | None
+
+
+def name(sid: str) -> str:
+    """A well-known SID's name, else the SID itself."""
+    return _NAMES.get(sid, sid)
+
+
+def writers(descriptor: Descriptor, trusted: Iterable[str] = TRUSTED,
+            rights: int = WRITE_RIGHTS, *, inherited: bool = True) -> tuple[str, ...]:
+    """The SIDs outside ``trusted`` that may change the object: its owner
+    (an owner may always rewrite the DACL), and every trustee of an ACE that
+    allows any of ``rights`` (only explicit ones unless ``inherited``).
+
+    Deny ACEs are not subtracted: a deny for one group does not stop a member
+    allowed through another, so counting allows alone errs on the safe side.
+    https://learn.microsoft.com/windows/win32/secauthz/how-dacls-control-access-to-an-object
+    """
+    allowed = frozenset(trusted)
+    found: list[str] = []
+    if descriptor.owner is None or descriptor.owner not in allowed:
+        found.append(descriptor.owner or "nobody (no owner)")
+    if descriptor.dacl is None:
+        found.append(EVERYONE)
+    else:
+        for ace in descriptor.dacl:
+            if (ace.allows and ace.mask & rights and ace.sid not in allowed
+                    and (inherited or not ace.flags & INHERITED_ACE)):
+                found.append(ace.sid)
+    return tuple(dict.fromkeys(found))
+
+
+def _describe_writers(descriptor: Descriptor, found: Sequence[str]) -> str:
+    parts = []
+    for sid in found:
+        if sid == descriptor.owner:
+            parts.append(f"owned by {name(sid)}")
+        else:
+            parts.append(f"writable by {name(sid)}")
+    return ", ".join(parts)
+
+
+def location_problem(path: str, profiles: str | None) -> tuple[str, bool] | None:
+    """Why ``path`` may not hold what LocalSystem runs, from its place alone,
+    and whether the flag may override it; None when its place is fine.
+    ``profiles`` is the folder of all user profiles (C:\\Users)."""
+    parts = [p.lower() for p in ntpath.normpath(path).split("\\")]
+    if "windowsapps" in parts:
+        return ("a Microsoft Store app (WindowsApps), which LocalSystem cannot start", False)
+    if profiles and _within(path, profiles):
+        return (f"under a user profile ({profiles})", True)
+    return None
+
+
+def _within(path: str, folder: str) -> bool:
+    path, folder = (ntpath.normcase(ntpath.normpath(p)) for p in (path, folder))
+    return path == folder or path.startswith(folder.rstrip("\\") + "\\")
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What a trail file is, as read through one handle; ``descriptor``
+    None when this account may not read it."""
+
+    descriptor: Descriptor | None
+    attributes: int
+    links: int
+
+
+FILE_ATTRIBUTE_DIRECTORY: Final = 0x10
+FILE_ATTRIBUTE_REPARSE_POINT: Final = 0x400
+
+
+def file_verdict(facts: FileFacts, owners: Iterable[str] = TRAIL_OWNERS) -> tuple[str, str]:
+    """(``"ok"``, ``"fix"`` or ``"refuse"``, why) for a file the service
+    appends to. A link, a junction or a second name is refused: taking it
+    over would change a file that is not ours. A wrong owner, or an ACE of
+    its own that lets someone else write, is fixed by taking ownership and
+    resetting the DACL to what the folder gives."""
+    if facts.attributes & FILE_ATTRIBUTE_REPARSE_POINT:
+        return "refuse", "is a link or reparse point, not a plain file"
+    if facts.attributes & FILE_ATTRIBUTE_DIRECTORY:
+        return "refuse", "is a folder"
+    if facts.links != 1:
+        return "refuse", (f"has {facts.links} names (hard links): another name may reach "
+                          "it from anywhere")
+    if facts.descriptor is None:
+        return "fix", "closed to this account (its owner keeps it)"
+    found = writers(facts.descriptor, owners, inherited=False)
+    if found:
+        return "fix", _describe_writers(facts.descriptor, found)
+    return "ok", f"owned by {name(facts.descriptor.owner or '')}, one link, a plain file"
+
+
+def folder_verdict(descriptor: Descriptor | None, owners: Iterable[str] = TRAIL_OWNERS
+                   ) -> str | None:
+    """Why the protected folder is not trustworthy, or None (``descriptor``
+    None: this account may not even read it)."""
+    if descriptor is None:
+        return "closed to this account"
+    found = writers(descriptor, owners)
+    return _describe_writers(descriptor, found) if found else None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One precondition: what was checked, and why it fails (None: it holds).
+    ``overridable``: the administrator's flag may accept the failure."""
+
+    what: str
+    problem: str | None = None
+    overridable: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def line(self) -> str:
+        """``OK    what`` or ``FAIL  what: why``."""
+        return f"OK    {self.what}" if self.ok else f"FAIL  {self.what}: {self.problem}"
+
+
+class UntrustedFile(OSError):
+    """A trail file, or the folder, that the service will not append to."""
+
+
+# --- What LocalSystem would run. ----------------------------------------------
+
+Reader = Callable[[str], Descriptor]
+
+
+def _tree(top: str, skip: Iterable[str] = ()) -> Iterator[str]:
+    """``top`` and everything below it, folders first, without ``skip``."""
+    skipped = {ntpath.normcase(os.path.abspath(s)) for s in skip}
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs
+                   if ntpath.normcase(os.path.abspath(os.path.join(folder, d))) not in skipped]
+        yield folder
+        for file in files:
+            yield os.path.join(folder, file)
+
+
+def _entries(folder: str) -> Iterator[str]:
+    """``folder`` and what it holds directly; nothing when it does not exist
+    (an embeddable CPython has no DLLs folder)."""
+    if not os.path.isdir(folder):
+        return
+    yield folder
+    with contextlib.suppress(OSError):
+        for entry in sorted(os.listdir(folder)):
+            yield os.path.join(folder, entry)
+
+
+def _ancestors(paths: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for path in paths:
+        parent = os.path.dirname(os.path.abspath(path))
+        while True:
+            if os.path.isdir(parent):
+                seen.setdefault(ntpath.normcase(parent), parent)
+            up = os.path.dirname(parent)
+            if up == parent:
+                break
+            parent = up
+    return list(seen.values())
+
+
+def _first_writable(paths: Iterable[str], read: Reader, rights: int = WRITE_RIGHTS
+                    ) -> str | None:
+    for path in paths:
+        try:
+            descriptor = read(path)
+        except OSError as exc:
+            return f"{path} cannot be read ({exc})"
+        found = writers(descriptor, TRUSTED, rights)
+        if found:
+            return f"{path} is {_describe_writers(descriptor, found)}"
+    return None
+
+
+def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | None
+                       ) -> list[Check]:
+    """One :class:`Check` each for the interpreter (python.exe, its folder,
+    its DLLs), the standard library, the venv, the installed package (its
+    site-packages, what that holds at the top, every ``.pth``, win32session
+    itself), and the folders above them all (which must not let anyone else
+    delete or rename what they hold). ``read`` gives a path's descriptor."""
+    base_dir = os.path.dirname(interpreter.base_executable)
+    stdlib = os.path.join(interpreter.base_prefix, "Lib")
+    package = os.path.join(interpreter.package_dir, "win32session")
+    groups: list[tuple[str, str, Callable[[], Iterable[str]]]] = [
+        ("interpreter", interpreter.base_executable, lambda: [
+            *_entries(base_dir), *_entries(os.path.join(interpreter.base_prefix, "DLLs"))]),
+        ("standard library", stdlib, lambda: _tree(stdlib, skip=[
+            os.path.join(stdlib, "site-packages")]) if os.path.isdir(stdlib) else []),
+    ]
+    checks: list[Check] = []
+    if interpreter.in_venv:
+        groups.append(("venv", interpreter.prefix, lambda: [
+            interpreter.prefix, os.path.join(interpreter.prefix, "pyvenv.cfg")]))
+    else:
+        checks.append(Check("venv: none, a plain install"))
+    sites = _site_dirs(interpreter)
+    groups.append(("package", package, lambda: [
+        *(path for folder in sites for path in _entries(folder)), *_tree(package)]))
+    roots = [base_dir, *sites, *([interpreter.prefix] if interpreter.in_venv else [])]
+    for label, where, paths in groups:
+        what = f"{label} {where} not writable by users"
+        place = location_problem(where, profiles)
+        if place is not None:
+            checks.append(Check(what, f"{where} is {place[0]}", place[1]))
+            continue
+        checks.append(Check(what, _first_writable(paths(), read)))
+    checks.append(Check("folders above them owned by and closed to others",
+                        _first_writable(_ancestors(roots), read, REPLACE_RIGHTS)))
+    return checks
+
+
+def _site_dirs(interpreter: Interpreter) -> list[str]:
+    """The site-packages folders whose ``.pth`` files the service's Python
+    runs at start: the venv's (and the base's too when ``pyvenv.cfg`` says
+    include-system-site-packages), or the installation's; and the folder
+    win32session was imported from, if another."""
+    base = os.path.join(interpreter.base_prefix, "Lib", "site-packages")
+    found = [base]
+    if interpreter.in_venv:
+        found = [os.path.join(interpreter.prefix, "Lib", "site-packages")]
+        try:
+            with open(os.path.join(interpreter.prefix, "pyvenv.cfg"), encoding="utf-8") as cfg:
+                settings = dict(line.partition("=")[::2] for line in cfg)
+        except OSError:
+            settings = {}
+        wanted = {k.strip().lower(): v.strip().lower() for k, v in settings.items()}
+        if wanted.get("include-system-site-packages") == "true":
+            found.append(base)
+    if not any(_within(interpreter.package_dir, f) and _within(f, interpreter.package_dir)
+               for f in found):
+        found.append(interpreter.package_dir)
+    return found
+
+
+def refusal(checks: Sequence[Check]) -> str | None:
+    """The one line ``service install`` refuses with, or None."""
+    failed = [c for c in checks if not c.ok]
+    if not failed:
+        return None
+    first = failed[0]
+    advice = (f"install Python for all users (under {_program_files()}) and win32session "
+              f"into it, or pass {ALLOW_FLAG} to accept the risk")
+    if not all(c.overridable for c in failed):
+        advice = f"install Python for all users from python.org (under {_program_files()})"
+    return (f"refused: the service would run code as LocalSystem that others can change: "
+            f"{first.problem}; {advice}")
+
+
+def _program_files() -> str:
+    return os.environ.get("ProgramFiles", "C:\\Program Files")
+
+
+# --- Reading descriptors and files (Windows). ---------------------------------
+
+def profiles_directory() -> str | None:
+    """The folder of all user profiles (``GetProfilesDirectoryW``), or None."""
+    if sys.platform == "win32":
+        size = wintypes.DWORD(0)
+        with contextlib.suppress(OSError):
+            _api.GetProfilesDirectoryW(None, ctypes.byref(size))
+        buffer = ctypes.create_unicode_buffer(max(size.value, 1))
+        try:
+            _api.GetProfilesDirectoryW(buffer, ctypes.byref(size))
+        except OSError:
+            return None
+        return buffer.value or None
+    require_windows()
+    raise AssertionError("unreachable")
+
+
+if sys.platform == "win32":
+
+    def _sid_string(sid: int | None) -> str | None:
+        if not sid:
+            return None
+        text = ctypes.c_void_p()
+        _api.ConvertSidToStringSidW(sid, ctypes.byref(text))
+        try:
+            return ctypes.wstring_at(text.value) if text.value else None
+        finally:
+            _api.LocalFree(text)
+
+    def _ace_sid_offset(kind: int, ace: int) -> int:
+        """Where the SID starts in an ACE of type ``kind`` at address ``ace``:
+        after header and mask, and for object ACEs after their flags and the
+        GUIDs those flags say are present.
+        https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-access_allowed_object_ace"""
+        offset = ctypes.sizeof(_api.ACE_HEADER) + 4
+        if kind in (ACCESS_ALLOWED_OBJECT_ACE_TYPE, 0x6, ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE,
+                    0xC):
+            flags = wintypes.DWORD.from_address(ace + offset).value
+            offset += 4 + 16 * bin(flags & 0x3).count("1")
+        return offset
+
+    def parse(descriptor: int | None) -> Descriptor:
+        """A :class:`Descriptor` from a security descriptor in memory, read
+        with ``GetSecurityDescriptorOwner``/``Dacl``, ``GetAclInformation``
+        and ``GetAce``."""
+        owner, dacl = ctypes.c_void_p(), ctypes.c_void_p()
+        present, defaulted = wintypes.BOOL(), wintypes.BOOL()
+        _api.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner), ctypes.byref(defaulted))
+        _api.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present), ctypes.byref(dacl),
+                                       ctypes.byref(defaulted))
+        if not present.value or not dacl.value:
+            return Descriptor(_sid_string(owner.value), None)
+        size = _api.ACL_SIZE_INFORMATION()
+        _api.GetAclInformation(dacl, ctypes.byref(size), ctypes.sizeof(size),
+                               _api.AclSizeInformation)
+        aces = []
+        for index in range(size.AceCount):
+            pointer = ctypes.c_void_p()
+            _api.GetAce(dacl, index, ctypes.byref(pointer))
+            address = pointer.value or 0
+            header = _api.ACE_HEADER.from_address(address)
+            mask = wintypes.DWORD.from_address(address + ctypes.sizeof(header)).value
+            sid = _sid_string(address + _ace_sid_offset(header.AceType, address))
+            aces.append(Ace(header.AceType, header.AceFlags, mask, sid or ""))
+        return Descriptor(_sid_string(owner.value), tuple(aces))
+
+    def from_sddl(sddl: str) -> Descriptor:
+        """:func:`parse` of the descriptor Windows builds from ``sddl``
+        (``ConvertStringSecurityDescriptorToSecurityDescriptorW``)."""
+        descriptor = ctypes.c_void_p()
+        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
+        try:
+            return parse(descriptor.value)
+        finally:
+            _api.LocalFree(descriptor)
+
+    _WHAT: Final = _api.OWNER_SECURITY_INFORMATION | _api.DACL_SECURITY_INFORMATION
+
+    def read_descriptor(path: str) -> Descriptor:
+        """``path``'s owner and DACL (``GetNamedSecurityInfoW``, which opens
+        it with READ_CONTROL)."""
+        descriptor = ctypes.c_void_p()
+        _api.GetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT, _WHAT, None, None, None, None,
+                                   ctypes.byref(descriptor))
+        try:
+            return parse(descriptor.value)
+        finally:
+            _api.LocalFree(descriptor)
+
+    def _open_itself(path: str, access: int) -> int:
+        return _api.CreateFileW(
+            path, access, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE, None,
+            _api.OPEN_EXISTING,
+            _api.FILE_FLAG_OPEN_REPARSE_POINT | _api.FILE_FLAG_BACKUP_SEMANTICS, None)
+
+    @contextlib.contextmanager
+    def pinned(path: str) -> Iterator[FileFacts | None]:
+        """The facts of the file or folder at ``path`` itself (a link is not
+        followed: FILE_FLAG_OPEN_REPARSE_POINT), read through one handle
+        (``GetFileInformationByHandle``, ``GetSecurityInfo``); None when
+        there is nothing there. Its descriptor is None when this account may
+        not read it (READ_CONTROL denied: a user's file closed to SYSTEM);
+        its attributes and links are read anyway (FILE_READ_ATTRIBUTES, which
+        the folder's list right grants). While the block runs, the handle,
+        shared for reading and writing but not for deleting, keeps the name
+        on this very file: it cannot be deleted, renamed or replaced, so
+        what the block does by name reaches what was checked.
+        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
+        readable = True
+        try:
+            try:
+                handle = _open_itself(path, _api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES)
+            except PermissionError:
+                handle, readable = _open_itself(path, _api.FILE_READ_ATTRIBUTES), False
+        except FileNotFoundError:
+            yield None
+            return
+        try:
+            info = _api.BY_HANDLE_FILE_INFORMATION()
+            _api.GetFileInformationByHandle(handle, ctypes.byref(info))
+            parsed: Descriptor | None = None
+            if readable:
+                descriptor = ctypes.c_void_p()
+                _api.GetSecurityInfo(handle, _api.SE_FILE_OBJECT, _WHAT, None, None, None,
+                                     None, ctypes.byref(descriptor))
+                try:
+                    parsed = parse(descriptor.value)
+                finally:
+                    _api.LocalFree(descriptor)
+            yield FileFacts(parsed, info.dwFileAttributes, info.nNumberOfLinks)
+        finally:
+            _api.CloseHandle(handle)
+
+    def service_account() -> str:
+        """The SID of the account this process runs as (``TokenUser``): for
+        the audit service, SYSTEM (Wine's services run as the Wine user)."""
+        token = wintypes.HANDLE()
+        _api.OpenProcessToken(_api.GetCurrentProcess(), _api.TOKEN_QUERY, ctypes.byref(token))
+        try:
+            size = wintypes.DWORD()
+            _api.GetTokenInformation(token, _api.TokenUser, None, 0, ctypes.byref(size))
+            buffer = ctypes.create_string_buffer(size.value)
+            _api.GetTokenInformation(token, _api.TokenUser, buffer, size, ctypes.byref(size))
+            # TOKEN_USER starts with SID_AND_ATTRIBUTES, which starts with the PSID.
+            sid = ctypes.c_void_p.from_buffer(buffer).value
+            return _sid_string(sid) or ""
+        finally:
+            _api.CloseHandle(token)
+
+    @contextlib.contextmanager
+    def privilege(name: str) -> Iterator[bool]:
+        """``name`` enabled in this process's token for the block (and set
+        back after); yields False when the token does not hold it, so that
+        the caller still tries what the DACL may allow anyway.
+        https://learn.microsoft.com/windows/win32/secauthz/enabling-and-disabling-privileges-in-c--"""
+        token = wintypes.HANDLE()
+        _api.OpenProcessToken(_api.GetCurrentProcess(),
+                              _api.TOKEN_ADJUST_PRIVILEGES | _api.TOKEN_QUERY,
+                              ctypes.byref(token))
+        try:
+            luid = _api.LUID()
+            _api.LookupPrivilegeValueW(None, name, ctypes.byref(luid))
+            wanted = _api.TOKEN_PRIVILEGES(1)
+            wanted.Privileges[0].Luid = luid
+            wanted.Privileges[0].Attributes = _api.SE_PRIVILEGE_ENABLED
+            before = _api.TOKEN_PRIVILEGES()
+            size = wintypes.DWORD()
+            try:
+                _api.AdjustTokenPrivileges(token, False, ctypes.byref(wanted),
+                                           ctypes.sizeof(before), ctypes.byref(before),
+                                           ctypes.byref(size))
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                if before.PrivilegeCount:  # it was off: set it back
+                    with contextlib.suppress(OSError):
+                        _api.AdjustTokenPrivileges(token, False, ctypes.byref(before), 0,
+                                                   None, None)
+        finally:
+            _api.CloseHandle(token)
+
+    @contextlib.contextmanager
+    def _sddl_parts(sddl: str) -> Iterator[tuple[int | None, int | None]]:
+        descriptor = ctypes.c_void_p()
+        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
+        try:
+            owner, dacl = ctypes.c_void_p(), ctypes.c_void_p()
+            present, defaulted = wintypes.BOOL(), wintypes.BOOL()
+            _api.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner),
+                                            ctypes.byref(defaulted))
+            _api.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present), ctypes.byref(dacl),
+                                           ctypes.byref(defaulted))
+            yield owner.value, dacl.value
+        finally:
+            _api.LocalFree(descriptor)
+
+    def take_ownership(path: str, sddl: str, protect: bool) -> None:
+        """Makes ``sddl``'s owner the owner of ``path``, then gives it
+        ``sddl``'s DACL, protected or (``protect`` False) inheriting from its
+        folder again. Two calls, as Microsoft's example does: the owner first,
+        with SeTakeOwnershipPrivilege (WRITE_OWNER whatever the DACL says),
+        after which the owner's implicit WRITE_DAC allows the DACL.
+        https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setnamedsecurityinfow"""
+        inherit = (_api.PROTECTED_DACL_SECURITY_INFORMATION if protect
+                   else _api.UNPROTECTED_DACL_SECURITY_INFORMATION)
+        with _sddl_parts(sddl) as (owner, dacl), privilege(REQUIRED_PRIVILEGES[0]):
+            _api.SetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT,
+                                       _api.OWNER_SECURITY_INFORMATION, owner, None, None, None)
+            _api.SetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT,
+                                       _api.DACL_SECURITY_INFORMATION | inherit, None, None,
+                                       dacl, None)
+
+#: What a trail file gets when taken over: owner Administrators, and full
+#: control for SYSTEM and Administrators only, protected: a file of one's own
+#: (``--output``) may sit in a folder whose inheritable ACEs let its user in.
+FILE_SDDL: Final = "O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)"
+
+
+def trail_owners() -> frozenset[str]:
+    """Who may own the trail: SYSTEM, Administrators, and the account this
+    process runs as when it is the service (SYSTEM on Windows; under Wine,
+    whose services run as the one Wine user, that user)."""
+    if sys.platform == "win32":
+        return TRAIL_OWNERS | {service_account()}
+    return TRAIL_OWNERS
+
+
+def file_checks(paths: Sequence[str], owners: Iterable[str], *, fix: bool = False
+                ) -> list[tuple[str, str, str]]:
+    """(path, verdict, why) for each of ``paths`` (the trail and its log)
+    as :func:`file_verdict` decides; with ``fix``, a file it says "fix" is
+    taken over while it is pinned (so never through a link put there after
+    the check), and its verdict is the one read after."""
+    require_windows()
+    found: list[tuple[str, str, str]] = []
+    if sys.platform == "win32":
+        for path in paths:
+            with pinned(path) as facts:
+                if facts is None:
+                    found.append((path, "ok", "not there yet"))
+                    continue
+                verdict, why = file_verdict(facts, owners)
+                if fix and verdict == "fix":
+                    try:
+                        take_ownership(path, FILE_SDDL, protect=True)
+                    except OSError as exc:
+                        raise UntrustedFile(f"{path} is {why}, and taking it over failed: "
+                                            f"{exc}; remove it and try again") from None
+            if fix and verdict == "fix":
+                verdict, why = file_checks([path], owners)[0][1:]
+            found.append((path, verdict, why))
+    return found
+
+
+def secure_files(paths: Sequence[str], owners: Iterable[str]) -> None:
+    """Makes each existing file of ``paths`` trustworthy, taking ownership
+    where :func:`file_verdict` says "fix", or raises :class:`UntrustedFile`
+    (one line) when one cannot be: a link, a second name, or an owner that
+    stays after the take-over (Wine keeps no owners)."""
+    for path, verdict, why in file_checks(paths, frozenset(owners), fix=True):
+        if verdict == "refuse":
+            raise UntrustedFile(f"{path} {why}; the service does not append to it: "
+                                "remove it and try again")
+        if verdict == "fix":
+            raise UntrustedFile(f"{path} is {why}, even after taking it over; the service "
+                                "does not append to a file it does not trust")
+
+
+def verify_file(path: str, owners: Iterable[str]) -> None:
+    """Raises :class:`UntrustedFile` unless ``path`` exists and
+    :func:`file_verdict` says "ok": the check made after the file is open,
+    so that what is appended to is what was checked."""
+    for _, verdict, why in file_checks([path], owners):
+        if verdict == "fix":
+            why = f"is {why}"
+        if verdict != "ok" or why == "not there yet":
+            raise UntrustedFile(f"{path} {why}; the service does not append to a file "
+                                "it does not trust")
+
+
+def verify_folder(path: str, owners: Iterable[str]) -> None:
+    """Raises :class:`UntrustedFile` unless the folder ``path`` is a plain
+    folder owned by one of ``owners`` that no one else may write: checked
+    after it was protected, since Wine, say, keeps no owner it is given."""
+    require_windows()
+    if sys.platform == "win32":
+        with pinned(path) as facts:
+            if facts is None:
+                raise UntrustedFile(f"the audit folder {path} does not exist")
+            if facts.attributes & FILE_ATTRIBUTE_REPARSE_POINT:
+                why: str | None = "is a link or junction"
+            elif not facts.attributes & FILE_ATTRIBUTE_DIRECTORY:
+                why = "is not a folder"
+            else:
+                found = folder_verdict(facts.descriptor, owners)
+                why = f"is {found}" if found else None
+        if why:
+            raise UntrustedFile(f"the audit folder {path} {why}, even after taking it "
+                                "over; the service does not write there")
+
+
+# --- `service install --check`: the trail and the prompt, read only. ---------
+
+def elevation_check() -> Check:
+    """Whether this process may create services: ``OpenSCManagerW`` with
+    SC_MANAGER_CREATE_SERVICE, the right ``service install`` needs, which
+    Windows grants to Administrators only (an elevated prompt).
+    https://learn.microsoft.com/windows/win32/services/service-security-and-access-rights"""
+    what = "elevated: this prompt may create services"
+    require_windows()
+    if sys.platform == "win32":
+        try:
+            scm = _api.OpenSCManagerW(None, None, _api.SC_MANAGER_CONNECT
+                                      | _api.SC_MANAGER_CREATE_SERVICE)
+        except OSError as exc:
+            return Check(what, f"{exc}: use an Administrator prompt", overridable=False)
+        _api.CloseServiceHandle(scm)
+    return Check(what)
+
+
+def trail_checks(output: str, protect: bool) -> list[Check]:
+    """The folder (``protect``: the default one) and each file of the trail,
+    judged for the service (SYSTEM) without changing anything. A wrong owner
+    fails here although the install takes it over: it holds only once taken."""
+    from ._paths import log_path
+
+    require_windows()
+    checks: list[Check] = []
+    if sys.platform == "win32":
+        if protect:
+            folder = os.path.dirname(output)
+            what = f"folder {folder} owned by SYSTEM or Administrators, closed to others"
+            with pinned(folder) as facts:
+                if facts is None:
+                    checks.append(Check(f"{what} (made by the install)"))
+                elif facts.attributes & FILE_ATTRIBUTE_REPARSE_POINT:
+                    checks.append(Check(what, "it is a link or junction", False))
+                else:
+                    found = folder_verdict(facts.descriptor, TRAIL_OWNERS)
+                    checks.append(Check(what, found and f"{found}; install takes it over"))
+        for path, verdict, why in file_checks([output, log_path(output)], TRAIL_OWNERS):
+            what = f"file {path} trustworthy"
+            if verdict == "ok":
+                checks.append(Check(f"{what}: {why}"))
+            elif verdict == "fix":
+                checks.append(Check(what, f"{why}; install takes it over"))
+            else:
+                checks.append(Check(what, f"it {why}", False))
+    return checks
