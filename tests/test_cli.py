@@ -426,8 +426,8 @@ sys.exit(code)
 
 @windows
 @needs_win32
-@pytest.mark.skipif(not under_wine(), reason="wineboot --end-session is Wine's; on Windows "
-                    "the session ending is checked by hand (it ends the test run's session)")
+@pytest.mark.wine_only("wineboot --end-session is Wine's; on Windows the session ending is "
+                       "checked by hand (it ends the test run's session)")
 @pytest.mark.parametrize("as_json", [True, False], ids=["json-output-file", "text-stdout"])
 def test_watch_ending_writes_its_lines_before_wine_ends_it(tmp_path: Path, as_json: bool) -> None:
     # Nothing simulated: wineboot sends WM_QUERYENDSESSION and WM_ENDSESSION

@@ -220,13 +220,12 @@ if sys.platform == "win32":
             assert _winapi.wine_get_version is None
 
     @windows
+    @pytest.mark.wine_only("Wine's stubs are what this run is about")
     def test_a_run_as_if_on_windows_reports_wines_stubs_as_differences(
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         # Fake: hides Wine's export, so Wine's real answers are judged as
         # Windows's would be: the stubs then differ and the doctor exits 1.
-        if not under_wine():
-            pytest.skip("Wine's stubs are what this run is about")
         monkeypatch.setattr(_winapi, "wine_get_version", None)
         out = io.StringIO()
         assert run(out) == 1
@@ -326,9 +325,8 @@ if sys.platform == "win32":
     # -- Unregistration. --
 
     @windows
+    @pytest.mark.wine_only("Windows's unregistration returns TRUE")
     def test_unregistration_false_with_error_0_is_wines_stub_and_differs_on_windows() -> None:
-        if not under_wine():
-            pytest.skip("Windows's unregistration returns TRUE")
         # Real: Wine 8.0 answers FALSE and sets no error, so the code read is
         # whatever the thread had; an earlier call's must not show through.
         ctypes.set_last_error(1400)  # ERROR_INVALID_WINDOW_HANDLE, left by IsWindow
@@ -422,9 +420,8 @@ if sys.platform == "win32":
             "0xffffffff (neither lock nor unlock)")
 
     @windows
+    @pytest.mark.wine_only("Wine's answer")
     def test_wines_unanswered_lock_state_is_its_stub_and_differs_on_windows() -> None:
-        if not under_wine():
-            pytest.skip("Wine's answer")
         # Real: Wine 8.0 fails WTSSessionInfoEx and sets no error (see above).
         session = _sessions.current_session_id()
         ctypes.set_last_error(1400)

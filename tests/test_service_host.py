@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import remove_from_linux, under_wine
+from support import remove_from_linux
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -168,7 +168,7 @@ def test_outside_the_service_control_manager_one_line_says_so(tmp_path: Path) ->
     assert not (tmp_path / "x.jsonl").exists()
 
 
-@pytest.mark.skipif(not under_wine(), reason="Windows refuses to delete an open file")
+@pytest.mark.wine_only("Windows refuses to delete an open file")
 def test_the_audit_service_stops_when_its_file_is_gone(
     service_name: str, tmp_path: Path
 ) -> None:
