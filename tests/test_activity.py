@@ -105,6 +105,8 @@ def test_idle_seconds_across_the_tick_wrap(monkeypatch: pytest.MonkeyPatch) -> N
 @windows
 @needs_win32
 def test_power_status_is_what_windows_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.platform != "win32":  # for mypy: needs_win32 says so
+        raise OSError("needs the Win32 API")
     import ctypes
 
     from support import under_wine

@@ -185,7 +185,9 @@ if sys.platform == "win32":
             # Every answer here is what Wine 8.0 really gives; the version is
             # whichever Wine this is, as ntdll says.
             assert _winapi.wine_get_version is not None
-            wine = _winapi.wine_get_version().decode("ascii")
+            answer = _winapi.wine_get_version()
+            assert answer is not None
+            wine = answer.decode("ascii")
             assert lines[4] == (f"  Wine          {wine}; its known stubs are marked 'wine stub' "
                                 "and do not fail the doctor")
             assert checks == {
@@ -219,7 +221,8 @@ if sys.platform == "win32":
         if under_wine():
             # Under Wine (its registry key says so), ntdll names its version.
             assert _winapi.wine_get_version is not None
-            assert re.fullmatch(rb"\d+\.\d+(\.\d+)?(-rc\d+)?", _winapi.wine_get_version())
+            version = _winapi.wine_get_version()
+            assert version is not None and re.fullmatch(rb"\d+\.\d+(\.\d+)?(-rc\d+)?", version)
         else:
             assert _winapi.wine_get_version is None
 

@@ -165,7 +165,8 @@ def test_the_streams_own_async_with_unsubscribes_on_the_way_out() -> None:
                 async for event in stream:
                     got.append(event.session_id)
                     break
-                assert len(notifier._subscriptions) == 1  # a break does not close it
+                subscribed = len(notifier._subscriptions)
+                assert subscribed == 1  # a break does not close it
             assert notifier._subscriptions == ()
             with pytest.raises(LookupError):
                 async with notifier.events() as failing:
