@@ -9,8 +9,10 @@ actionlint and zizmor on .github/workflows, runs pytest natively, builds the
 sdist and the wheel with python -m build and checks them (twine check --strict,
 check-wheel-contents), then runs pytest on each Windows CPython with that wheel
 installed: under Wine on Linux (after scripts/provision-wine), natively on
-Windows. A skipped Windows test fails its leg (--require-windows). The standard
-library is all it needs; dev tools go into the git-ignored .venv-dev/.
+Windows. A skip that hides Windows behaviour fails its leg (--require-windows,
+tests/conftest.py): under Wine every Windows test must run; on real Windows only
+the Wine-only ones (tests/wine_only.py) may skip. The standard library is all it
+needs; dev tools go into the git-ignored .venv-dev/.
 """
 
 from __future__ import annotations

@@ -104,13 +104,55 @@ def test_idle_seconds_across_the_tick_wrap(monkeypatch: pytest.MonkeyPatch) -> N
 
 @windows
 @needs_win32
-def test_power_status_is_what_windows_says() -> None:
+def test_power_status_is_what_windows_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.platform != "win32":  # for mypy: needs_win32 says so
+        raise OSError("needs the Win32 API")
+    import ctypes
+
     from support import under_wine
 
-    status = win32session.power_status()
+    from win32session import _winapi
+
+    def ask() -> tuple[int, int, int, int]:
+        """GetSystemPowerStatus's four BYTEs, asked here too."""
+        raw = _winapi.SYSTEM_POWER_STATUS()
+        _winapi.GetSystemPowerStatus(ctypes.byref(raw))
+        return raw.ACLineStatus, raw.BatteryFlag, raw.BatteryLifePercent, raw.SystemStatusFlag
+
+    # The documented layout: four BYTEs, then two DWORDs.
+    # https://learn.microsoft.com/windows/win32/api/winbase/ns-winbase-system_power_status
+    assert ctypes.sizeof(_winapi.SYSTEM_POWER_STATUS) == 12
+    assert _winapi.SYSTEM_POWER_STATUS.BatteryLifeTime.offset == 4
+    # A battery's charge may change between two questions: keep an answer
+    # that held from before power_status() until after it.
+    for _ in range(20):
+        before = ask()
+        status = win32session.power_status()
+        if ask() == before:
+            break
+    else:
+        raise AssertionError("the power status changed at every question")
+    line, flag, percent, saver = before
     assert isinstance(status, PowerStatus)
+    assert status.ac_line == line
+    # BATTERY_FLAG_NO_BATTERY (128) unless the flag is unknown (255), and a
+    # percentage of 255 for "unknown".
+    no_battery = flag != 255 and bool(flag & 128)
+    assert status.battery_percent == (None if no_battery or percent == 255 else percent)
+    assert status.battery_saver == bool(saver & 1)
     if under_wine():  # what Wine 8.0 answers: on AC, no battery, no saver
         assert status == PowerStatus(ACLineStatus.AC_LINE_ONLINE, None, False)
+
+    # Faked: a laptop on battery at 57 %, charging, battery saver on, which
+    # neither Wine nor a CI machine has; each BYTE reaches its field.
+    def laptop(pointer: Any) -> int:
+        answer = pointer._obj
+        answer.ACLineStatus, answer.BatteryFlag = 0, 8
+        answer.BatteryLifePercent, answer.SystemStatusFlag = 57, 1
+        return 1
+
+    monkeypatch.setattr(_winapi, "GetSystemPowerStatus", laptop)
+    assert win32session.power_status() == PowerStatus(ACLineStatus.AC_LINE_OFFLINE, 57, True)
 
 
 @windows
@@ -128,12 +170,29 @@ def test_idle_state_active_idle_and_locked(monkeypatch: pytest.MonkeyPatch) -> N
 
 @windows
 @needs_win32
-def test_idle_state_without_a_lock_state_counts_as_unlocked() -> None:
-    # Wine answers no lock state: the idle time alone decides.
+def test_idle_state_without_a_lock_state_counts_as_unlocked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Wine answers no lock state for real; Windows always does, so there the
+    # missing answer is faked: a session WTSSessionInfoEx does not describe,
+    # and one that cannot be described at all. The idle time alone decides.
     from support import under_wine
 
+    from win32session import SessionInfo, _activity, _sessions
+
+    def undescribed(session: int) -> SessionInfo:
+        raise LookupError(f"there is no session {session}")
+
     if under_wine():
-        assert win32session.idle_state(0) is IdleState.IDLE
+        assert _activity.this_session_locked() is None  # Wine's real answer
+    else:
+        monkeypatch.setattr(_sessions, "session_info", lambda s: SessionInfo(s, locked=None))
+    monkeypatch.setattr(_activity, "idle_seconds", lambda: 30.0)
+    assert win32session.idle_state(30) is IdleState.IDLE
+    assert win32session.idle_state(60) is IdleState.ACTIVE
+    monkeypatch.setattr(_sessions, "session_info", undescribed)
+    assert _activity.this_session_locked() is None
+    assert win32session.idle_state(60) is IdleState.ACTIVE
 
 
 @pytest.mark.parametrize(("locked", "idle", "threshold", "state"), [

@@ -369,7 +369,9 @@ def test_watch_power_json_lines_with_session_lines() -> None:
     # writes a real POWERBROADCAST_SETTING into the watcher's own process.
     child = Child("-m", "win32session", "watch", "--power", "--json")
     hwnd = find_notifier_window(child.process.pid)
-    assert send_power(hwnd, P.PBT_APMSUSPEND.code) == 1
+    before = datetime.datetime.now(datetime.timezone.utc)
+    assert send_power(hwnd, P.PBT_APMSUSPEND.code) == 1  # returns once handled
+    after = datetime.datetime.now(datetime.timezone.utc)
     child.expect('"PBT_APMSUSPEND"')
     simulate("display_off")
     child.expect('"PowerMonitorOff"')
@@ -387,6 +389,12 @@ def test_watch_power_json_lines_with_session_lines() -> None:
     assert suspend == {"time": suspend["time"], "event": "power", "kind": "PBT_APMSUSPEND",
                        "code": 4, "setting": None, "value": None, "value_name": None,
                        "initial": False}
+    # Stamped in UTC while Windows's send lasted. The same clock, read in two
+    # processes: a second's slack for its resolution, not a time budget.
+    when = datetime.datetime.fromisoformat(suspend["time"])
+    assert when.utcoffset() == datetime.timedelta(0)
+    slack = datetime.timedelta(seconds=1)
+    assert before - slack <= when <= after + slack, (before, suspend["time"], after)
     assert (off["kind"], off["code"], off["setting"], off["value"], off["value_name"]) == (
         "PBT_POWERSETTINGCHANGE", 0x8013, "GUID_SESSION_DISPLAY_STATUS", 0, "PowerMonitorOff")
     # Windows sends each setting's value right after registration; Wine never
@@ -426,8 +434,8 @@ sys.exit(code)
 
 @windows
 @needs_win32
-@pytest.mark.skipif(not under_wine(), reason="wineboot --end-session is Wine's; on Windows "
-                    "the session ending is checked by hand (it ends the test run's session)")
+@pytest.mark.wine_only("wineboot --end-session is Wine's; on Windows the session ending is "
+                       "checked by hand (it ends the test run's session)")
 @pytest.mark.parametrize("as_json", [True, False], ids=["json-output-file", "text-stdout"])
 def test_watch_ending_writes_its_lines_before_wine_ends_it(tmp_path: Path, as_json: bool) -> None:
     # Nothing simulated: wineboot sends WM_QUERYENDSESSION and WM_ENDSESSION

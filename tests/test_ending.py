@@ -23,7 +23,6 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
-from support import under_wine  # noqa: E402
 
 CHILD = """
 import sys
@@ -45,8 +44,8 @@ finally:
 """
 
 
-@pytest.mark.skipif(not under_wine(), reason="wineboot --end-session is Wine's; on Windows "
-                    "the session ending is checked by hand (it ends the test run's session)")
+@pytest.mark.wine_only("wineboot --end-session is Wine's; on Windows the session ending is "
+                       "checked by hand (it ends the test run's session)")
 def test_wineboot_end_session_reaches_the_callbacks_before_the_process_ends(
     tmp_path: Path,
 ) -> None:

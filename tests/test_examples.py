@@ -219,8 +219,8 @@ def test_time_tracker_counts_only_time_in_use() -> None:
     assert "Traceback" not in "".join(child.stderr), child.output()
 
 
-@pytest.mark.skipif(not under_wine(), reason="wineboot --end-session is Wine's; on Windows "
-                    "the session ending is checked by hand (it ends the test run's session)")
+@pytest.mark.wine_only("wineboot --end-session is Wine's; on Windows the session ending is "
+                       "checked by hand (it ends the test run's session)")
 def test_time_tracker_prints_its_total_before_the_session_ends() -> None:
     # Nothing simulated: wineboot sends WM_QUERYENDSESSION and WM_ENDSESSION,
     # then ends the process; the total must be out before that.

@@ -309,7 +309,7 @@ def test_watch_ends_quietly_when_its_reader_goes_away(
 
 @windows
 @needs_win32
-@pytest.mark.skipif(not under_wine(), reason="Z:\\dev\\full is Linux's /dev/full under Wine")
+@pytest.mark.wine_only("Z:\\dev\\full is Linux's /dev/full under Wine")
 def test_watch_on_a_full_disk_exits_1_naming_the_file() -> None:
     # Nothing simulated: Wine writes to Linux's /dev/full, which answers
     # ENOSPC, and WriteFile fails with ERROR_DISK_FULL (112).
@@ -326,7 +326,7 @@ def test_watch_on_a_full_disk_exits_1_naming_the_file() -> None:
 
 @windows
 @needs_win32
-@pytest.mark.skipif(not under_wine(), reason="Windows refuses to delete an open file")
+@pytest.mark.wine_only("Windows refuses to delete an open file")
 def test_watch_exits_1_when_its_file_is_deleted(tmp_path: Path) -> None:
     # Nothing simulated: the folder is removed by Linux's rm while the watcher
     # holds the file open; its writes still succeed, into a file with no name.

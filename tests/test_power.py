@@ -333,12 +333,37 @@ def test_a_power_callback_error_goes_to_on_error_and_the_pump_goes_on() -> None:
     assert isinstance(errors[1][1], PowerEvent)
 
 
-def test_posted_session_messages_still_take_the_fast_path_with_power(power: Notifier) -> None:
+def test_posted_session_messages_still_take_the_fast_path_with_power(
+    power: Notifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fast path hands our window's own posted messages to the window's
+    # handler without DispatchMessageW; power's routes must not push session
+    # changes off it. DispatchMessageW is the real one, watched.
+    wm_null = 0x0000  # WM_NULL: no source owns it
+    real_dispatch = _winapi.DispatchMessageW
+    dispatched: list[int] = []
+    probe_dispatched = threading.Event()
+
+    def watched_dispatch(pmsg: Any) -> int:
+        msg = pmsg._obj
+        if msg.hWnd == power.hwnd:
+            dispatched.append(msg.message)
+            if msg.message == wm_null:
+                probe_dispatched.set()
+        result: int = real_dispatch(pmsg)
+        return result
+
+    monkeypatch.setattr(_winapi, "DispatchMessageW", watched_dispatch)
     seen = Collector()
     power.subscribe(seen, M.WTS_SESSION_UNLOCK)
     for _ in range(500):
         _winapi.PostMessageW(power.hwnd, WM_WTSSESSION_CHANGE, M.WTS_SESSION_UNLOCK, 1)
+    # A message no source owns goes the slow way: proof that the watch sees
+    # the pump's dispatches.
+    _winapi.PostMessageW(power.hwnd, wm_null, 0, 0)
     assert len(seen.wait_for(500)) == 500
+    assert probe_dispatched.wait(20), "the pump dispatched nothing the watch saw"
+    assert WM_WTSSESSION_CHANGE not in dispatched
 
 
 def test_a_top_level_window_unregisters_without_a_stale_error(

@@ -16,6 +16,7 @@ import pytest
 from win32session import (
     WM_POWERBROADCAST,
     WM_WTSSESSION_CHANGE,
+    NotAServiceError,
     Notifier,
     NotifyType,
     PowerBroadcast,
@@ -129,3 +130,20 @@ def test_service_arguments() -> None:
     with pytest.raises(TypeError):
         service.on_start(3)  # type: ignore[type-var]
     assert int(ServiceExit.START_FAILED) == 1
+
+
+def test_every_service_exit_code() -> None:
+    # dwServiceSpecificExitCode values, which a recovery script or the
+    # event log reader matches on: they must never move.
+    assert {exit.name: exit.value for exit in ServiceExit} == {
+        "START_FAILED": 1, "EVENTS_FAILED": 2, "STOP_FAILED": 3, "OUTPUT_FAILED": 4}
+    assert all(isinstance(exit, int) for exit in ServiceExit)  # an IntEnum: a DWORD as is
+
+
+def test_not_a_service_error_is_an_oserror_whose_text_is_one_line() -> None:
+    # Its winerror, 1063, comes from Windows: test_service_host.py runs a
+    # Service outside the service control manager.
+    message = "w32s was not started by the service control manager (error 1063): ..."
+    error = NotAServiceError(22, message, None, 1063)
+    assert isinstance(error, OSError)
+    assert str(error) == message  # no "[WinError 1063]" in front

@@ -249,7 +249,22 @@ def test_outside_the_service_control_manager_one_line_says_so(tmp_path: Path) ->
     assert not (tmp_path / "x.jsonl").exists()
 
 
-@pytest.mark.skipif(not under_wine(), reason="Windows refuses to delete an open file")
+def test_a_service_run_from_a_program_raises_not_a_service_error_with_1063() -> None:
+    # Real: this test process was not started by the service control
+    # manager, so StartServiceCtrlDispatcherW fails with
+    # ERROR_FAILED_SERVICE_CONTROLLER_CONNECT, on Windows and under Wine.
+    # https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-startservicectrldispatcherw
+    from win32session import NotAServiceError, Service
+
+    with pytest.raises(NotAServiceError) as raised:
+        Service("w32s-nowhere").run()
+    assert isinstance(raised.value, OSError)
+    assert raised.value.winerror == 1063
+    assert len(str(raised.value).splitlines()) == 1
+    assert "w32s-nowhere was not started by the service control manager" in str(raised.value)
+
+
+@pytest.mark.wine_only("Windows refuses to delete an open file")
 def test_the_audit_service_stops_when_its_file_is_gone(
     service_name: str, tmp_path: Path
 ) -> None:

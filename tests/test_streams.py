@@ -153,6 +153,31 @@ def test_aclose_ends_the_iteration_and_unsubscribes() -> None:
     assert asyncio.run(main()) == []
 
 
+def test_the_streams_own_async_with_unsubscribes_on_the_way_out() -> None:
+    from win32session import EventStream
+
+    async def main() -> tuple[list[int], list[SessionEvent]]:
+        async with Notifier(ALL) as notifier:
+            got: list[int] = []
+            async with notifier.events(M.WTS_SESSION_LOCK) as stream:
+                assert isinstance(stream, EventStream)
+                post(notifier.hwnd, M.WTS_SESSION_LOCK, 5)
+                async for event in stream:
+                    got.append(event.session_id)
+                    break
+                subscribed = len(notifier._subscriptions)
+                assert subscribed == 1  # a break does not close it
+            assert notifier._subscriptions == ()
+            with pytest.raises(LookupError):
+                async with notifier.events() as failing:
+                    raise LookupError("the block fails")
+            assert notifier._subscriptions == ()  # left by an exception too
+            post(notifier.hwnd, M.WTS_SESSION_LOCK, 6)
+            return got, [event async for event in failing]
+
+    assert asyncio.run(main()) == ([5], [])
+
+
 # --- for ---
 
 
@@ -169,18 +194,39 @@ def test_for_gets_every_event_and_ends_when_the_notifier_stops() -> None:
 
 
 def test_for_blocks_without_polling_until_an_event_comes() -> None:
+    # Each thread's own CPU time (time.thread_time, GetThreadTimes on the
+    # thread), so other threads and processes on a loaded machine count for
+    # nothing: the reader's while it waits in the for, the pump's between
+    # the event before the idle second and the one after it.
+    pump_cpu: list[float] = []
+    reader_cpu: list[float] = []
+    got: list[SessionEvent] = []
+    first_read = threading.Event()
+
+    def read() -> None:
+        got.append(next(events))
+        first_read.set()
+        cpu = time.thread_time()
+        got.append(next(events))  # blocks through the idle second
+        reader_cpu.append(time.thread_time() - cpu)
+
     with Notifier(ALL) as notifier, notifier.iter_events() as events:
-        got: list[SessionEvent] = []
-        reader = call_in_thread(lambda: got.append(next(events)))
-        time.sleep(0.3)
-        assert got == [] and reader.is_alive()
-        cpu = time.process_time()
-        time.sleep(0.5)
-        idle_cpu = time.process_time() - cpu
+        notifier.subscribe(lambda event: pump_cpu.append(time.thread_time()))  # pump thread
+        reader = call_in_thread(read)
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 3)
+        assert first_read.wait(10)
+        time.sleep(2.0)  # the idle time being measured
+        assert len(got) == 1 and reader.is_alive()  # the for still waits
         post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 4)
         reader.join(10)
-        assert [e.session_id for e in got] == [4]
-    assert idle_cpu < 0.05, f"{idle_cpu:.3f} s of CPU while waiting"
+        assert [e.session_id for e in got] == [3, 4]
+    (reader_idle,) = reader_cpu
+    pump_idle = pump_cpu[1] - pump_cpu[0]
+    # Thread times advance by clock ticks (15.6 ms on Windows, 10 ms under
+    # Wine): one tick is allowed. A thread polling every millisecond spends
+    # 1 to 3 % of its time doing so, 40 ms or more in these 2 s.
+    assert reader_idle < 0.02, f"{reader_idle:.3f} s of the reader's CPU in 2 s of waiting"
+    assert pump_idle < 0.02, f"{pump_idle:.3f} s of the pump's CPU in 2 s of waiting"
 
 
 def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:

@@ -34,7 +34,19 @@ def test_scope_must_be_known(scope: int) -> None:
 
 
 def test_register_timeout_may_be_endless() -> None:
-    Notifier(register_timeout=math.inf)
+    notifier = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS, register_timeout=math.inf)
+    if sys.platform != "win32":
+        with pytest.raises(OSError, match="needs Windows"):  # nothing about the timeout
+            notifier.start()
+        return
+    from support import Collector, post
+
+    got = Collector()
+    notifier.subscribe(got)
+    with notifier:  # registers: the endless timeout is taken as one
+        post(notifier.hwnd, LOCK, 7)
+        assert [event.session_id for event in got.wait_for(1)] == [7]
+    assert not notifier.running
 
 
 def test_scope_accepts_plain_ints() -> None:
