@@ -43,7 +43,7 @@ from ._codes import (
 )
 from ._events import Event, PowerStatus, SessionInfo
 from ._notifier import Notifier
-from ._output import LineOutput, OutputError, ReaderGone
+from ._output import LineOutput, OutputError, ReaderGone, UnsuitableOutput, utf8_stdio
 from ._records import event_record, format_event
 from ._selftest import round_trip
 from ._sessions import current_session_id, list_sessions
@@ -59,6 +59,17 @@ DEFAULT_IDLE_THRESHOLD = 60.0
 
 class _CommandLineError(Exception):
     """Bad arguments: exit 2 with one line."""
+
+
+#: What ``str.splitlines`` breaks a line at: escaped in every message, so
+#: that a hostile argument (a name with a newline) still makes one line.
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii")
+                for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def _error(message: object) -> None:
+    """``message`` as one line on stderr."""
+    print(str(message).translate(_LINE_BREAKS), file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,7 +192,8 @@ def watch(
         extra = [name for name, wanted in (("power", power), ("session ending", ending))
                  if wanted]
         what = f" with {' and '.join(extra)} events" if extra else ""
-        where = f"; appending to {output}" if output else ""
+        verb = "writing to" if out.pipe else "appending to"
+        where = f"; {verb} {output}" if output else ""
         try:
             notifier.run(on_ready=lambda: print(
                 f"watching {scope.name}{what}{where}; Ctrl+C to stop", file=sys.stderr,
@@ -279,8 +291,9 @@ def _parser() -> _Parser:
         "initial; ending: kind, code, flags, ending",
     )
     watch_parser.add_argument(
-        "--output", metavar="FILE",
-        help="append to FILE instead of printing, flushing each line",
+        "--output", metavar="FILE", type=_output_file,
+        help="append to FILE instead of printing, flushing each line (a disk file, or a "
+        "named pipe \\\\.\\pipe\\NAME; a device such as NUL or CON is refused)",
     )
 
     status_parser = commands.add_parser(
@@ -358,7 +371,7 @@ def _service_parser(commands: Any, version: str) -> None:
     for action, text in helps.items():
         parser = actions.add_parser(action, help=text, description=text[0].upper() + text[1:]
                                     + ".")
-        parser.add_argument("--name", default=SERVICE_NAME,
+        parser.add_argument("--name", default=SERVICE_NAME, type=_service_name,
                             help=f"the service's name (default {SERVICE_NAME})")
         if action in ("install", "run"):
             parser.add_argument("--output", metavar="FILE",
@@ -453,7 +466,8 @@ def _manage(args: argparse.Namespace) -> None:
 
 
 def _seconds(text: str) -> float:
-    """A finite number of seconds, 0 or more (JSON has no infinity)."""
+    """A finite number of seconds, 0 or more (JSON has no infinity); ``-0``
+    is 0, printed so."""
     try:
         value = float(text)
     except ValueError:
@@ -461,24 +475,81 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, "
                                          f"got {text!r}")
-    return value
+    return value + 0.0  # -0.0 + 0.0 is 0.0
+
+
+#: CreateServiceW: "The maximum string length is 256 characters" and
+#: "Forward-slash (/) and backslash (\\) are not valid service name characters."
+#: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew
+MAX_SERVICE_NAME = 256
+
+
+def _service_name(text: str) -> str:
+    """``--name``: what Windows accepts as a service name, without control
+    characters (no service of ours has one: install refuses them, and a name
+    with a line break could not be named in one line)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a service name, got ''")
+    if len(text) > MAX_SERVICE_NAME:
+        raise argparse.ArgumentTypeError(
+            f"a service name has at most {MAX_SERVICE_NAME} characters, got {len(text)}")
+    bad = sorted({c for c in text if c in "/\\" or ord(c) < 32 or ord(c) == 127})
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"a service name cannot hold {''.join(bad)!r}, got {text!r}")
+    return text
+
+
+def _output_file(text: str) -> str:
+    """``--output``: a name (what it names is checked when it is opened)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a file name, got ''")
+    return text
+
+
+#: Options whose value is a number: argparse takes ``-inf``, ``-1e3`` or
+#: ``-nan`` after them for an option, so such a value is joined to its
+#: option (``--idle-threshold=-inf``) and reaches the number's own check.
+_NUMBER_OPTIONS = ("--idle-threshold",)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _normalise(argv: list[str]) -> list[str]:
-    """``--selftest`` (the old spelling) and options without a command."""
+    """``--selftest`` (the old spelling), options without a command (they
+    are ``watch``'s), an unknown command, and negative numbers."""
     if argv == ["--selftest"]:
         return ["selftest"]
-    if argv and (argv[0] in _COMMANDS or argv[0] in ("-h", "--help", "--version")):
-        return argv
-    return ["watch", *argv]
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] in _NUMBER_OPTIONS and arg.startswith("-") and _is_number(arg):
+            joined[-1] = f"{joined[-1]}={arg}"
+        else:
+            joined.append(arg)
+    if joined and (joined[0] in _COMMANDS or joined[0] in ("-h", "--help", "--version")):
+        return joined
+    if joined and not joined[0].startswith("-"):
+        raise _CommandLineError(
+            f"{PROG}: unknown command {joined[0]!r} (choose from {', '.join(_COMMANDS)}; "
+            f"see {PROG} --help)")
+    return ["watch", *joined]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything is printed: every command's lines, and every error
+    # line, go out whatever the characters (_output.utf8_stdio).
+    utf8_stdio()
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _parser().parse_args(_normalise(arguments))
     except _CommandLineError as exc:
-        print(exc, file=sys.stderr)
+        _error(exc)
         return 2
     try:
         if args.command == "sessions":
@@ -500,8 +571,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return watch(scope, args.json, args.output, args.power, args.ending)
     except KeyboardInterrupt:
         return 0
+    except UnsuitableOutput as exc:  # bad input: nothing was opened or created
+        _error(f"{PROG}: {args.command}: {exc}")
+        return 2
     except OSError as exc:
-        print(f"{PROG}: {args.command} failed: {exc}", file=sys.stderr)
+        _error(f"{PROG}: {args.command} failed: {exc}")
         return 1
 
 
