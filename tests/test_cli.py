@@ -80,7 +80,10 @@ needs_win32 = pytest.mark.skipif(sys.platform != "win32", reason="runs Windows p
      ["status", "--idle-threshold", "1e400"], ["watch", "--output", ""], ["--output", ""],
      ["service", "status", "--name", ""], ["service", "stop", "--name", "a\\b"],
      ["service", "uninstall", "--name", "a/b"], ["service", "start", "--name", "x" * 257],
-     ["service", "status", "--name", "two\nlines"], ["service"], ["service", "bogus"]],
+     ["service", "status", "--name", "two\nlines"], ["service"], ["service", "bogus"],
+     ["service", "stop", "--name="],
+     ["service", "status", "--name", "a\u2028b"], ["service", "run", "--name", " x"],
+     ["watch", "--output", "a\x00b"]],
 )
 def test_bad_arguments_exit_2_with_one_line(
     argv: list[str], capsys: pytest.CaptureFixture[str]

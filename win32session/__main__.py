@@ -485,18 +485,27 @@ MAX_SERVICE_NAME = 256
 
 
 def _service_name(text: str) -> str:
-    """``--name``: what Windows accepts as a service name, without control
-    characters (no service of ours has one: install refuses them, and a name
-    with a line break could not be named in one line)."""
+    """``--name``: what Windows accepts as a service name, and what
+    ``service install`` accepts (``_audit_folder.check_name``: the name is
+    also a file's), for every action: a name install refuses cannot be a
+    service of ours, and a name with a line break could not be said in one
+    line."""
     if not text:
         raise argparse.ArgumentTypeError("needs a service name, got ''")
     if len(text) > MAX_SERVICE_NAME:
         raise argparse.ArgumentTypeError(
             f"a service name has at most {MAX_SERVICE_NAME} characters, got {len(text)}")
-    bad = sorted({c for c in text if c in "/\\" or ord(c) < 32 or ord(c) == 127})
+    bad = sorted({c for c in text
+                  if c in "/\\" or ord(c) < 32 or ord(c) == 127 or ord(c) in _LINE_BREAKS})
     if bad:
         raise argparse.ArgumentTypeError(
             f"a service name cannot hold {''.join(bad)!r}, got {text!r}")
+    from ._audit_folder import check_name
+
+    try:
+        check_name(text)  # what install accepts: any other name is not ours
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
 
 
@@ -504,6 +513,8 @@ def _output_file(text: str) -> str:
     """``--output``: a name (what it names is checked when it is opened)."""
     if not text:
         raise argparse.ArgumentTypeError("needs a file name, got ''")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a file name cannot hold a NUL character, got {text!r}")
     return text
 
 
@@ -530,6 +541,10 @@ def _normalise(argv: list[str]) -> list[str]:
     for arg in argv:
         if joined and joined[-1] in _NUMBER_OPTIONS and arg.startswith("-") and _is_number(arg):
             joined[-1] = f"{joined[-1]}={arg}"
+        elif arg.startswith("--") and arg.endswith("=") and arg.count("=") == 1:
+            # "--name=": Python 3.13's argparse hands the option [] and not its
+            # type's check; as two words, the check sees "".
+            joined += [arg[:-1], ""]
         else:
             joined.append(arg)
     if joined and (joined[0] in _COMMANDS or joined[0] in ("-h", "--help", "--version")):
@@ -548,6 +563,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _parser().parse_args(_normalise(arguments))
+        for key, value in vars(args).items():
+            if isinstance(value, list):  # "--name=--": argparse's [] skips the check
+                raise _CommandLineError(f"{PROG}: --{key.replace('_', '-')} needs one value "
+                                        f"(see {PROG} --help)")
     except _CommandLineError as exc:
         _error(exc)
         return 2

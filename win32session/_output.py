@@ -304,6 +304,9 @@ def _open_output(path: str) -> int:
     opened."""
     if not path:
         raise UnsuitableOutput("cannot write to a file without a name", path)
+    if "\0" in path:  # CreateFileW would stop at it, and open another file
+        raise UnsuitableOutput(f"cannot write to {path!r}: a file name cannot hold a NUL "
+                               "character", path)
     if _namespace_device(path) is not None:
         raise UnsuitableOutput(f"cannot write to {path}: it names a device, not a file, so "
                                "no line would be kept", path)
@@ -324,6 +327,9 @@ def _open_output(path: str) -> int:
         raise
     except OSError as exc:
         raise OutputError(f"cannot open {path} to {verb} it: {describe(exc)}", path) from exc
+    except ValueError as exc:  # a name this file system cannot hold (a lone surrogate)
+        raise UnsuitableOutput(f"cannot write to {path!r}: no file can have that name "
+                               f"here ({exc})", path) from exc
     mode = os.fstat(fd).st_mode
     if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
         os.close(fd)
