@@ -11,11 +11,15 @@ arrives decoded (``--selftest`` still works too). ``doctor`` checks what this
 Windows answers to each call the library relies on, for a bug report
 (``_doctor``).
 
-``watch``'s lines are UTF-8 whatever the ANSI code page, except on a console,
-which shows every character anyway (``_output``).
+Every command's lines, and every error line, are UTF-8 on a redirected
+stdout and stderr whatever the ANSI code page, except on a console, which
+shows every character anyway (``_output.utf8_stdio``, called first). ``watch
+--output`` takes a disk file or a named pipe (``\\\\.\\pipe\\NAME``); a device
+(``NUL``, ``nul.txt``, ``CON``, ``CONOUT$``) or a folder is bad input.
 
 Exit status: 0 on success and after Ctrl+C, 1 when Windows fails (one line on
-stderr says what failed), 2 for bad arguments (one line on stderr). When
+stderr says what failed), 2 for bad arguments (one line on stderr, whatever
+the argument holds: a line break in it is escaped). When
 ``watch`` cannot write a line (a full disk, a deleted file) the run ends after
 a clean teardown, with one line naming the file and the error and 1: no later
 event is lost while it looks healthy. When the reader of its stdout goes away
