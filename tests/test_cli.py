@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from support import (
@@ -44,6 +45,8 @@ from win32session import (
     UserActivityPresence,
 )
 from win32session.__main__ import (
+    _normalise,
+    _parser,
     format_sessions,
     format_status,
     main,
@@ -71,7 +74,16 @@ needs_win32 = pytest.mark.skipif(sys.platform != "win32", reason="runs Windows p
      ["status", "--output", "x"], ["status", "--idle-threshold"],
      ["status", "--idle-threshold", "-1"], ["status", "--idle-threshold", "nan"],
      ["status", "--idle-threshold", "inf"], ["status", "--idle-threshold", "soon"],
-     ["status", "extra"], ["watch", "--idle-threshold", "5"]],
+     ["status", "extra"], ["watch", "--idle-threshold", "5"],
+     ["status", "--idle-threshold", "-inf"], ["status", "--idle-threshold", "-1e3"],
+     ["status", "--idle-threshold", "-nan"], ["status", "--idle-threshold=-inf"],
+     ["status", "--idle-threshold", "1e400"], ["watch", "--output", ""], ["--output", ""],
+     ["service", "status", "--name", ""], ["service", "stop", "--name", "a\\b"],
+     ["service", "uninstall", "--name", "a/b"], ["service", "start", "--name", "x" * 257],
+     ["service", "status", "--name", "two\nlines"], ["service"], ["service", "bogus"],
+     ["service", "stop", "--name="],
+     ["service", "status", "--name", "a\u2028b"], ["service", "run", "--name", " x"],
+     ["watch", "--output", "a\x00b"]],
 )
 def test_bad_arguments_exit_2_with_one_line(
     argv: list[str], capsys: pytest.CaptureFixture[str]
@@ -119,6 +131,73 @@ def test_an_output_file_that_cannot_be_opened_exits_1_naming_it(
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert err.startswith(f"win32session: watch failed: cannot open {missing}")
+
+
+@pytest.mark.parametrize("command", ["bogus", "stauts", "\u738b", "watch2", "Watch"])
+def test_an_unknown_command_is_named_with_the_commands(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"win32session: unknown command {command!r} (choose from watch, status, "
+                   "sessions, selftest, doctor, service; see win32session --help)\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("-inf", "'-inf'"), ("inf", "'inf'"), ("nan", "'nan'"), ("-nan", "'-nan'"),
+     ("-1", "'-1'"), ("-1e-9", "'-1e-9'"), ("1e400", "'1e400'")],
+)
+def test_idle_threshold_infinities_nan_and_negatives_say_so(
+    value: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "-inf" looks like an option to argparse: it must still reach the check.
+    assert main(["status", "--idle-threshold", value]) == 2
+    assert capsys.readouterr().err == (
+        "win32session status: argument --idle-threshold: must be a finite number of "
+        f"seconds, 0 or more, got {said} (see win32session status --help)\n")
+
+
+@pytest.mark.parametrize("value", ["-0", "-0.0", "0", "-0e5"])
+def test_minus_zero_is_zero_in_text_and_json(value: str) -> None:
+    args = _parser().parse_args(_normalise(["status", "--idle-threshold", value]))
+    threshold = args.idle_threshold
+    assert threshold == 0 and math.copysign(1, threshold) == 1
+    record = status_record(1, False, 3.0, threshold, IdleState.IDLE,
+                           PowerStatus(ACLineStatus.AC_LINE_ONLINE, None, False))
+    assert json.dumps(record["idle_threshold"]) == "0.0"
+    assert "idle_threshold   0" in format_status(record)
+
+
+@pytest.mark.parametrize("name", ["nul.txt", "NUL", "CON", "CONOUT$", "conin$", "com1.jsonl",
+                                  "LPT\u00b9", "aux. .log", "prn"])
+def test_watch_refuses_a_device_name_with_exit_2(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any OS: the refusal comes before anything is opened, made or watched.
+    monkeypatch.chdir(tmp_path)
+    for path in (name, str(tmp_path / name)):
+        assert main(["watch", "--json", "--output", path]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.startswith(f"win32session: watch: cannot write to {path}: Windows opens "
+                              "the device ")
+        assert err.endswith(", not a file, so no line would be kept; choose another name\n")
+        assert len(err.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_watch_refuses_a_folder_and_a_device_path_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["watch", "--output", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"win32session: watch: cannot write to {tmp_path}: it is a folder, not a file\n")
+    assert main(["watch", "--output", "\\\\.\\COM1"]) == 2
+    assert capsys.readouterr().err == (
+        "win32session: watch: cannot write to \\\\.\\COM1: it names a device, not a file, "
+        "so no line would be kept\n")
 
 
 # --- Formats (any OS). ---
@@ -505,6 +584,78 @@ def test_watch_ending_without_a_top_level_window_exits_1_with_one_line(
         "win32session: watch failed: cannot create the hidden top-level window that the "
         "session-ending events need (ending=True): CreateWindowExW failed and Windows gave "
         "no error code"]
+
+
+#: main() in a child process whose user is ``argv[1]``. Under Wine,
+#: WTSQuerySessionInformationW(WTSUserName) answers with the WINEUSERNAME
+#: of the process that asks, so the name is Windows's real answer; Wine's
+#: WTSEnumerateSessionsW lists no session, so the listing is faked as this
+#: session alone, described by that real answer. On Windows the listing's
+#: user name alone is replaced.
+MAIN_AS = """
+import dataclasses, os, sys
+name, wine = sys.argv[1], sys.argv[2] == "wine"
+if wine:
+    os.environ["WINEUSERNAME"] = name
+from win32session import _sessions
+import win32session.__main__ as cli
+def listing():
+    info = _sessions.session_info(_sessions.current_session_id())
+    return [info if wine else dataclasses.replace(info, user_name=name)]
+cli.list_sessions = listing
+sys.exit(cli.main(sys.argv[3:]))
+"""
+NAMES = "\u0141ukasz \u738b"  # Łukasz 王: neither is in cp1252
+
+
+def run_as(name: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """MAIN_AS with stdout and stderr pipes, read as bytes (the encoding is
+    under test)."""
+    process = spawn([sys.executable, "-c", MAIN_AS, name, "wine" if under_wine() else "windows",
+                     *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE)
+    stdout, stderr = cast("tuple[bytes, bytes]", process.communicate(timeout=120))
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+@windows
+@needs_win32
+def test_sessions_prints_any_user_name_to_a_redirected_stdout() -> None:
+    # Under Wine the ANSI code page is cp1252, which has neither name: the
+    # table must still come out, in UTF-8, with no traceback.
+    table = run_as(NAMES, "sessions")
+    assert (table.returncode, table.stderr) == (0, b""), table.stderr.decode("utf-8", "replace")
+    header, row = table.stdout.decode("utf-8").splitlines()
+    assert header.split()[:4] == ["ID", "STATION", "STATE", "USER"]
+    assert f"\\{NAMES}  " in row or row.endswith(f"\\{NAMES}")
+    listed = run_as(NAMES, "sessions", "--json")
+    assert listed.returncode == 0
+    assert json.loads(listed.stdout)[0]["user"] == NAMES
+
+
+@windows
+@needs_win32
+@pytest.mark.parametrize("action", ["stop", "status", "uninstall", "start"])
+def test_a_service_name_in_any_script_is_one_utf8_line(action: str) -> None:
+    # A service that cannot exist (nothing is touched): the error line names
+    # it in UTF-8 on a redirected stderr, not as \u738b escapes.
+    name = f"win32session-test-{NAMES}-{os.getpid()}"
+    result = run_as("nobody", "service", action, "--name", name)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 1, err
+    assert result.stdout == b"" and len(err.splitlines()) == 1
+    assert err.startswith(f"win32session: service {action}: ") and name in err
+
+
+@windows
+@needs_win32
+def test_watch_names_an_output_in_any_script_in_one_utf8_line(tmp_path: Path) -> None:
+    missing = tmp_path / NAMES / "audit.jsonl"
+    result = run_as("nobody", "watch", "--output", str(missing))
+    assert result.returncode == 1
+    assert result.stderr.decode("utf-8").startswith(
+        f"win32session: watch failed: cannot open {missing} to append to it: [WinError 3] ")
+    assert len(result.stderr.splitlines()) == 1
 
 
 STATUS_KEYS = ["session_id", "locked", "idle_seconds", "idle_threshold", "idle_state", "in_use",

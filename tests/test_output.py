@@ -13,6 +13,7 @@ import errno
 import io
 import locale
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,8 +42,12 @@ from win32session._output import (
     LineOutput,
     OutputError,
     ReaderGone,
+    UnsuitableOutput,
+    _is_pipe_path,
+    _namespace_device,
     describe,
     reader_gone,
+    utf8_stdio,
 )
 
 M = SessionNotificationMsg
@@ -124,22 +129,112 @@ def test_a_file_that_cannot_be_opened_names_itself(tmp_path: Path) -> None:
     assert len(message.splitlines()) == 1 and message.count(str(missing)) == 1
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
-def test_a_full_device_fails_the_line_and_every_later_one() -> None:
-    out = LineOutput("/dev/full")
+def fill_up(fd: int) -> None:
+    """Points ``fd`` at Linux's /dev/full (Z:\\dev\\full under Wine), which
+    answers every write with ENOSPC: the disk filling up under an open file.
+    Simulated only in that the file is swapped, not the disk filled."""
+    full = os.open("/dev/full", os.O_WRONLY)
     try:
+        os.dup2(full, fd)
+    finally:
+        os.close(full)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_disk_fails_the_line_and_every_later_one(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    with LineOutput(str(log)) as out:
+        out.write_line("kept")
+        assert out._fd is not None
+        fill_up(out._fd)
         with pytest.raises(OutputError) as raised:
             out.write_line("lost")
-        # Linux's answer, or under Wine (where /dev/full is Z:\\dev\\full) Windows's.
+        # Linux's answer, or under Wine Windows's.
         assert str(raised.value) in (
-            "cannot write to /dev/full: [Errno 28] No space left on device",
-            "cannot write to /dev/full: [WinError 112] WriteFile: Disk full.")
+            f"cannot write to {log}: [Errno 28] No space left on device",
+            f"cannot write to {log}: [WinError 112] WriteFile: Disk full.")
         assert not isinstance(raised.value, ReaderGone)
         with pytest.raises(OutputError) as again:
             out.write_line("after")  # no line goes out after a lost one
         assert again.value is raised.value
-    finally:
-        out.close()
+    assert log.read_text(encoding="utf-8") == "kept\n"
+
+
+#: Every form of a reserved DOS device name that Windows (some version of it)
+#: opens as the device, in any folder (Naming Files, Paths, and Namespaces).
+DEVICE_NAMES = ["nul", "NUL.txt", "nul.tar.gz", "Nul. .txt", "nul ", "nul...", "con", "CON.log",
+                "prn", "aux.jsonl", "com1", "COM9.txt", "lpt1", "LPT9.x", "com\u00b9",
+                "lpt\u00b2.txt", "COM\u00b3", "CONIN$", "conout$", "CONOUT$.txt", "nul:"]
+
+
+@pytest.mark.parametrize("name", DEVICE_NAMES)
+def test_a_device_name_is_refused_before_anything_is_opened(tmp_path: Path, name: str) -> None:
+    # Any OS: the name alone decides, so nothing is opened, made or written.
+    for path in (name, str(tmp_path / name)):
+        with pytest.raises(UnsuitableOutput) as raised:
+            LineOutput(path)
+        message = str(raised.value)
+        assert message.startswith(f"cannot write to {path}: Windows opens the device ")
+        assert "not a file, so no line would be kept" in message
+        assert len(message.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "device"),
+    [("\\\\.\\nul", True), ("\\\\.\\COM1", True), ("\\\\.\\C:", True),
+     ("\\\\.\\PhysicalDrive0", True), ("\\\\?\\GLOBALROOT\\Device\\Null", True),
+     ("//./nul", True), ("\\\\.\\pipe\\", True), ("\\??\\C:", True),
+     ("\\\\?\\C:\\logs\\a.jsonl", False), ("\\\\.\\C:\\logs\\a.jsonl", False),
+     ("\\\\?\\UNC\\server\\share\\a.jsonl", False), ("\\\\.\\pipe\\audit", False),
+     ("\\\\?\\Volume{0}\\a.jsonl", False), ("C:\\logs\\a.jsonl", False)],
+)
+def test_the_device_namespace_names_devices_except_files_and_pipes(
+    path: str, device: bool
+) -> None:
+    assert (_namespace_device(path) is not None) is device
+    if device:
+        with pytest.raises(UnsuitableOutput) as raised:
+            LineOutput(path)
+        assert str(raised.value) == (
+            f"cannot write to {path}: it names a device, not a file, so no line would be kept")
+
+
+@pytest.mark.parametrize(
+    ("path", "pipe"),
+    [("\\\\.\\pipe\\audit", True), ("\\\\.\\PIPE\\a\\b", True),
+     ("\\\\?\\pipe\\audit", True), ("//./pipe/audit", True),
+     ("\\\\server\\pipe\\audit", True), ("\\\\?\\UNC\\server\\pipe\\audit", True),
+     ("\\\\.\\pipe\\", False), ("\\\\server\\share\\audit", False),
+     ("pipe\\audit", False), ("C:\\pipe\\audit", False), ("\\\\\\pipe\\audit", False)],
+)
+def test_pipe_paths(path: str, pipe: bool) -> None:
+    assert _is_pipe_path(path) is pipe
+
+
+def test_an_empty_name_and_a_folder_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnsuitableOutput) as empty:
+        LineOutput("")
+    assert str(empty.value) == "cannot write to a file without a name"
+    with pytest.raises(UnsuitableOutput) as folder:
+        LineOutput(str(tmp_path))
+    assert str(folder.value) == f"cannot write to {tmp_path}: it is a folder, not a file"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs Linux's /dev/null")
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
+def test_a_character_device_no_name_shows_is_refused_once_opened(device: str) -> None:
+    # Nothing simulated: Linux's devices, which Wine's GetFileType calls
+    # FILE_TYPE_CHAR (as Windows does NUL's and a console's); no name says so.
+    with pytest.raises(UnsuitableOutput) as raised:
+        LineOutput(device)
+    if sys.platform == "win32":
+        assert str(raised.value) == (
+            f"cannot write to {device}: it is a character device (a console, a port, the null "
+            "device), not a file, so no line would be kept")
+    else:
+        assert str(raised.value) == (
+            f"cannot write to {device}: it is a device, not a file, so no line would be kept")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows refuses to delete an open file")
@@ -205,6 +300,33 @@ def test_a_closed_stdout_pipe_is_a_reader_gone_and_stdout_goes_to_null(
         assert reader_gone(raised.value.__cause__ or raised.value)
         stream.write("printed at exit\n")
         stream.flush()  # Python's own flush at exit: the null device takes it, no error
+
+
+def test_utf8_stdio_makes_every_print_utf8_and_never_fail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Both streams on real pipes in an ANSI code page, as a redirected stdout
+    # and stderr get them under Windows: after utf8_stdio(), print() of any
+    # name goes out as UTF-8, and a lone surrogate is escaped, not raised.
+    pipes = [os.pipe(), os.pipe()]
+    streams = [open(write, "w", encoding="cp1252", errors="strict") for _, write in pipes]
+    monkeypatch.setattr(sys, "stdout", streams[0])
+    monkeypatch.setattr(sys, "stderr", streams[1])
+    try:
+        utf8_stdio()
+        print(f"installed service {NAMES} \udc80")
+        print(f"win32session: {NAMES}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = (os.read(read, 1000) for read, _ in pipes)
+    finally:
+        monkeypatch.undo()
+        for stream in streams:
+            stream.close()
+        for read, _ in pipes:
+            os.close(read)
+    assert out == f"installed service {NAMES} \\udc80{os.linesep}".encode()
+    assert err == f"win32session: {NAMES}{os.linesep}".encode()
 
 
 def test_stdout_without_a_descriptor_is_written_as_text(
@@ -307,20 +429,39 @@ def test_watch_ends_quietly_when_its_reader_goes_away(
         "watching NOTIFY_FOR_THIS_SESSION; Ctrl+C to stop"]
 
 
+#: watch in a child process whose output file's disk fills up right after it
+#: is opened: its descriptor is pointed at Linux's /dev/full (fill_up).
+WATCH_FILLING_UP = """
+import os, sys
+from win32session import _output
+real = _output._open_output
+def filling_up(path):
+    fd = real(path)
+    full = os.open("/dev/full", os.O_WRONLY)
+    os.dup2(full, fd)
+    os.close(full)
+    return fd
+_output._open_output = filling_up
+from win32session.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @windows
 @needs_win32
 @pytest.mark.wine_only("Z:\\dev\\full is Linux's /dev/full under Wine")
-def test_watch_on_a_full_disk_exits_1_naming_the_file() -> None:
-    # Nothing simulated: Wine writes to Linux's /dev/full, which answers
-    # ENOSPC, and WriteFile fails with ERROR_DISK_FULL (112).
-    child = Child("-m", "win32session", "--output", "Z:\\dev\\full")
+def test_watch_on_a_full_disk_exits_1_naming_the_file(tmp_path: Path) -> None:
+    # Simulated: only the file is swapped for Linux's /dev/full, which answers
+    # ENOSPC, so WriteFile fails with ERROR_DISK_FULL (112), as on a full disk.
+    log = tmp_path / "audit.log"
+    child = Child("-c", WATCH_FILLING_UP, "--output", str(log))
     hwnd = find_notifier_window(child.process.pid)
     post(hwnd, M.WTS_SESSION_LOCK, own_session())
     assert child.wait() == 1, child.output()
     assert child.stdout == []
     assert "".join(child.stderr).splitlines() == [
-        "watching NOTIFY_FOR_THIS_SESSION; appending to Z:\\dev\\full; Ctrl+C to stop",
-        "win32session: watch failed: cannot write to Z:\\dev\\full: [WinError 112] "
+        f"watching NOTIFY_FOR_THIS_SESSION; appending to {log}; Ctrl+C to stop",
+        f"win32session: watch failed: cannot write to {log}: [WinError 112] "
         "WriteFile: Disk full."]
 
 
@@ -388,3 +529,173 @@ def test_watch_writes_any_user_name_to_a_redirected_stdout(
     assert unlock.decode("utf-8").endswith(f"session {own_session()}  {domain}\\{NAMES}\n")
     watcher.kill()
     watcher.wait(30)
+
+
+# --- Named pipes (Windows, or Wine): a real pipe server in this process. ---
+
+#: Access rights, as CreateFileW asks NtCreateFile for them: a generic right
+#: is mapped to a pipe's specific rights ("Named Pipe Security and Access
+#: Rights": GENERIC_WRITE is FILE_GENERIC_WRITE, which holds FILE_APPEND_DATA,
+#: that is FILE_CREATE_PIPE_INSTANCE), and SYNCHRONIZE and
+#: FILE_READ_ATTRIBUTES are always added (ReactOS's and Wine's CreateFileW).
+FILE_WRITE_DATA, FILE_APPEND_DATA, FILE_READ_ATTRIBUTES = 0x0002, 0x0004, 0x0080
+SYNCHRONIZE, GENERIC_WRITE, GENERIC_READ = 0x00100000, 0x40000000, 0x80000000
+#: READ_CONTROL | FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA |
+#: FILE_WRITE_ATTRIBUTES | SYNCHRONIZE
+FILE_GENERIC_WRITE = 0x00120116
+FILE_GENERIC_READ = 0x00120089
+#: The test pipe's DACL: Everyone may write data (and what CreateFileW adds),
+#: nothing else; FILE_CREATE_PIPE_INSTANCE is for the server alone.
+PIPE_SDDL = "D:P(A;;0x00100082;;;WD)"
+PIPE_GRANTED = FILE_WRITE_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE
+
+
+def asked_of_the_pipe(access: int) -> int:
+    """The rights CreateFileW(``access``) asks of a named pipe."""
+    rights = access & ~(GENERIC_READ | GENERIC_WRITE)
+    if access & GENERIC_WRITE:
+        rights |= FILE_GENERIC_WRITE
+    if access & GENERIC_READ:
+        rights |= FILE_GENERIC_READ
+    return rights | SYNCHRONIZE | FILE_READ_ATTRIBUTES
+
+
+@contextlib.contextmanager
+def pipe_server(name: str, sddl: str | None = None) -> Iterator[int]:
+    """A named pipe's server end (inbound, bytes), made with CPython's own
+    _winapi; with ``sddl``, the pipe gets that security descriptor."""
+    if sys.platform != "win32":
+        raise OSError("runs Windows programs")
+    import _winapi as cpython
+    import ctypes
+
+    from win32session import _winapi
+
+    attributes = 0
+    descriptor = ctypes.c_void_p()
+    if sddl is not None and sys.platform == "win32":
+        _winapi.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, 1, ctypes.byref(descriptor), None)
+        security = _winapi.SECURITY_ATTRIBUTES(ctypes.sizeof(_winapi.SECURITY_ATTRIBUTES),
+                                               descriptor, False)
+        attributes = ctypes.addressof(security)
+    handle = cpython.CreateNamedPipe(name, cpython.PIPE_ACCESS_INBOUND,
+                                     0, 1, 65536,  # PIPE_TYPE_BYTE | PIPE_WAIT
+                                     65536, 0, attributes)
+    try:
+        yield handle
+    finally:
+        cpython.CloseHandle(handle)
+        if descriptor.value and sys.platform == "win32":
+            _winapi.LocalFree(descriptor.value)
+
+
+def accept(server: int) -> None:
+    """ConnectNamedPipe: the client may have connected already (535)."""
+    if sys.platform != "win32":
+        raise OSError("runs Windows programs")
+    import _winapi as cpython
+
+    try:
+        cpython.ConnectNamedPipe(server)
+    except OSError as exc:
+        if getattr(exc, "winerror", None) != cpython.ERROR_PIPE_CONNECTED:
+            raise
+
+
+def read_pipe(server: int, timeout: float = 30.0) -> bytes:
+    """One ReadFile from the pipe's server end, on a thread that has ended."""
+    if sys.platform != "win32":
+        raise OSError("runs Windows programs")
+    import _winapi as cpython
+
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(cpython.ReadFile(server, 65536)[0]),
+                              daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert not reader.is_alive(), f"nothing read from the pipe in {timeout} s"
+    return got[0]
+
+
+@pytest.fixture
+def strict_pipe_access(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """What Windows checks and Wine 8.0 does not: CreateFileW of a pipe is
+    denied (error 5) unless the pipe's DACL grants every right asked for.
+    Wine opened a pipe whose DACL gives only FILE_WRITE_DATA with
+    GENERIC_WRITE. Checked here against PIPE_SDDL's grant, for paths under
+    \\\\.\\pipe\\; returns the access of each open, as asked."""
+    if sys.platform != "win32":
+        raise OSError("runs Windows programs")
+    from win32session import _winapi
+
+    real = _winapi.CreateFileW
+    asked: list[int] = []
+
+    def checked(path: str, access: int, *rest: object) -> int:
+        if path.lower().startswith("\\\\.\\pipe\\"):
+            asked.append(access)
+            if asked_of_the_pipe(access) & ~PIPE_GRANTED:
+                raise OSError(None, "CreateFileW: Access denied.", None, 5)
+        result: int = real(path, access, *rest)
+        return result
+
+    monkeypatch.setattr(_winapi, "CreateFileW", checked)
+    return asked
+
+
+@windows
+@needs_win32
+def test_a_named_pipe_is_written_with_file_write_data_alone(strict_pipe_access: list[int]) -> None:
+    # Real: the pipe, its DACL (which Wine keeps but does not check: the
+    # fixture does), WriteFile and ReadFile. Wine itself refuses a write
+    # through a handle opened with FILE_APPEND_DATA alone (error 5).
+    name = f"\\\\.\\pipe\\win32session-test-{os.getpid()}"
+    with pipe_server(name, PIPE_SDDL) as server:
+        with LineOutput(name) as out:
+            accept(server)
+            assert out.pipe and out.name == name
+            out.write_line(f"logon  VM\\{NAMES}")
+            assert read_pipe(server) == f"logon  VM\\{NAMES}\n".encode()
+    assert strict_pipe_access == [FILE_WRITE_DATA]
+
+
+@windows
+@needs_win32
+def test_a_pipe_nobody_serves_is_one_line() -> None:
+    name = f"\\\\.\\pipe\\win32session-nobody-{os.getpid()}"
+    with pytest.raises(OutputError) as raised:
+        LineOutput(name)
+    assert str(raised.value) == (
+        f"cannot open {name} to write to it: [WinError 2] CreateFileW: File not found.")
+
+
+@windows
+@needs_win32
+def test_watch_writes_to_a_named_pipe_until_its_reader_goes(
+    processes: list[subprocess.Popen[bytes]],
+) -> None:
+    # A real pipe server in this process, `watch --json --output \\.\pipe\NAME`
+    # as a real process. When the server closes its end, the next line fails:
+    # the trail stops, so watch exits 1 with one line (a pipe given with
+    # --output is no stdout whose reader may end the run quietly).
+    name = f"\\\\.\\pipe\\win32session-watch-{os.getpid()}"
+    with pipe_server(name) as server:
+        watcher = start_watch("-m", "win32session", "watch", "--json", "--output", name)
+        processes.append(watcher)
+        hwnd = find_notifier_window(watcher.pid)
+        accept(server)
+        post(hwnd, M.WTS_SESSION_LOCK, own_session())
+        line = read_pipe(server)
+    assert line.endswith(b"\n") and b'"reason": "WTS_SESSION_LOCK"' in line
+    post_until_gone(hwnd, watcher)
+    assert watcher.returncode == 1
+    assert watcher.stderr is not None
+    lines = watcher.stderr.read().decode("utf-8").splitlines()
+    assert lines[0] == f"watching NOTIFY_FOR_THIS_SESSION; writing to {name}; Ctrl+C to stop"
+    # Wine answers 232 (ERROR_NO_DATA) as Windows does for a pipe being
+    # closed; 109 (ERROR_BROKEN_PIPE) and 233 are what Windows may answer.
+    assert len(lines) == 2, lines
+    # (Their text is the system's: Wine says "Pipe closed.")
+    assert re.fullmatch(rf"win32session: watch failed: cannot write to {re.escape(name)}: "
+                        r"\[WinError (232|109|233)\] WriteFile: .+", lines[1]), lines

@@ -11,11 +11,15 @@ arrives decoded (``--selftest`` still works too). ``doctor`` checks what this
 Windows answers to each call the library relies on, for a bug report
 (``_doctor``).
 
-``watch``'s lines are UTF-8 whatever the ANSI code page, except on a console,
-which shows every character anyway (``_output``).
+Every command's lines, and every error line, are UTF-8 on a redirected
+stdout and stderr whatever the ANSI code page, except on a console, which
+shows every character anyway (``_output.utf8_stdio``, called first). ``watch
+--output`` takes a disk file or a named pipe (``\\\\.\\pipe\\NAME``); a device
+(``NUL``, ``nul.txt``, ``CON``, ``CONOUT$``) or a folder is bad input.
 
 Exit status: 0 on success and after Ctrl+C, 1 when Windows fails (one line on
-stderr says what failed), 2 for bad arguments (one line on stderr). When
+stderr says what failed), 2 for bad arguments (one line on stderr, whatever
+the argument holds: a line break in it is escaped). When
 ``watch`` cannot write a line (a full disk, a deleted file) the run ends after
 a clean teardown, with one line naming the file and the error and 1: no later
 event is lost while it looks healthy. When the reader of its stdout goes away
@@ -42,7 +46,7 @@ from ._codes import (
 )
 from ._events import Event, PowerStatus, SessionInfo
 from ._notifier import Notifier
-from ._output import LineOutput, OutputError, ReaderGone
+from ._output import LineOutput, OutputError, ReaderGone, UnsuitableOutput, utf8_stdio
 from ._records import event_record, format_event
 from ._selftest import round_trip
 from ._sessions import current_session_id, list_sessions
@@ -58,6 +62,17 @@ DEFAULT_IDLE_THRESHOLD = 60.0
 
 class _CommandLineError(Exception):
     """Bad arguments: exit 2 with one line."""
+
+
+#: What ``str.splitlines`` breaks a line at: escaped in every message, so
+#: that a hostile argument (a name with a newline) still makes one line.
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii")
+                for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def _error(message: object) -> None:
+    """``message`` as one line on stderr."""
+    print(str(message).translate(_LINE_BREAKS), file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -180,7 +195,8 @@ def watch(
         extra = [name for name, wanted in (("power", power), ("session ending", ending))
                  if wanted]
         what = f" with {' and '.join(extra)} events" if extra else ""
-        where = f"; appending to {output}" if output else ""
+        verb = "writing to" if out.pipe else "appending to"
+        where = f"; {verb} {output}" if output else ""
         try:
             notifier.run(on_ready=lambda: print(
                 f"watching {scope.name}{what}{where}; Ctrl+C to stop", file=sys.stderr,
@@ -278,8 +294,9 @@ def _parser() -> _Parser:
         "initial; ending: kind, code, flags, ending",
     )
     watch_parser.add_argument(
-        "--output", metavar="FILE",
-        help="append to FILE instead of printing, flushing each line",
+        "--output", metavar="FILE", type=_output_file,
+        help="append to FILE instead of printing, flushing each line (a disk file, or a "
+        "named pipe \\\\.\\pipe\\NAME; a device such as NUL or CON is refused)",
     )
 
     status_parser = commands.add_parser(
@@ -370,7 +387,7 @@ def _service_parser(commands: Any, version: str) -> None:
     for action, text in helps.items():
         parser = actions.add_parser(action, help=text, description=text[0].upper() + text[1:]
                                     + ".")
-        parser.add_argument("--name", default=SERVICE_NAME,
+        parser.add_argument("--name", default=SERVICE_NAME, type=_service_name,
                             help=f"the service's name (default {SERVICE_NAME})")
         if action in ("install", "run"):
             parser.add_argument("--output", metavar="FILE",
@@ -433,7 +450,7 @@ def service(args: argparse.Namespace) -> int:
     try:
         return _service_action(args)
     except OSError as exc:
-        print(f"{PROG}: service {args.action}: {exc}", file=sys.stderr)
+        _error(f"{PROG}: service {args.action}: {exc}")
         # 2 for a service that is not ours (NotAuditService): bad input.
         status: int = getattr(exc, "exit_status", 1)
         return status
@@ -473,7 +490,7 @@ def _install(args: argparse.Namespace) -> int:
         checks.append(_trust.Check(f"output {output}"))
     except ValueError as exc:
         if not args.check:
-            print(f"{PROG}: service install: {exc}", file=sys.stderr)
+            _error(f"{PROG}: service install: {exc}")
             return 2
         checks.append(_trust.Check("service name and output", str(exc), overridable=False))
     protect = args.output is None
@@ -493,7 +510,7 @@ def _install(args: argparse.Namespace) -> int:
     refused = _trust.refusal(checks)
     if refused and (not args.allow_user_writable_python
                     or not all(c.overridable for c in checks if not c.ok)):
-        print(f"{PROG}: service install: {refused}", file=sys.stderr)
+        _error(f"{PROG}: service install: {refused}")
         return 1
     if sys.platform == "win32":  # the form mypy narrows on; require_windows() raised
         from . import _service_manager as manager
@@ -503,8 +520,8 @@ def _install(args: argparse.Namespace) -> int:
         manager.install(name, service_display_name(name), SERVICE_DESCRIPTION, command)
     if refused:  # accepted by the flag: said once, after it was done
         failed = next(c for c in checks if not c.ok)
-        print(f"{PROG}: service install: warning: {failed.problem}; installed anyway, as "
-              f"{ALLOW_USER_WRITABLE} asks", file=sys.stderr)
+        _error(f"{PROG}: service install: warning: {failed.problem}; installed anyway, as "
+               f"{ALLOW_USER_WRITABLE} asks")
     print(f"installed service {name}: automatic start, restarted after a failure; "
           f"appends to {output}")
     return 0
@@ -558,7 +575,8 @@ def _manage(args: argparse.Namespace) -> None:
 
 
 def _seconds(text: str) -> float:
-    """A finite number of seconds, 0 or more (JSON has no infinity)."""
+    """A finite number of seconds, 0 or more (JSON has no infinity); ``-0``
+    is 0, printed so."""
     try:
         value = float(text)
     except ValueError:
@@ -566,24 +584,100 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, "
                                          f"got {text!r}")
-    return value
+    return value + 0.0  # -0.0 + 0.0 is 0.0
+
+
+#: CreateServiceW: "The maximum string length is 256 characters" and
+#: "Forward-slash (/) and backslash (\\) are not valid service name characters."
+#: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew
+MAX_SERVICE_NAME = 256
+
+
+def _service_name(text: str) -> str:
+    """``--name``: what Windows accepts as a service name, and what
+    ``service install`` accepts (``_audit_folder.check_name``: the name is
+    also a file's), for every action: a name install refuses cannot be a
+    service of ours, and a name with a line break could not be said in one
+    line."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a service name, got ''")
+    if len(text) > MAX_SERVICE_NAME:
+        raise argparse.ArgumentTypeError(
+            f"a service name has at most {MAX_SERVICE_NAME} characters, got {len(text)}")
+    bad = sorted({c for c in text
+                  if c in "/\\" or ord(c) < 32 or ord(c) == 127 or ord(c) in _LINE_BREAKS})
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"a service name cannot hold {''.join(bad)!r}, got {text!r}")
+    from ._audit_folder import check_name
+
+    try:
+        check_name(text)  # what install accepts: any other name is not ours
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _output_file(text: str) -> str:
+    """``--output``: a name (what it names is checked when it is opened)."""
+    if not text:
+        raise argparse.ArgumentTypeError("needs a file name, got ''")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a file name cannot hold a NUL character, got {text!r}")
+    return text
+
+
+#: Options whose value is a number: argparse takes ``-inf``, ``-1e3`` or
+#: ``-nan`` after them for an option, so such a value is joined to its
+#: option (``--idle-threshold=-inf``) and reaches the number's own check.
+_NUMBER_OPTIONS = ("--idle-threshold",)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _normalise(argv: list[str]) -> list[str]:
-    """``--selftest`` (the old spelling) and options without a command."""
+    """``--selftest`` (the old spelling), options without a command (they
+    are ``watch``'s), an unknown command, and negative numbers."""
     if argv == ["--selftest"]:
         return ["selftest"]
-    if argv and (argv[0] in _COMMANDS or argv[0] in ("-h", "--help", "--version")):
-        return argv
-    return ["watch", *argv]
+    joined: list[str] = []
+    for arg in argv:
+        if joined and joined[-1] in _NUMBER_OPTIONS and arg.startswith("-") and _is_number(arg):
+            joined[-1] = f"{joined[-1]}={arg}"
+        elif arg.startswith("--") and arg.endswith("=") and arg.count("=") == 1:
+            # "--name=": Python 3.13's argparse hands the option [] and not its
+            # type's check; as two words, the check sees "".
+            joined += [arg[:-1], ""]
+        else:
+            joined.append(arg)
+    if joined and (joined[0] in _COMMANDS or joined[0] in ("-h", "--help", "--version")):
+        return joined
+    if joined and not joined[0].startswith("-"):
+        raise _CommandLineError(
+            f"{PROG}: unknown command {joined[0]!r} (choose from {', '.join(_COMMANDS)}; "
+            f"see {PROG} --help)")
+    return ["watch", *joined]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything is printed: every command's lines, and every error
+    # line, go out whatever the characters (_output.utf8_stdio).
+    utf8_stdio()
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _parser().parse_args(_normalise(arguments))
+        for key, value in vars(args).items():
+            if isinstance(value, list):  # "--name=--": argparse's [] skips the check
+                raise _CommandLineError(f"{PROG}: --{key.replace('_', '-')} needs one value "
+                                        f"(see {PROG} --help)")
     except _CommandLineError as exc:
-        print(exc, file=sys.stderr)
+        _error(exc)
         return 2
     try:
         if args.command == "sessions":
@@ -605,8 +699,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return watch(scope, args.json, args.output, args.power, args.ending)
     except KeyboardInterrupt:
         return 0
+    except UnsuitableOutput as exc:  # bad input: nothing was opened or created
+        _error(f"{PROG}: {args.command}: {exc}")
+        return 2
     except OSError as exc:
-        print(f"{PROG}: {args.command} failed: {exc}", file=sys.stderr)
+        _error(f"{PROG}: {args.command} failed: {exc}")
         return 1
 
 

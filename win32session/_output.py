@@ -1,4 +1,5 @@
-"""Where lines go: stdout, or a file appended to, failing loudly.
+"""Where lines go: stdout, a file appended to, or a named pipe, failing
+loudly.
 
 ``watch`` writes each event here, and so can the audit service, which has no
 stdout at all. Every line is written and on its way to the disk or the reader
@@ -10,6 +11,13 @@ when it cannot write (auditd's ``disk_full_action``) and never drops records
 silently. A file whose last name was removed (its folder deleted, say: Unix
 and Wine allow that while it is open) takes writes that nobody will ever read,
 so that fails too.
+
+Only a destination that keeps the lines is opened: a disk file, or a named
+pipe named as one (``\\\\.\\pipe\\NAME``, written with ``FILE_WRITE_DATA``:
+``FILE_APPEND_DATA`` means something else on a pipe). A reserved device name
+(``nul.txt``, ``CON``: ``_paths``), a folder, or a handle that
+``GetFileType`` does not call a disk file raises :class:`UnsuitableOutput`
+before any line is lost, and nothing is created.
 
 When the reader of stdout goes away (``watch | head -1``), the error is a
 :class:`ReaderGone`: the run should end quietly, as ``grep | head`` does, and
@@ -39,6 +47,7 @@ import threading
 from typing import IO
 
 from ._log import logger
+from ._paths import device_name
 
 if sys.platform == "win32":
     import ctypes
@@ -52,7 +61,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["LineOutput", "OutputError", "ReaderGone", "reader_gone"]
+__all__ = ["LineOutput", "OutputError", "ReaderGone", "UnsuitableOutput", "reader_gone",
+           "utf8_stdio"]
 
 #: The pipe's reader closed its end: what WriteFile says (``ctypes.WinError``
 #: turns 109 and 232 into BrokenPipeError, not 233). Wine answers 232 for a
@@ -81,6 +91,12 @@ class OutputError(OSError):
 
 class ReaderGone(OutputError):
     """The reader of stdout went away (a closed pipe): end quietly."""
+
+
+class UnsuitableOutput(OutputError):
+    """The path names no file that would keep the lines: a device (``NUL``,
+    ``C:\\logs\\nul.txt``, ``CON``), a folder, an empty name. Bad input,
+    not a failure of Windows: nothing was created."""
 
 
 def reader_gone(exc: BaseException) -> bool:
@@ -114,16 +130,20 @@ def _clean(text: str) -> str:
 
 
 class LineOutput:
-    """Lines to stdout (``path`` None) or appended to the file ``path``
-    (created when missing, never truncated), each written in one piece and
-    flushed before :meth:`write_line` returns. Safe from several threads.
+    """Lines to stdout (``path`` None), appended to the file ``path``
+    (created when missing, never truncated), or written to the named pipe
+    ``path``, each in one piece and flushed before :meth:`write_line`
+    returns. Safe from several threads.
 
-    Raises :class:`OutputError` when the file cannot be opened, or when
-    there is no stdout (a service, ``pythonw``).
+    Raises :class:`UnsuitableOutput` when ``path`` names no file (a device,
+    a folder), :class:`OutputError` when it cannot be opened, or when there
+    is no stdout (a service, ``pythonw``).
     """
 
     def __init__(self, path: str | None = None) -> None:
         self.name = "stdout" if path is None else path
+        #: Whether ``path`` is a named pipe: written to, not appended to.
+        self.pipe = path is not None and sys.platform == "win32" and _is_pipe_path(path)
         self._path = path
         self._lock = threading.Lock()
         self._failed: OutputError | None = None
@@ -134,7 +154,7 @@ class LineOutput:
         if path is None:
             self._open_stdout()
         else:
-            self._fd = _open_append(path)
+            self._fd = _open_output(path)
         # A regular file can lose its last name while open (Unix, Wine):
         # checked after each line. A pipe or a device has no name to lose, nor
         # has a file that had none already (a test harness's temporary file).
@@ -228,6 +248,41 @@ class LineOutput:
         self.close()
 
 
+def utf8_stdio() -> None:
+    """Makes ``sys.stdout`` and ``sys.stderr`` write UTF-8 when redirected
+    (a pipe, a file), whatever the ANSI code page, and escape what they
+    cannot carry (``\\udcxx`` for a lone surrogate) instead of raising: the
+    command line calls it once, first, so that no command's line, a user's
+    name, a path, a service's name, can fail to print. A console keeps its
+    own encoding (Windows's console takes every character); a stream that
+    cannot be reconfigured (no ``reconfigure``, or already read from) is
+    left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            if _is_console(stream):
+                reconfigure(errors="backslashreplace")
+            else:
+                reconfigure(encoding=ENCODING, errors="backslashreplace")
+        except (OSError, ValueError) as exc:
+            logger().debug("could not reconfigure %r: %r", stream, exc)
+
+
+def _is_console(stream: IO[str]) -> bool:
+    """Whether ``stream`` is a console (Windows) or a terminal (elsewhere)."""
+    if sys.platform == "win32":
+        raw = getattr(stream, "buffer", None)
+        raw = getattr(raw, "raw", raw)
+        console = getattr(io, "_WindowsConsoleIO", None)
+        return console is not None and isinstance(raw, console)
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
 def _descriptor(stream: IO[str] | None, console_too: bool = False) -> int | None:
     """``stream``'s file descriptor, or None when it has none, or when it is
     Python's console stream (unless ``console_too``), whose own path is kept."""
@@ -237,33 +292,129 @@ def _descriptor(stream: IO[str] | None, console_too: bool = False) -> int | None
         fd = stream.fileno()
     except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is both
         return None
-    if sys.platform == "win32" and not console_too:
-        raw = getattr(stream, "buffer", None)
-        raw = getattr(raw, "raw", raw)
-        console = getattr(io, "_WindowsConsoleIO", None)
-        if console is not None and isinstance(raw, console):
-            return None
+    if sys.platform == "win32" and not console_too and _is_console(stream):
+        return None
     return fd
 
 
-def _open_append(path: str) -> int:
-    """A descriptor that appends to ``path``; OutputError naming it if not."""
+def _open_output(path: str) -> int:
+    """A descriptor that appends to the file ``path``, or writes to the
+    named pipe ``path``; :class:`UnsuitableOutput` for a path that is
+    neither (a device, a folder), OutputError naming it if it cannot be
+    opened."""
+    if not path:
+        raise UnsuitableOutput("cannot write to a file without a name", path)
+    if "\0" in path:  # CreateFileW would stop at it, and open another file
+        raise UnsuitableOutput(f"cannot write to {path!r}: a file name cannot hold a NUL "
+                               "character", path)
+    if _namespace_device(path) is not None:
+        raise UnsuitableOutput(f"cannot write to {path}: it names a device, not a file, so "
+                               "no line would be kept", path)
+    device = None if _is_pipe_path(path) else device_name(path)
+    if device is not None:
+        raise UnsuitableOutput(
+            f"cannot write to {path}: Windows opens the device {device} for that name, not "
+            "a file, so no line would be kept; choose another name", path)
+    pipe = sys.platform == "win32" and _is_pipe_path(path)
+    if not pipe and os.path.isdir(path):
+        raise UnsuitableOutput(f"cannot write to {path}: it is a folder, not a file", path)
+    verb = "write to" if pipe else "append to"
     try:
         if sys.platform == "win32":
+            return _open_windows(path, pipe)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except UnsuitableOutput:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot open {path} to {verb} it: {describe(exc)}", path) from exc
+    except ValueError as exc:  # a name this file system cannot hold (a lone surrogate)
+        raise UnsuitableOutput(f"cannot write to {path!r}: no file can have that name "
+                               f"here ({exc})", path) from exc
+    mode = os.fstat(fd).st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        os.close(fd)
+        raise UnsuitableOutput(f"cannot write to {path}: it is a device, not a file, so no "
+                               "line would be kept", path)
+    return fd
+
+
+_DEVICE_NAMESPACES = ("\\\\.\\", "\\\\?\\", "\\??\\")
+
+
+def _namespace_device(path: str) -> str | None:
+    """``path`` when it names a device in the device namespace
+    (``\\\\.\\COM1``, a volume ``\\\\.\\C:``, a disk), else None. A file on a
+    volume or a share (``\\\\?\\C:\\logs\\a.jsonl``, ``\\\\?\\UNC\\...``) and a
+    named pipe are not devices here.
+    https://learn.microsoft.com/windows/win32/fileio/naming-a-file#win32-device-namespaces"""
+    text = path.replace("/", "\\")
+    for prefix in _DEVICE_NAMESPACES:
+        if text.startswith(prefix):
+            first, _, rest = text[len(prefix):].partition("\\")
+            upper = first.upper()
+            on_volume = (len(first) == 2 and first[1] == ":") or upper.startswith("VOLUME{")
+            if (on_volume or upper in ("UNC", "PIPE")) and rest.strip("\\"):
+                return None
+            return path
+    return None
+
+
+def _is_pipe_path(path: str) -> bool:
+    """Whether ``path`` names a named pipe: ``\\\\.\\pipe\\NAME`` (or
+    ``\\\\?\\pipe\\NAME``), or one on another machine, ``\\\\HOST\\pipe\\NAME``
+    (https://learn.microsoft.com/windows/win32/ipc/pipe-names)."""
+    text = path.replace("/", "\\")
+    if text.upper().startswith("\\\\?\\UNC\\"):
+        text = "\\\\" + text[len("\\\\?\\UNC\\"):]
+    if not text.startswith("\\\\"):
+        return False
+    parts = text[2:].split("\\", 2)
+    return len(parts) == 3 and parts[0] != "" and parts[1].upper() == "PIPE" and bool(parts[2])
+
+
+def _open_windows(path: str, pipe: bool) -> int:
+    """``CreateFileW``, then ``GetFileType``: only a disk file keeps what is
+    written (a console shows it, the null device drops it), and a pipe only
+    where one was named."""
+    if sys.platform == "win32":
+        if pipe:
+            # FILE_WRITE_DATA alone: FILE_APPEND_DATA on a pipe is the right
+            # to create an instance of it (_winapi's note), and writes fail
+            # without FILE_WRITE_DATA. The server made the pipe: OPEN_EXISTING.
+            handle = _api.CreateFileW(path, _api.FILE_WRITE_DATA, 0, None,
+                                      _api.OPEN_EXISTING, 0, None)
+        else:
             # FILE_APPEND_DATA: Windows puts each write at the end of the
             # file, even when another process appends too.
             handle = _api.CreateFileW(
                 path, _api.FILE_APPEND_DATA, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE,
                 None, _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
-            try:
-                return msvcrt.open_osfhandle(handle, os.O_WRONLY | os.O_APPEND)
-            except OSError:
-                _api.CloseHandle(handle)
-                raise
-        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    except OSError as exc:
-        raise OutputError(f"cannot open {path} to append to it: {describe(exc)}",
-                          path) from exc
+        try:
+            ctypes.set_last_error(0)  # FILE_TYPE_UNKNOWN with 0 is an answer
+            kind = _api.GetFileType(handle)
+            wanted = _api.FILE_TYPE_PIPE if pipe else _api.FILE_TYPE_DISK
+            if kind != wanted:
+                raise UnsuitableOutput(f"cannot write to {path}: {_not_wanted(kind, pipe)}",
+                                       path)
+            fd: int = msvcrt.open_osfhandle(handle, os.O_WRONLY | (0 if pipe else os.O_APPEND))
+            return fd
+        except BaseException:
+            _api.CloseHandle(handle)
+            raise
+    raise OSError("CreateFileW needs Windows")
+
+
+def _not_wanted(kind: int, pipe: bool) -> str:
+    """Why a handle of GetFileType's ``kind`` is refused."""
+    if sys.platform == "win32":
+        if kind == _api.FILE_TYPE_CHAR:
+            return ("it is a character device (a console, a port, the null device), not a "
+                    "file, so no line would be kept")
+        if kind == _api.FILE_TYPE_PIPE:
+            return "it is a pipe, not a file; name a named pipe as \\\\.\\pipe\\NAME"
+    if pipe:
+        return "it is not a pipe"
+    return "Windows does not say what it is (GetFileType), so it is not a file"
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -926,13 +926,26 @@ if sys.platform == "win32":
     #: Without FILE_WRITE_DATA: each write goes to the end of the file, as one
     #: piece, even when another process appends to it too (CreateFileW's page).
     FILE_APPEND_DATA: Final = 0x0004
+    #: A named pipe is written with FILE_WRITE_DATA alone: on a pipe,
+    #: FILE_APPEND_DATA means FILE_CREATE_PIPE_INSTANCE (the right to create
+    #: an instance, which a client must not ask for: the default pipe DACL
+    #: gives others read access only) and WriteFile fails with 5 without
+    #: FILE_WRITE_DATA. GENERIC_WRITE would ask for both.
+    #: https://learn.microsoft.com/windows/win32/fileio/file-access-rights-constants
+    #: https://learn.microsoft.com/windows/win32/ipc/named-pipe-security-and-access-rights
+    FILE_WRITE_DATA: Final = 0x0002
     #: Others may read the file (and append to it) while it is open; not
     #: delete it: the C runtime's open() shares the same way.
     FILE_SHARE_READ: Final = 0x00000001
     FILE_SHARE_WRITE: Final = 0x00000002
     OPEN_ALWAYS: Final = 4  # created when missing, never truncated
+    OPEN_EXISTING: Final = 3  # a pipe's client: the server made it
+    #: GetFileType's answers: only a disk file keeps what is written.
+    FILE_TYPE_UNKNOWN: Final = 0
+    FILE_TYPE_DISK: Final = 1
+    FILE_TYPE_CHAR: Final = 2  # a console, a port, the null device
+    FILE_TYPE_PIPE: Final = 3
     FILE_ATTRIBUTE_NORMAL: Final = 0x80
-    OPEN_EXISTING: Final = 3
     FILE_READ_ATTRIBUTES: Final = 0x0080
     #: The link itself, not what it points to (win32session._trust).
     FILE_FLAG_OPEN_REPARSE_POINT: Final = 0x00200000
@@ -955,6 +968,17 @@ if sys.platform == "win32":
         (wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
          wintypes.DWORD, wintypes.DWORD, HANDLE),
         _fails_on_invalid_handle)
+
+    def _fails_on_unknown_with_error(result: Any, func: Any, args: Any) -> Any:
+        """GetFileType: FILE_TYPE_UNKNOWN is an answer when the last error is
+        0 (the caller zeroes it before the call), a failure otherwise."""
+        if result == FILE_TYPE_UNKNOWN and ctypes.get_last_error():
+            _raise_last_error(func)
+        return result
+
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfiletype
+    GetFileType: Callable[..., int] = _declare(
+        _K, "GetFileType", wintypes.DWORD, (HANDLE,), _fails_on_unknown_with_error)
     # lpBuffer as c_char_p: the bytes object itself is passed, not copied.
     #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-writefile
     WriteFile: Callable[..., int] = _declare(
