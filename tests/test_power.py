@@ -578,3 +578,47 @@ def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
         notifier.stop(30)
         starting.join(30)
         _winapi.CloseHandle(event)
+
+
+@pytest.mark.parametrize("battery_flag", [128, 255, 1])
+def test_the_doctor_expects_no_battery_value_where_there_is_no_battery(
+    monkeypatch: pytest.MonkeyPatch, battery_flag: int,
+) -> None:
+    # Fakes what Wine cannot give: the OS's part after each setting's
+    # registration, its current value (1) sent from another thread with a
+    # real POWERBROADCAST_SETTING, except for the battery's charge, which a
+    # desktop without a battery may never get; and GetSystemPowerStatus's
+    # BatteryFlag: 128 no system battery (what Wine says), 255 unknown, 1 a
+    # battery (then its value is due, and its absence differs).
+    import ctypes
+
+    from win32session import _doctor
+    from win32session._power_source import guid_text
+
+    real_setting = _winapi.RegisterPowerSettingNotification
+    real_status = _winapi.GetSystemPowerStatus
+    battery = S.GUID_BATTERY_PERCENTAGE_REMAINING.value
+
+    def setting(hwnd: int, guid: Any, flags: int) -> int:
+        handle: int = real_setting(hwnd, guid, flags)
+        text = guid_text(guid._obj)
+        if text != battery:
+            threading.Thread(target=send_power_setting, args=(hwnd, text, dword(1)),
+                             daemon=True).start()
+        return handle
+
+    def status(pointer: Any) -> int:
+        result: int = real_status(pointer)
+        ctypes.cast(pointer, ctypes.POINTER(_winapi.SYSTEM_POWER_STATUS))[0].BatteryFlag = (
+            battery_flag)
+        return result
+
+    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
+    monkeypatch.setattr(_winapi, "GetSystemPowerStatus", status)
+    result = _doctor.check_power_initial_values(_doctor.System(own_session(), None))
+    if battery_flag == 1:
+        assert result.verdict is _doctor.Verdict.DIFFERS
+        assert result.answer.endswith("; none for GUID_BATTERY_PERCENTAGE_REMAINING")
+    else:
+        assert result.verdict is _doctor.Verdict.OK, result
+        assert "BATTERY_PERCENTAGE_REMAINING" not in result.answer
