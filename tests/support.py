@@ -302,6 +302,19 @@ def send_power(hwnd: int | None, code: int) -> int:
     return _send(hwnd, WM_POWERBROADCAST, code, 0)
 
 
+#: SendMessageW's "every top-level window" (WinUser.h).
+HWND_BROADCAST = 0xFFFF
+
+
+def broadcast_power(code: int) -> None:
+    """Sends WM_POWERBROADCAST(code) to every top-level window of the desktop
+    (HWND_BROADCAST), as Windows broadcasts PBT_APMPOWERSTATUSCHANGE: a
+    message-only window is never among them."""
+    from win32session import WM_POWERBROADCAST
+
+    _send(HWND_BROADCAST, WM_POWERBROADCAST, code, 0)
+
+
 def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
     """Sends PBT_POWERSETTINGCHANGE with a real POWERBROADCAST_SETTING (the
     setting's GUID, DataLength, then ``data``), as Windows would: the buffer

@@ -622,3 +622,23 @@ def test_the_doctor_expects_no_battery_value_where_there_is_no_battery(
     else:
         assert result.verdict is _doctor.Verdict.OK, result
         assert "BATTERY_PERCENTAGE_REMAINING" not in result.answer
+
+
+def test_power_status_broadcasts_reach_only_a_top_level_window(collector: Collector) -> None:
+    # Simulated: Windows broadcasts PBT_APMPOWERSTATUSCHANGE to top-level
+    # windows (SendMessageW to HWND_BROADCAST, here from the test's thread);
+    # a notifier with power=True alone has a message-only window and never
+    # hears it, so AC/battery changes come to it as the GUID_ACDC_POWER_SOURCE
+    # and GUID_BATTERY_PERCENTAGE_REMAINING settings it registers for, which
+    # Windows sends to any registered window.
+    from support import broadcast_power
+
+    message_only = Collector()
+    with Notifier(power=True) as alone, Notifier(power=True, ending=True) as top_level:
+        alone.subscribe(message_only)
+        top_level.subscribe(collector)
+        broadcast_power(P.PBT_APMPOWERSTATUSCHANGE.code)
+        assert collector.wait_for(1)[0].kind == P.PBT_APMPOWERSTATUSCHANGE
+        send_power_setting(alone.hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(1))
+        assert message_only.wait_for(1)[0].setting == S.GUID_ACDC_POWER_SOURCE
+    assert [e.kind for e in message_only.events] == [P.PBT_POWERSETTINGCHANGE]
