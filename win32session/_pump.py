@@ -81,7 +81,11 @@ def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
             pump.fail(exc)
             # Windows still gets the answer its message needs: a callback's
             # SystemExit must not turn WM_QUERYENDSESSION into a veto.
-            result = pump.answer(msg, wparam, lparam)
+            try:
+                result = pump.answer(msg, wparam, lparam)
+            except BaseException:  # a source's bug; still nothing into C
+                logger().exception("answering message %#x failed", msg)
+                result = 0
         if result is not None:
             return result
     return _api.DefWindowProcW(hwnd, msg, wparam, lparam)
