@@ -532,7 +532,7 @@ def test_posted_ending_messages_are_no_events(collector: Collector) -> None:
 
 
 def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Fakes: WTSRegisterSessionNotification failing with 1702 (as right after
     # boot; Wine's never fails) and Global\TermSrvReadyEvent, which Wine's
@@ -561,6 +561,15 @@ def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
             assert time.monotonic() < deadline
             time.sleep(0.01)  # start() blocks: its progress can only be watched
         hwnd = _winapi.FindWindowExW(None, None, None, "win32session")
+        # Another program's posted copy, meanwhile: DispatchMessageW brings it
+        # to the window procedure, where InSendMessageEx says ISMEX_NOSEND.
+        from support import post_as_another_program
+
+        caplog.set_level(logging.DEBUG, logger="win32session")
+        post_as_another_program(hwnd, 0x11, 0, 0)
+        while "posted message 0x11" not in caplog.text:
+            assert time.monotonic() < deadline, "the posted copy was not handled"
+            time.sleep(0.01)  # handled on the pump thread: only its log shows it
         answered = threading.Event()
 
         def query() -> None:
@@ -572,7 +581,7 @@ def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
         sender.start()
         assert answered.wait(10), "the sent message waited for the registration's wait"
         assert time.monotonic() - sent_at < 10
-        assert seen.wait_for(1)[0].kind == SessionEnding.WM_QUERYENDSESSION
+        assert [e.kind for e in seen.wait_for(1)] == [SessionEnding.WM_QUERYENDSESSION]
         assert not notifier.running  # still waiting for the session manager
     finally:
         notifier.stop(30)
