@@ -4,6 +4,15 @@ Windows's own part, the session change itself, is simulated: ``post`` puts a
 WM_WTSSESSION_CHANGE in the notifier window's queue from the test's thread,
 exactly as the session manager would. Everything from the window on (queue,
 GetMessageW, DispatchMessageW, the window procedure, the callbacks) is real.
+
+The messages Windows *sends* (WM_POWERBROADCAST, WM_QUERYENDSESSION,
+WM_ENDSESSION) are the strict part: these helpers are the only way tests
+deliver them (tests/test_power.py checks that no test calls SendMessageW or
+PostMessageW with one itself), they are always sent from another thread,
+never posted (``post_message`` refuses them), and each answer is checked
+against what Microsoft's page for the message requires (``send_power`` and
+``send_ending`` fail the test otherwise). A posted one, as some other program
+might post it, comes only from ``post_as_another_program``, named for what it is.
 """
 
 from __future__ import annotations
@@ -30,12 +39,69 @@ if sys.platform == "win32":
 _NEEDS_WIN32 = "this helper needs the Win32 API"
 
 
+#: Messages Windows sends and never posts, with the page that says what the
+#: window must answer: WM_POWERBROADCAST "Return TRUE"; WM_QUERYENDSESSION
+#: TRUE lets the session end (FALSE would be a veto); WM_ENDSESSION "it should
+#: return zero".
+SENT_BY_WINDOWS: dict[int, tuple[str, int, str]] = {
+    0x0218: ("WM_POWERBROADCAST", 1,
+             "https://learn.microsoft.com/windows/win32/power/wm-powerbroadcast"),
+    0x0011: ("WM_QUERYENDSESSION", 1,
+             "https://learn.microsoft.com/windows/win32/shutdown/wm-queryendsession"),
+    0x0016: ("WM_ENDSESSION", 0,
+             "https://learn.microsoft.com/windows/win32/shutdown/wm-endsession"),
+}
+
+
 def post(hwnd: int | None, code: int, lparam: int) -> None:
     """Posts WM_WTSSESSION_CHANGE(code, lparam) to ``hwnd``, as Windows would."""
+    post_message(hwnd, WM_WTSSESSION_CHANGE, code, lparam)
+
+
+def post_message(hwnd: int | None, msg: int, wparam: int, lparam: int) -> None:
+    """Posts ``msg`` to ``hwnd``; refuses a message that Windows only ever
+    sends (posting it would test a path Windows never takes)."""
+    assert hwnd is not None, "the notifier has no window"
+    if msg in SENT_BY_WINDOWS:
+        name, _, page = SENT_BY_WINDOWS[msg]
+        raise AssertionError(f"Windows sends {name}, never posts it ({page}): use send_power "
+                             "or send_ending, or post_as_another_program for a hostile post")
+    if sys.platform == "win32":
+        _winapi.PostMessageW(hwnd, msg, wparam, lparam)
+        return
+    raise OSError(_NEEDS_WIN32)
+
+
+def post_as_another_program(hwnd: int | None, msg: int, wparam: int, lparam: int) -> None:
+    """Posts ``msg``, even one that Windows only sends, as any other program
+    on the desktop can: its lParam is whatever that program chose."""
     assert hwnd is not None, "the notifier has no window"
     if sys.platform == "win32":
-        _winapi.PostMessageW(hwnd, WM_WTSSESSION_CHANGE, code, lparam)
+        _winapi.PostMessageW(hwnd, msg, wparam, lparam)
         return
+    raise OSError(_NEEDS_WIN32)
+
+
+def _send(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
+    """Sends ``msg`` as Windows does, from this thread (never the window's
+    own: Windows's sends come from another thread or process, and the
+    notifier tells them from posts by InSendMessageEx), and checks a
+    notifier's answer against the message's page. (A window that is no
+    notifier's, such as the doctor's bare STATIC window, answers what
+    DefWindowProcW answers, and a notifier in another process is checked by
+    its test.)"""
+    assert hwnd is not None, "the notifier has no window"
+    if sys.platform == "win32":
+        import win32session._pump as _pump  # whose thread owns the window
+
+        pump = _pump._pumps_by_hwnd.get(hwnd)
+        assert pump is None or pump.thread_ident != threading.get_ident(), (
+            "Windows never sends this from the window's own thread")
+        result: int = _winapi.SendMessageW(hwnd, msg, wparam, lparam)
+        name, wanted, page = SENT_BY_WINDOWS[msg]
+        assert pump is None or result == wanted, (
+            f"{name} answered {result}, where {page} requires {wanted}")
+        return result
     raise OSError(_NEEDS_WIN32)
 
 
@@ -229,13 +295,24 @@ def call_in_thread(function: Callable[[], object]) -> threading.Thread:
 
 def send_power(hwnd: int | None, code: int) -> int:
     """Sends WM_POWERBROADCAST(code) to ``hwnd`` from this thread, as Windows
-    would for suspend and resume; returns the window's answer."""
-    assert hwnd is not None, "the notifier has no window"
-    if sys.platform == "win32":
-        from win32session import WM_POWERBROADCAST
+    would for suspend and resume; returns the window's answer (checked:
+    TRUE)."""
+    from win32session import WM_POWERBROADCAST
 
-        return _winapi.SendMessageW(hwnd, WM_POWERBROADCAST, code, 0)
-    raise OSError(_NEEDS_WIN32)
+    return _send(hwnd, WM_POWERBROADCAST, code, 0)
+
+
+#: SendMessageW's "every top-level window" (WinUser.h).
+HWND_BROADCAST = 0xFFFF
+
+
+def broadcast_power(code: int) -> None:
+    """Sends WM_POWERBROADCAST(code) to every top-level window of the desktop
+    (HWND_BROADCAST), as Windows broadcasts PBT_APMPOWERSTATUSCHANGE: a
+    message-only window is never among them."""
+    from win32session import WM_POWERBROADCAST
+
+    _send(HWND_BROADCAST, WM_POWERBROADCAST, code, 0)
 
 
 def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
@@ -249,11 +326,11 @@ def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
         from win32session import WM_POWERBROADCAST, PowerBroadcast
 
         buffer = power_setting_buffer(guid, data)
-        result = _winapi.SendMessageW(
-            hwnd, WM_POWERBROADCAST, PowerBroadcast.PBT_POWERSETTINGCHANGE.code,
-            ctypes.addressof(buffer))
-        ctypes.memset(buffer, 0xEE, len(buffer))  # gone, as after Windows's call
-        return result
+        try:
+            return _send(hwnd, WM_POWERBROADCAST, PowerBroadcast.PBT_POWERSETTINGCHANGE.code,
+                         ctypes.addressof(buffer))
+        finally:
+            ctypes.memset(buffer, 0xEE, len(buffer))  # gone, as after Windows's call
     raise OSError(_NEEDS_WIN32)
 
 
@@ -297,11 +374,10 @@ def dword(value: int) -> bytes:
 
 def send_ending(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
     """Sends WM_QUERYENDSESSION or WM_ENDSESSION, as Windows does to every
-    top-level window; returns the window's answer."""
-    assert hwnd is not None, "the notifier has no window"
-    if sys.platform == "win32":
-        return _winapi.SendMessageW(hwnd, msg, wparam, lparam)
-    raise OSError(_NEEDS_WIN32)
+    top-level window; returns the window's answer (checked: TRUE to
+    WM_QUERYENDSESSION, never a veto; 0 to WM_ENDSESSION)."""
+    assert msg in (0x0011, 0x0016), f"{msg:#x} is not a session-ending message"
+    return _send(hwnd, msg, wparam, lparam)
 
 
 def end_session() -> None:

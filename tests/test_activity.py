@@ -27,7 +27,10 @@ WRAP = 1 << 32
     (0, 0, 0),
     (WRAP - 500, 1500, 2000),        # input just before the wrap, now just after
     (WRAP - 1, 0, 1),
-    (5, WRAP - 1, WRAP - 6),         # the longest idle a DWORD can say
+    (5, 2**31 + 4, 2**31 - 1),       # the longest idle two DWORD ticks can tell
+    (1000, 990, 0),                  # the last input's tick 10 ms ahead: 0, not 49.7 days
+    (2, WRAP - 3, 0),                # ahead, across the wrap
+    (5, 2**31 + 5, 0),               # half the range: counts as ahead
 ])
 def test_ticks_between_handles_the_wrap(earlier: int, later: int, expected: int) -> None:
     assert ticks_between(earlier, later) == expected
@@ -100,6 +103,37 @@ def test_idle_seconds_across_the_tick_wrap(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(_winapi, "GetLastInputInfo", last_input)
     monkeypatch.setattr(_winapi, "GetTickCount", lambda: 3500)
     assert win32session.idle_seconds() == 5.5
+
+
+@windows
+@needs_win32
+@pytest.mark.parametrize(("last_input", "now", "seconds"), [
+    (1000, 990, 0.0),                # GetLastInputInfo slightly ahead of GetTickCount
+    (WRAP - 16, WRAP - 1000, 0.0),   # ahead, just before the wrap
+    (5, WRAP - 5, 0.0),              # ahead across the wrap: now just before, input after
+    (WRAP - 2000, 3500, 5.5),        # behind across the wrap: a real 5.5 s
+    (WRAP - 1, WRAP - 1, 0.0),
+])
+def test_idle_seconds_and_state_when_the_last_input_is_ahead(
+    monkeypatch: pytest.MonkeyPatch, last_input: int, now: int, seconds: float,
+) -> None:
+    # Faked, the only way: both tick counts are Windows's, Wine's input tick
+    # is never ahead, and nobody waits 49.7 days for the wrap. The page of
+    # LASTINPUTINFO: the tick "is not guaranteed to be incremental" (SendInput
+    # takes the caller's own time), so it can be a little ahead of GetTickCount.
+    from win32session import _winapi
+
+    def last_input_info(pointer: Any) -> int:
+        assert pointer._obj.cbSize == 8  # sizeof(LASTINPUTINFO), as Windows requires
+        pointer._obj.dwTime = last_input
+        return 1
+
+    monkeypatch.setattr(_winapi, "GetLastInputInfo", last_input_info)
+    monkeypatch.setattr(_winapi, "GetTickCount", lambda: now)
+    assert win32session.idle_seconds() == seconds
+    # Never "idle for 49.7 days": whoever gave that input is here.
+    expected = IdleState.IDLE if seconds >= 5 else IdleState.ACTIVE
+    assert win32session.idle_state(5) is expected
 
 
 @windows

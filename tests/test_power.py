@@ -377,3 +377,302 @@ def test_a_top_level_window_unregisters_without_a_stale_error(
             pass
     assert "1400" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# --- The strict sent-message layer: what Windows sends, and what it expects back. ---
+
+#: Each message Windows sends, as the tests send it: (id, send it to hwnd).
+SENDS: dict[str, Callable[[int | None], int]] = {
+    "suspend": lambda hwnd: send_power(hwnd, P.PBT_APMSUSPEND.code),
+    "setting": lambda hwnd: send_power_setting(
+        hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(1)),
+    "query": lambda hwnd: send_ending(hwnd, 0x11, 0, int(EndSessionFlags.ENDSESSION_LOGOFF)),
+    "end": lambda hwnd: send_ending(hwnd, 0x16, 1, 0),
+}
+
+
+def test_tests_deliver_windows_sent_messages_only_through_support() -> None:
+    # The strict layer holds only if no test goes around it: no SendMessageW
+    # or PostMessageW of a message Windows sends, anywhere but tests/support.py
+    # (whose helpers check the answer and refuse to post).
+    import ast
+    from pathlib import Path
+
+    from support import SENT_BY_WINDOWS
+
+    names = {name for name, _, _ in SENT_BY_WINDOWS.values()}
+    offences = []
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name == "support.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"SendMessageW", "PostMessageW", "SendMessageTimeoutW",
+                                           "SendNotifyMessageW", "SendMessageCallbackW"}
+                    and len(node.args) >= 2):
+                continue
+            msg = node.args[1]
+            named = getattr(msg, "id", None) or getattr(msg, "attr", None)
+            if named in names or (isinstance(msg, ast.Constant) and msg.value in SENT_BY_WINDOWS):
+                offences.append(f"{path.name}:{node.lineno}")
+    assert offences == []
+
+
+def test_support_refuses_to_post_what_windows_sends(power: Notifier) -> None:
+    from support import post_message
+
+    for msg in (0x218, 0x11, 0x16):
+        with pytest.raises(AssertionError, match="never posts it"):
+            post_message(power.hwnd, msg, 0, 0)
+
+
+@pytest.mark.parametrize("raised", [RuntimeError, SystemExit, KeyboardInterrupt])
+@pytest.mark.parametrize("message", list(SENDS))
+def test_a_raising_callback_on_a_sent_message_still_answers_windows_and_start_ends(
+    raised: type[BaseException], message: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Every message Windows sends, with a callback raising Exception,
+    # SystemExit or KeyboardInterrupt (a sys.exit() in an ending callback).
+    # The answer is what the message's page requires (send_* check it: TRUE
+    # to WM_QUERYENDSESSION, never the veto 0). An Exception goes to on_error
+    # and the pump goes on; SystemExit and KeyboardInterrupt stop it at once,
+    # as for a posted message, although GetMessageW does not return for a
+    # sent one: nothing but the failure itself may wake the loop.
+    errors: list[Exception] = []
+    notifier = Notifier(power=True, ending=True, on_error=lambda exc, event: errors.append(exc))
+    finished = threading.Event()
+    ended_by: list[BaseException | None] = []
+
+    def on_finished(error: BaseException | None) -> None:
+        ended_by.append(error)
+        finished.set()
+
+    notifier._add_finished_listener(on_finished)
+
+    def broken(event: Any) -> None:
+        raise raised("from the callback")
+
+    notifier.subscribe(broken)
+    notifier.start()
+    hwnd = notifier.hwnd
+    pump = notifier._pump
+    pump_thread = pump.thread if pump is not None else None
+    assert pump_thread is not None
+    try:
+        SENDS[message](hwnd)  # answered as Windows requires, or the helper fails
+        if raised is RuntimeError:
+            assert [str(e) for e in errors] == ["from the callback"]
+            assert notifier.running
+            seen = Collector()
+            notifier.subscribe(seen, P.PBT_APMRESUMEAUTOMATIC)
+            send_power(hwnd, P.PBT_APMRESUMEAUTOMATIC.code)
+            assert seen.wait_for(1)[0].kind == P.PBT_APMRESUMEAUTOMATIC
+        else:
+            # No stop() before this wait: stop() posts, and would wake the loop.
+            assert finished.wait(20), "the pump did not end after the callback's " + raised.__name__
+            assert isinstance(ended_by[0], raised)
+            pump_thread.join(20)  # the log line comes after the listeners
+            assert not is_window(hwnd)
+            assert "win32session pump ended by" in caplog.text  # start(): logged
+    finally:
+        assert notifier.stop(10) is True
+
+
+@pytest.mark.parametrize("raised", [SystemExit, KeyboardInterrupt])
+@pytest.mark.parametrize("message", list(SENDS))
+def test_a_callback_ending_run_on_a_sent_message_makes_run_raise_it(
+    raised: type[BaseException], message: str,
+) -> None:
+    notifier = Notifier(power=True, ending=True)
+
+    def broken(event: Any) -> None:
+        raise raised(7)
+
+    notifier.subscribe(broken)
+    outcome: list[BaseException] = []
+    ready = threading.Event()
+
+    def run() -> None:
+        try:
+            notifier.run(on_ready=ready.set)
+        except BaseException as exc:  # recorded for the asserts
+            outcome.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    assert ready.wait(20)
+    hwnd = notifier.hwnd
+    SENDS[message](hwnd)
+    runner.join(20)
+    try:
+        assert not runner.is_alive(), "run() hangs after the callback's " + raised.__name__
+        assert len(outcome) == 1 and type(outcome[0]) is raised and outcome[0].args == (7,)
+        assert not is_window(hwnd)
+    finally:
+        notifier.stop(10)
+        runner.join(10)
+
+
+def test_a_posted_power_setting_is_ignored_and_the_notifier_goes_on(
+    power: Notifier, collector: Collector, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Simulated: some other program posts WM_POWERBROADCAST(PBT_POWERSETTINGCHANGE)
+    # with lParam 0x10 (and random ones): Windows always sends it, with a
+    # POWERBROADCAST_SETTING that lives during the send; a posted lParam is
+    # no such structure, and reading it once killed the process.
+    import random
+
+    from support import post_as_another_program
+
+    caplog.set_level(logging.DEBUG, logger="win32session")
+    power.subscribe(collector)
+    rng = random.Random(15)
+    lparams = [0x10, 0, 2**47, -1, *(rng.getrandbits(64) - 2**63 for _ in range(20))]
+    for lparam in lparams:
+        post_as_another_program(power.hwnd, 0x218, P.PBT_POWERSETTINGCHANGE.code, lparam)
+        post_as_another_program(power.hwnd, 0x218, P.PBT_APMSUSPEND.code, lparam)
+    post(power.hwnd, M.WTS_SESSION_LOCK, 5)  # behind every post: all were handled
+    first = collector.wait_for(1)[0]
+    assert first.reason == M.WTS_SESSION_LOCK  # nothing posted became an event
+    send_power_setting(power.hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(0))
+    events = collector.wait_for(2)
+    assert len(events) == 2 and events[1].value == SystemPowerCondition.PoAc
+    assert power.running
+    assert "posted message 0x218" in caplog.text and "ignored" in caplog.text
+
+
+def test_posted_ending_messages_are_no_events(collector: Collector) -> None:
+    # Simulated: another program posts WM_QUERYENDSESSION and WM_ENDSESSION,
+    # which Windows only ever sends: no session is ending.
+    from support import post_as_another_program
+
+    with Notifier(ending=True) as notifier:
+        notifier.subscribe(collector)
+        post_as_another_program(notifier.hwnd, 0x11, 0, 0)
+        post_as_another_program(notifier.hwnd, 0x16, 1, 0)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, own_session())
+        assert [type(e).__name__ for e in collector.wait_for(1)] == ["SessionEvent"]
+        send_ending(notifier.hwnd, 0x11, 0, 0)
+        assert collector.wait_for(2)[1].kind == SessionEnding.WM_QUERYENDSESSION
+
+
+def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Fakes: WTSRegisterSessionNotification failing with 1702 (as right after
+    # boot; Wine's never fails) and Global\TermSrvReadyEvent, which Wine's
+    # session lacks, made here and never set: the notifier waits on it for up
+    # to register_timeout. Windows sends WM_QUERYENDSESSION to the hidden
+    # top-level window meanwhile, and waits for the answer.
+    import ctypes
+    import time
+
+    attempts: list[float] = []
+
+    def not_yet(hwnd: int, flags: int) -> int:
+        attempts.append(time.monotonic())
+        raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+
+    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", not_yet)
+    event = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
+    notifier = Notifier(ending=True, register_timeout=120)
+    seen = Collector()
+    notifier.subscribe(seen)
+    starting = threading.Thread(target=notifier.start, daemon=True)
+    try:
+        starting.start()
+        deadline = time.monotonic() + 20
+        while not attempts:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)  # start() blocks: its progress can only be watched
+        hwnd = _winapi.FindWindowExW(None, None, None, "win32session")
+        # Another program's posted copy, meanwhile: DispatchMessageW brings it
+        # to the window procedure, where InSendMessageEx says ISMEX_NOSEND.
+        from support import post_as_another_program
+
+        caplog.set_level(logging.DEBUG, logger="win32session")
+        post_as_another_program(hwnd, 0x11, 0, 0)
+        while "posted message 0x11" not in caplog.text:
+            assert time.monotonic() < deadline, "the posted copy was not handled"
+            time.sleep(0.01)  # handled on the pump thread: only its log shows it
+        answered = threading.Event()
+
+        def query() -> None:
+            send_ending(hwnd, 0x11, 0, 0)  # checks the answer: TRUE
+            answered.set()
+
+        sender = threading.Thread(target=query, daemon=True)
+        sent_at = time.monotonic()
+        sender.start()
+        assert answered.wait(10), "the sent message waited for the registration's wait"
+        assert time.monotonic() - sent_at < 10
+        assert [e.kind for e in seen.wait_for(1)] == [SessionEnding.WM_QUERYENDSESSION]
+        assert not notifier.running  # still waiting for the session manager
+    finally:
+        notifier.stop(30)
+        starting.join(30)
+        _winapi.CloseHandle(event)
+
+
+@pytest.mark.parametrize("battery_flag", [128, 255, 1])
+def test_the_doctor_expects_no_battery_value_where_there_is_no_battery(
+    monkeypatch: pytest.MonkeyPatch, battery_flag: int,
+) -> None:
+    # Fakes what Wine cannot give: the OS's part after each setting's
+    # registration, its current value (1) sent from another thread with a
+    # real POWERBROADCAST_SETTING, except for the battery's charge, which a
+    # desktop without a battery may never get; and GetSystemPowerStatus's
+    # BatteryFlag: 128 no system battery (what Wine says), 255 unknown, 1 a
+    # battery (then its value is due, and its absence differs).
+    import ctypes
+
+    from win32session import _doctor
+    from win32session._power_source import guid_text
+
+    real_setting = _winapi.RegisterPowerSettingNotification
+    real_status = _winapi.GetSystemPowerStatus
+    battery = S.GUID_BATTERY_PERCENTAGE_REMAINING.value
+
+    def setting(hwnd: int, guid: Any, flags: int) -> int:
+        handle: int = real_setting(hwnd, guid, flags)
+        text = guid_text(guid._obj)
+        if text != battery:
+            threading.Thread(target=send_power_setting, args=(hwnd, text, dword(1)),
+                             daemon=True).start()
+        return handle
+
+    def status(pointer: Any) -> int:
+        result: int = real_status(pointer)
+        ctypes.cast(pointer, ctypes.POINTER(_winapi.SYSTEM_POWER_STATUS))[0].BatteryFlag = (
+            battery_flag)
+        return result
+
+    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
+    monkeypatch.setattr(_winapi, "GetSystemPowerStatus", status)
+    result = _doctor.check_power_initial_values(_doctor.System(own_session(), None))
+    if battery_flag == 1:
+        assert result.verdict is _doctor.Verdict.DIFFERS
+        assert result.answer.endswith("; none for GUID_BATTERY_PERCENTAGE_REMAINING")
+    else:
+        assert result.verdict is _doctor.Verdict.OK, result
+        assert "BATTERY_PERCENTAGE_REMAINING" not in result.answer
+
+
+def test_power_status_broadcasts_reach_only_a_top_level_window(collector: Collector) -> None:
+    # Simulated: Windows broadcasts PBT_APMPOWERSTATUSCHANGE to top-level
+    # windows (SendMessageW to HWND_BROADCAST, here from the test's thread);
+    # a notifier with power=True alone has a message-only window and never
+    # hears it, so AC/battery changes come to it as the GUID_ACDC_POWER_SOURCE
+    # and GUID_BATTERY_PERCENTAGE_REMAINING settings it registers for, which
+    # Windows sends to any registered window.
+    from support import broadcast_power
+
+    message_only = Collector()
+    with Notifier(power=True) as alone, Notifier(power=True, ending=True) as top_level:
+        alone.subscribe(message_only)
+        top_level.subscribe(collector)
+        broadcast_power(P.PBT_APMPOWERSTATUSCHANGE.code)
+        assert collector.wait_for(1)[0].kind == P.PBT_APMPOWERSTATUSCHANGE
+        send_power_setting(alone.hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(1))
+        assert message_only.wait_for(1)[0].setting == S.GUID_ACDC_POWER_SOURCE
+    assert [e.kind for e in message_only.events] == [P.PBT_POWERSETTINGCHANGE]

@@ -83,6 +83,19 @@ def test_controls_without_an_event_are_none(control: int) -> None:
     (SESSIONCHANGE, -1, (3,), ValueError),
     (SESSIONCHANGE, True, (3,), TypeError),
     (SESSIONCHANGE, 5, (2**32,), ValueError),
+    # Addresses no handler is ever given: NULL, the kernel's range (2**47 and
+    # up on 64-bit Windows), more than 64 bits. Reading one would crash the
+    # process, or overflow ctypes.
+    (SESSIONCHANGE, 5, 0, ValueError),
+    (SESSIONCHANGE, 5, 2**47, ValueError),
+    (SESSIONCHANGE, 5, 0xFFFF_F800_0000_0000, ValueError),
+    (SESSIONCHANGE, 5, 2**64, ValueError),
+    (SESSIONCHANGE, 5, 2**100, ValueError),
+    (POWEREVENT, 0x8013, 0, ValueError),
+    (POWEREVENT, 0x8013, 0x10, ValueError),
+    (POWEREVENT, 0x8013, 2**47, ValueError),
+    (POWEREVENT, 0x8013, 2**47 - 4, ValueError),  # the structure would cross into the kernel's
+    (POWEREVENT, 0x8013, 2**64, ValueError),
 ])
 def test_bad_data_is_refused_with_a_reason(
     control: object, event_type: object, data: object, error: type[Exception]

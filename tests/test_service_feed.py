@@ -201,3 +201,64 @@ def test_the_presence_tracker_of_a_service_watches_the_console_session() -> None
         assert presence.state.locked is not True
         assert presence.state.user_present is False
         assert presence.away
+
+
+@pytest.mark.parametrize("address", [0, 0x10, 2**47, 2**47 - 4, 0xFFFF_F800_0000_0000, 2**64])
+def test_addresses_no_handler_is_given_are_refused_and_the_notifier_goes_on(
+    service_notifier: Notifier, collector: Collector, address: int,
+) -> None:
+    # A handler's lpEventData is NULL only for controls without data, and is
+    # always in the user address range (GetSystemInfo's bounds). Reading
+    # address 0 or 2**47 once ended the process with a page fault; 2**64
+    # raised OverflowError.
+    service_notifier.start()
+    service_notifier.subscribe(collector)
+    with pytest.raises(ValueError, match="is not the address of a"):
+        service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, address)
+    with pytest.raises(ValueError, match="is not the address of a"):
+        service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, address)
+    assert feed_session(service_notifier, M.WTS_SESSION_UNLOCK, 3)
+    assert [(e.reason, e.session_id) for e in collector.wait_for(1)] == [
+        (M.WTS_SESSION_UNLOCK, 3)]
+
+
+def test_a_session_tracker_in_a_service_waits_while_the_listing_answers_1702(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Fake: WTSEnumerateSessionsW failing with RPC_S_INVALID_BINDING twice, as
+    # at early boot before the session manager answers (Wine's never fails).
+    # A service's notifier registers nothing itself, so nothing retried, and
+    # the tracker's listing at registration failed the service's start.
+    import time
+
+    real = _winapi.WTSEnumerateSessionsW
+    attempts: list[float] = []
+
+    def not_yet(*args: Any) -> Any:
+        attempts.append(time.monotonic())
+        if len(attempts) <= 2:
+            raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+        return real(*args)
+
+    monkeypatch.setattr(_winapi, "WTSEnumerateSessionsW", not_yet)
+    tracker = SessionTracker(Notifier(service=True, register_timeout=30))
+    with tracker:
+        assert tracker.notifier.running
+        assert len(attempts) >= 3  # retried, then listed for the tracker
+    assert attempts[2] - attempts[0] > 0.5  # after pauses, not in a tight loop
+
+
+def test_a_service_notifier_gives_up_on_1702_after_register_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Fake, as above, failing for good.
+    def never(*args: Any) -> Any:
+        raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+
+    monkeypatch.setattr(_winapi, "WTSEnumerateSessionsW", never)
+    notifier = Notifier(service=True, register_timeout=0.3)
+    with pytest.raises(OSError) as raised:
+        notifier.start()
+    assert raised.value.winerror == 1702
+    assert "WTSEnumerateSessionsW kept failing" in str(raised.value)
+    assert not notifier.running

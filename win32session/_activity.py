@@ -28,18 +28,30 @@ __all__ = [
 ]
 
 _TICK_WRAP = 1 << 32  # GetTickCount is a DWORD of milliseconds: 49.7 days
+_HALF_WRAP = 1 << 31
 
 
 def ticks_between(earlier: int, later: int) -> int:
     """Milliseconds from tick ``earlier`` to tick ``later``, across the
-    DWORD's wrap: a tick count read just after the wrap is smaller than one
-    read just before it."""
-    return (later - earlier) % _TICK_WRAP
+    DWORD's wrap (a tick count read just after the wrap is smaller than one
+    read just before it); 0 when ``earlier`` is in fact ahead of ``later``.
+
+    Two DWORD ticks cannot tell "ahead by a little" from "behind by almost
+    49.7 days": as in serial-number arithmetic (RFC 1982), a difference of
+    half the range or more counts as ahead. So an idle time beyond 24.8 days
+    reads 0, and a last-input tick slightly ahead of GetTickCount (it "is
+    not guaranteed to be incremental": SendInput's caller supplies its own
+    time) reads 0 rather than 49.7 days.
+    https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-lastinputinfo
+    """
+    elapsed = (later - earlier) % _TICK_WRAP
+    return elapsed if elapsed < _HALF_WRAP else 0
 
 
 def idle_seconds() -> float:
     """Seconds since the last keyboard or mouse input in this session
-    (``GetLastInputInfo``, against ``GetTickCount``).
+    (``GetLastInputInfo``, against ``GetTickCount``); 0 when the last input's
+    tick is ahead of the tick count.
 
     https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-getlastinputinfo
     """

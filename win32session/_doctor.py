@@ -37,7 +37,7 @@ if sys.platform == "win32":
 
     from . import _selftest, _sessions
     from . import _winapi as _api
-    from ._codes import NotifyType
+    from ._codes import NotifyType, PowerSetting
     from ._events import SessionInfo
 
 # CHECKS, and each check, exist on Windows only.
@@ -374,6 +374,16 @@ if sys.platform == "win32":
                                  wine_stub=True)
         return Result(Verdict.OK, answer)
 
+    def _has_battery() -> bool:
+        """Whether GetSystemPowerStatus knows of a system battery: not when
+        BatteryFlag says BATTERY_FLAG_NO_BATTERY (128), nor when it is 255
+        (unknown status), in which cases Windows need send no battery value.
+        https://learn.microsoft.com/windows/win32/api/winbase/ns-winbase-system_power_status"""
+        status = _api.SYSTEM_POWER_STATUS()
+        _api.GetSystemPowerStatus(ctypes.byref(status))
+        flag = int(status.BatteryFlag)
+        return flag != 255 and not flag & _api.BATTERY_FLAG_NO_BATTERY
+
     def check_power_initial_values(system: System) -> Result:
         """After registration Windows sends each setting's current value
         (``initial``), which is how a notifier knows the display is already
@@ -399,8 +409,12 @@ if sys.platform == "win32":
 
         settings = settings_for_session(system.session_id)
         registered = [setting.name for setting in settings]
+        # A desktop without a battery may get no battery value at all.
+        no_battery = (set() if _has_battery()
+                      else {PowerSetting.GUID_BATTERY_PERCENTAGE_REMAINING})
         wanted = [setting.name for setting in settings
-                  if setting not in OPTIONAL_SETTINGS]  # not on every Windows
+                  if setting not in OPTIONAL_SETTINGS  # not on every Windows
+                  and setting not in no_battery]
         with notifier, changed:
             changed.wait_for(lambda: all(name in arrived for name in wanted),
                              _INITIAL_VALUES_SECONDS)

@@ -83,9 +83,9 @@ class HostedPump(_pump._Pump):
         #: A stop came while a message was being handled: close after it.
         self._close_pending = False
 
-    def handle(self, msg: int, wparam: int, lparam: int) -> int | None:
+    def handle(self, msg: int, wparam: int, lparam: int, posted: bool = False) -> int | None:
         if msg == _pump.WM_STOP:
-            super().handle(msg, wparam, lparam)
+            super().handle(msg, wparam, lparam, posted)
             if self._depth == 0:
                 self.close()
             else:
@@ -93,7 +93,7 @@ class HostedPump(_pump._Pump):
             return 0
         self._depth += 1
         try:
-            return super().handle(msg, wparam, lparam)
+            return super().handle(msg, wparam, lparam, posted)
         finally:
             self._depth -= 1
             if self._depth == 0 and self._close_pending:

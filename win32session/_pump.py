@@ -34,6 +34,7 @@ from typing import Final
 
 from . import _console
 from . import _winapi as _api
+from ._codes import WM_ENDSESSION, WM_POWERBROADCAST, WM_QUERYENDSESSION
 from ._log import logger
 from ._source import EventSource
 
@@ -56,16 +57,37 @@ _class_serial = itertools.count(1)
 _pumps_by_hwnd: dict[int, _Pump] = {}
 
 
+#: Messages that only Windows's send brings (never a post): their lParam is
+#: a pointer valid during the send (a POWERBROADCAST_SETTING), or the sender
+#: waits for the answer. A posted one comes from some other program.
+#: https://learn.microsoft.com/windows/win32/power/wm-powerbroadcast
+#: https://learn.microsoft.com/windows/win32/shutdown/wm-queryendsession
+_SENT_BY_WINDOWS: Final = frozenset({WM_POWERBROADCAST, WM_QUERYENDSESSION, WM_ENDSESSION})
+#: InSendMessageEx's answers for a message another thread sent.
+_SENT_FLAGS: Final = _api.ISMEX_SEND | _api.ISMEX_NOTIFY | _api.ISMEX_CALLBACK
+
+
 def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
     pump = _pumps_by_hwnd.get(hwnd) if hwnd is not None else None
     if pump is not None:
         try:
-            result = pump.handle(msg, wparam, lparam)
-            if result is not None:
-                return result
+            # Windows sends these from another thread (another process, even);
+            # InSendMessageEx says ISMEX_NOSEND for one that DispatchMessageW
+            # brings, i.e. a posted one.
+            # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex
+            posted = msg in _SENT_BY_WINDOWS and not _api.InSendMessageEx(None) & _SENT_FLAGS
+            result = pump.handle(msg, wparam, lparam, posted=posted)
         except BaseException as exc:  # nothing may unwind into C
             pump.fail(exc)
-            return 0
+            # Windows still gets the answer its message needs: a callback's
+            # SystemExit must not turn WM_QUERYENDSESSION into a veto.
+            try:
+                result = pump.answer(msg, wparam, lparam)
+            except BaseException:  # a source's bug; still nothing into C
+                logger().exception("answering message %#x failed", msg)
+                result = 0
+        if result is not None:
+            return result
     return _api.DefWindowProcW(hwnd, msg, wparam, lparam)
 
 
@@ -310,16 +332,42 @@ class _Pump:
         return hwnd
 
     def fail(self, exc: BaseException) -> None:
-        """Ends the pump at once because of ``exc`` (kept for the caller)."""
+        """Ends the pump at once because of ``exc`` (kept for the caller).
+
+        It may come inside a message another thread sent, which GetMessageW
+        handles without returning: so the loop is woken with a posted stop,
+        as ``request_stop`` would, and ends at the next message it takes."""
         if self.error is None:
             self.error = exc
         self._quit = True
+        with self._lock:
+            if self._post_to is not None and not self._stop_posted:
+                self._post_stop_locked()
 
-    def handle(self, msg: int, wparam: int, lparam: int) -> int | None:
-        """The window procedure's work: the answer to ``msg``, or None to
-        leave it to DefWindowProcW."""
+    def answer(self, msg: int, wparam: int, lparam: int) -> int | None:
+        """What the window answers to ``msg`` without delivering anything
+        (after a failure, or for a message that must not be read): the
+        source's answer (TRUE for WM_POWERBROADCAST and WM_QUERYENDSESSION),
+        or None for DefWindowProcW's."""
         source = self._routes.get(msg)
         if source is not None:
+            return source.handle(msg, wparam, lparam, False)
+        if msg in (WM_FEED, WM_STOP):
+            return 0
+        return None
+
+    def handle(self, msg: int, wparam: int, lparam: int, posted: bool = False) -> int | None:
+        """The window procedure's work: the answer to ``msg``, or None to
+        leave it to DefWindowProcW. ``posted``: the message was posted, not
+        sent; one that only Windows's send may bring is then ignored."""
+        source = self._routes.get(msg)
+        if source is not None:
+            if posted and msg in _SENT_BY_WINDOWS:
+                # Some other program posted it: its lParam is no structure of
+                # Windows's (reading it could crash), and no answer is awaited.
+                logger().debug("posted message %#x (wParam %#x, lParam %#x) ignored: "
+                               "Windows sends it", msg, wparam, lparam)
+                return self.answer(msg, wparam, lparam)
             return source.handle(msg, wparam, lparam, not self._quit)
         if msg == WM_FEED:
             self._handle_fed()
@@ -345,7 +393,7 @@ class _Pump:
                 # of the post-to-callback time under Wine). Messages sent to
                 # the window still reach the window procedure, inside
                 # GetMessageW; an exception here ends the pump as it would there.
-                self.handle(msg.message, msg.wParam, msg.lParam)
+                self.handle(msg.message, msg.wParam, msg.lParam, posted=True)
             else:
                 _api.DispatchMessageW(pmsg)
             if self._stop_post_failed:
@@ -355,15 +403,19 @@ class _Pump:
 
     def wait(self, handle: int | None, seconds: float) -> bool:
         """Waits up to ``seconds`` for ``handle`` (or just the time, without
-        one), handling any posted message meanwhile (a stop among them).
-        Returns whether the handle was signalled."""
+        one), handling any posted message meanwhile (a stop among them), and
+        any message sent to the window: its sender (Windows, with
+        WM_QUERYENDSESSION to a hidden top-level window) waits for the answer.
+        Returns whether the handle was signalled.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-msgwaitformultipleobjects"""
         handles = (_api.HANDLE * 1)(handle) if handle else None
         millis = (
             _api.INFINITE if seconds * 1000 >= _api.INFINITE
             else max(1, int(seconds * 1000))
         )
         result = _api.MsgWaitForMultipleObjects(
-            1 if handle else 0, handles, False, millis, _api.QS_POSTMESSAGE
+            1 if handle else 0, handles, False, millis,
+            _api.QS_POSTMESSAGE | _api.QS_SENDMESSAGE,
         )
         self._dispatch_pending()
         return bool(handle) and result == _api.WAIT_OBJECT_0

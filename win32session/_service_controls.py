@@ -48,9 +48,18 @@ SERVICE_CONTROL_SESSIONCHANGE: Final = 0xE
 
 _SETTING_CHANGE: Final = PowerBroadcast.PBT_POWERSETTINGCHANGE.code
 #: No user-mode address on Windows is below 64 KiB (the first 64 KiB are never
-#: mapped), so a small int is a mistake: most likely a session id.
+#: mapped), so a small int (0 among them) is a mistake: most likely a
+#: session id, or NULL.
 _LOWEST_ADDRESS: Final = 0x10000
+#: Where a 64-bit Windows's user address range ends (128 TiB), when the
+#: system cannot be asked: above it is the kernel's, which no handler is
+#: ever given.
+_USER_ADDRESS_END_64: Final = 1 << 47
 _DWORD_MAX: Final = 0xFFFFFFFF
+#: WTSSESSION_NOTIFICATION: cbSize, dwSessionId.
+_SESSION_NOTIFICATION_SIZE: Final = 8
+#: POWERBROADCAST_SETTING up to its data: the GUID, DataLength.
+_SETTING_HEAD_SIZE: Final = 20
 
 #: One event for the notifier's pump: the window message it stands for, its
 #: wParam, and its lParam's content: a session id, or the bytes of a
@@ -83,8 +92,28 @@ def _check_code(name: str, value: object) -> int:
     return value
 
 
-def _check_address(value: int, what: str) -> int:
-    if 0 < value < _LOWEST_ADDRESS or value < 0:
+def _user_address_range() -> tuple[int, int]:
+    """The lowest and the highest address a user-mode structure can have in
+    this process (GetSystemInfo); off Windows, 64 KiB to 128 TiB."""
+    if sys.platform == "win32":
+        import ctypes
+
+        from . import _winapi as _api
+
+        info = _api.SYSTEM_INFO()
+        _api.GetSystemInfo(ctypes.byref(info))
+        return (info.lpMinimumApplicationAddress or _LOWEST_ADDRESS,
+                info.lpMaximumApplicationAddress or _USER_ADDRESS_END_64 - 1)
+    return _LOWEST_ADDRESS, _USER_ADDRESS_END_64 - 1
+
+
+def _check_address(value: int, what: str, size: int) -> int:
+    """``value``, if ``size`` bytes from it lie in the user address range:
+    the only place Windows puts ``lpEventData``. Anything else (0, a small
+    number, a kernel address, more than 64 bits) would crash the process on
+    reading, or overflow ctypes: ValueError instead."""
+    lowest, highest = _user_address_range()
+    if not lowest <= value <= highest - size + 1:
         raise ValueError(
             f"event_data {value!r} is not the address of a {what}: pass the handler's "
             "lpEventData as it came, or pywin32's tuple ((session_id,) for a session change)")
@@ -119,7 +148,8 @@ def _session_id(event_data: object) -> int:
         raise TypeError(
             "a session change's event_data is lpEventData (an address) or pywin32's "
             f"(session_id,), got {type(event_data).__name__} {event_data!r}")
-    return _read_session_id(_check_address(event_data, "WTSSESSION_NOTIFICATION"))
+    return _read_session_id(
+        _check_address(event_data, "WTSSESSION_NOTIFICATION", _SESSION_NOTIFICATION_SIZE))
 
 
 def _setting(event_data: object) -> bytes:
@@ -133,7 +163,8 @@ def _setting(event_data: object) -> bytes:
         raise TypeError(
             "a power setting's event_data is lpEventData (an address) or pywin32's "
             f"(guid, data), got {type(event_data).__name__} {event_data!r}")
-    return _read_setting(_check_address(event_data, "POWERBROADCAST_SETTING"))
+    return _read_setting(
+        _check_address(event_data, "POWERBROADCAST_SETTING", _SETTING_HEAD_SIZE))
 
 
 def _read_session_id(address: int) -> int:
@@ -153,4 +184,5 @@ def _read_setting(address: int) -> bytes:
 
     head = _api.POWERBROADCAST_SETTING.from_address(address)
     size = _api.POWERBROADCAST_SETTING.Data.offset + int(head.DataLength)
+    _check_address(address, "POWERBROADCAST_SETTING", size)  # its data too
     return ctypes.string_at(address, size)

@@ -69,18 +69,34 @@ class SessionChanges:
     def register(self, hwnd: int, pump: Waiting) -> bool:
         """Registers for notifications; False if a stop came first.
 
-        Right after boot the call fails with RPC_S_INVALID_BINDING until Remote
-        Desktop Services is up, which Global\\TermSrvReadyEvent announces.
+        Right after boot the call fails with RPC_S_INVALID_BINDING until the
+        session manager answers, which Global\\TermSrvReadyEvent announces.
+        A fed source (a service: the service control manager registered it)
+        registers nothing, but waits the same way until the session listing
+        answers, so that what runs at registration (a SessionTracker lists
+        the sessions) does not fail with 1702 at early boot.
         https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsregistersessionnotification
         """
         if self._fed:
-            return True
+            return self._retry_while_not_ready(
+                pump, "WTSEnumerateSessionsW", _sessions._enumerate)
+        registered = self._retry_while_not_ready(
+            pump, "WTSRegisterSessionNotification",
+            lambda: _api.WTSRegisterSessionNotification(hwnd, int(self._scope)))
+        self._registered = registered
+        return registered
+
+    def _retry_while_not_ready(
+        self, pump: Waiting, name: str, call: Callable[[], object]
+    ) -> bool:
+        """Calls ``call`` until it does not fail with RPC_S_INVALID_BINDING,
+        for up to ``register_timeout`` seconds, waiting between attempts;
+        True once it succeeded, False if a stop came first."""
         deadline = time.monotonic() + self._register_timeout
         event_seen_set = False
         while not pump.quitting:
             try:
-                _api.WTSRegisterSessionNotification(hwnd, int(self._scope))
-                self._registered = True
+                call()
                 return True
             except OSError as exc:
                 if exc.winerror != _api.RPC_S_INVALID_BINDING:
@@ -89,15 +105,15 @@ class SessionChanges:
                 if remaining <= 0:
                     raise ctypes.WinError(
                         _api.RPC_S_INVALID_BINDING,
-                        "WTSRegisterSessionNotification kept failing with "
-                        "RPC_S_INVALID_BINDING for "
-                        f"{self._register_timeout:g} s: the Remote Desktop Services "
-                        "(TermService) service is not ready; check that it is "
-                        "running, or give a longer register_timeout",
+                        f"{name} kept failing with RPC_S_INVALID_BINDING for "
+                        f"{self._register_timeout:g} s: the session manager is not "
+                        "answering yet (on Windows 10 and 11 the Local Session Manager "
+                        "service, LSM; on a Remote Desktop Session Host also Remote "
+                        "Desktop Services, TermService); give a longer register_timeout",
                     ) from exc
                 logger().info(
-                    "Remote Desktop Services (TermService) not ready; retrying "
-                    "registration for up to %.1f s", remaining,
+                    "%s: the session manager is not ready (1702); retrying for up "
+                    "to %.1f s", name, remaining,
                 )
                 event_seen_set = self._wait_for_termsrv(pump, remaining, event_seen_set)
         return False

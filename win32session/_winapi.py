@@ -95,6 +95,22 @@ if sys.platform == "win32":
             ("BatteryFullLifeTime", wintypes.DWORD),
         ]
 
+    class SYSTEM_INFO(ctypes.Structure):
+        """https://learn.microsoft.com/windows/win32/api/sysinfoapi/ns-sysinfoapi-system_info"""
+
+        _fields_ = [
+            ("dwOemId", wintypes.DWORD),  # a union with two WORDs: the architecture
+            ("dwPageSize", wintypes.DWORD),
+            ("lpMinimumApplicationAddress", ctypes.c_void_p),
+            ("lpMaximumApplicationAddress", ctypes.c_void_p),
+            ("dwActiveProcessorMask", ctypes.c_size_t),  # DWORD_PTR
+            ("dwNumberOfProcessors", wintypes.DWORD),
+            ("dwProcessorType", wintypes.DWORD),
+            ("dwAllocationGranularity", wintypes.DWORD),
+            ("wProcessorLevel", wintypes.WORD),
+            ("wProcessorRevision", wintypes.WORD),
+        ]
+
     class WTS_SESSION_INFOW(ctypes.Structure):
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/ns-wtsapi32-wts_session_infow"""
 
@@ -155,6 +171,17 @@ if sys.platform == "win32":
     WM_APP: Final = 0x8000
     PM_REMOVE: Final = 0x0001
     QS_POSTMESSAGE: Final = 0x0008
+    #: A message sent by another thread or process waits: GetMessageW and
+    #: PeekMessageW call the window procedure for it.
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-getqueuestatus
+    QS_SENDMESSAGE: Final = 0x0040
+    #: InSendMessageEx: the window procedure is not inside a message sent by
+    #: another thread (a posted one, or one sent by this very thread).
+    ISMEX_NOSEND: Final = 0x00000000
+    ISMEX_SEND: Final = 0x00000001  # SendMessage, SendMessageTimeout
+    ISMEX_NOTIFY: Final = 0x00000002  # SendNotifyMessage
+    ISMEX_CALLBACK: Final = 0x00000004  # SendMessageCallback
+    ISMEX_REPLIED: Final = 0x00000008  # ReplyMessage was called
     WAIT_OBJECT_0: Final = 0x00000000
     WAIT_FAILED: Final = 0xFFFFFFFF
     INFINITE: Final = 0xFFFFFFFF
@@ -266,12 +293,18 @@ if sys.platform == "win32":
     # The tests use it to play Windows's part for messages Windows sends.
     SendMessageW: Callable[..., int] = _declare(
         _U, "SendMessageW", LRESULT, (HWND, wintypes.UINT, WPARAM, LPARAM), _cannot_fail)
+    # Whether the window procedure runs inside a message another thread
+    # sent, and how: every answer is valid (ISMEX_NOSEND for a posted one).
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex
+    InSendMessageEx: Callable[..., int] = _declare(
+        _U, "InSendMessageEx", wintypes.DWORD, (wintypes.LPVOID,), _cannot_fail)
     # A yes/no question; FALSE is an answer.
     IsWindow: Callable[..., int] = _declare(
         _U, "IsWindow", wintypes.BOOL, (HWND,), _cannot_fail)
     # 0 is a valid metric value (SM_REMOTECONTROL: not remotely controlled).
     GetSystemMetrics: Callable[..., int] = _declare(
         _U, "GetSystemMetrics", ctypes.c_int, (ctypes.c_int,), _cannot_fail)
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-msgwaitformultipleobjects
     MsgWaitForMultipleObjects: Callable[..., int] = _declare(
         _U, "MsgWaitForMultipleObjects", wintypes.DWORD,
         (wintypes.DWORD, _P(HANDLE), wintypes.BOOL, wintypes.DWORD, wintypes.DWORD),
@@ -337,6 +370,11 @@ if sys.platform == "win32":
     #: https://learn.microsoft.com/windows/win32/api/sysinfoapi/nf-sysinfoapi-gettickcount
     GetTickCount: Callable[[], int] = _declare(
         _K, "GetTickCount", wintypes.DWORD, (), _cannot_fail)
+    # Returns nothing: it cannot fail. Its lowest and highest application
+    # addresses bound what a service's handler can be given (Notifier.feed).
+    #: https://learn.microsoft.com/windows/win32/api/sysinfoapi/nf-sysinfoapi-getsysteminfo
+    GetSystemInfo: Callable[..., None] = _declare(
+        _K, "GetSystemInfo", None, (_P(SYSTEM_INFO),), _cannot_fail)
     #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-getsystempowerstatus
     GetSystemPowerStatus: Callable[..., int] = _declare(
         _K, "GetSystemPowerStatus", wintypes.BOOL, (_P(SYSTEM_POWER_STATUS),), _fails_on_zero)
@@ -564,9 +602,6 @@ if sys.platform == "win32":
         if not result and ctypes.get_last_error() != ERROR_INSUFFICIENT_BUFFER:
             _raise_last_error(func)
         return result
-
-    def _fails_on_error_code(result: Any, func: Any, args: Any) -> Any:
-        """Functions that return the error code itself (ERROR_SUCCESS: 0)."""
 
     # --- advapi32: security descriptors (the audit folder's ACL) ---------------
     # With kernel32's CreateDirectoryW and LocalFree, shell32's
