@@ -119,10 +119,12 @@ class LineOutput:
     flushed before :meth:`write_line` returns. Safe from several threads.
 
     Raises :class:`OutputError` when the file cannot be opened, or when
-    there is no stdout (a service, ``pythonw``).
+    there is no stdout (a service, ``pythonw``). ``exclusive``: no one else
+    may write the file while it is open, nor have it open for writing now
+    (the audit trail).
     """
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, exclusive: bool = False) -> None:
         self.name = "stdout" if path is None else path
         self._path = path
         self._lock = threading.Lock()
@@ -134,7 +136,7 @@ class LineOutput:
         if path is None:
             self._open_stdout()
         else:
-            self._fd = _open_append(path)
+            self._fd = _open_append(path, exclusive=exclusive)
         # A regular file can lose its last name while open (Unix, Wine):
         # checked after each line. A pipe or a device has no name to lose, nor
         # has a file that had none already (a test harness's temporary file).
@@ -246,15 +248,18 @@ def _descriptor(stream: IO[str] | None, console_too: bool = False) -> int | None
     return fd
 
 
-def _open_append(path: str) -> int:
-    """A descriptor that appends to ``path``; OutputError naming it if not."""
+def _open_append(path: str, *, exclusive: bool = False) -> int:
+    """A descriptor that appends to ``path``; OutputError naming it if not.
+    ``exclusive`` (Windows): shared for reading only, so that the open fails
+    with a sharing violation (32) while another handle may write it."""
     try:
         if sys.platform == "win32":
             # FILE_APPEND_DATA: Windows puts each write at the end of the
             # file, even when another process appends too.
             handle = _api.CreateFileW(
-                path, _api.FILE_APPEND_DATA, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE,
-                None, _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
+                path, _api.FILE_APPEND_DATA,
+                _api.FILE_SHARE_READ | (0 if exclusive else _api.FILE_SHARE_WRITE), None,
+                _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
             try:
                 return msvcrt.open_osfhandle(handle, os.O_WRONLY | os.O_APPEND)
             except OSError:
