@@ -502,6 +502,26 @@ sys.exit(main(sys.argv[1:]))
     def test_other_command_lines_are_not_ours(line: str) -> None:
         assert manager.audit_service_name(line) is None
 
+    @pytest.mark.parametrize(("code", "ours", "shown"), [
+        (0x20000004, False, 4),  # ServiceExit.OUTPUT_FAILED, from any service
+        (0x2000004D, True, 77),  # the audit service's own code
+        (0x2000004D, False, 0x2000004D),  # another program's: maybe its own bit
+        (0x20000000 | 0x1234, False, 0x20001234),
+        (4, False, 4),
+    ])
+    def test_the_customer_bit_is_dropped_only_where_it_is_ours(
+            code: int, ours: bool, shown: int) -> None:
+        """The SERVICE_STATUS_PROCESS that QueryServiceStatusEx fills in, as
+        Windows would for a stopped service: another program's code keeps
+        every bit it set."""
+        state = _winapi.SERVICE_STATUS_PROCESS()
+        state.dwWin32ExitCode = _winapi.ERROR_SERVICE_SPECIFIC_ERROR
+        state.dwServiceSpecificExitCode = code
+        line = (service_command_line("audit", r"C:\ProgramData\win32session\audit.jsonl",
+                                     _interpreter(False))
+                if ours else r"C:\Program Files\Other\other.exe --service")
+        assert manager._service_exit_code(state, line) == shown
+
 
     def test_the_cli_touches_no_other_programs_service(service_name: str) -> None:
         """A service win32session did not install (the tiny one, with its own
