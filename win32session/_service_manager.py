@@ -704,7 +704,10 @@ def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS,
 def _exit_codes(state: _api.SERVICE_STATUS_PROCESS) -> str:
     code = state.dwWin32ExitCode
     if code == _api.ERROR_SERVICE_SPECIFIC_ERROR:
-        return f"its exit code is {_service_exit_code(state)} (service-specific)"
+        specific = _service_exit_code(state)
+        # A code that keeps the customer bit reads better as it was set.
+        shown = f"0x{specific:08X}" if specific & _api.CUSTOMER_BIT else str(specific)
+        return f"its exit code is {shown} (service-specific)"
     return f"exit code {code}: {ctypes.FormatError(code)}"
 
 
