@@ -14,8 +14,11 @@ The default file lives in ``%ProgramData%\\win32session``, a folder that only
 SYSTEM and Administrators may write (``_audit_folder``). At each start the
 folder, the file and the log are checked before anything is appended, and
 each file again once it is open (``_trust``): owned by SYSTEM or
-Administrators (taken over if not), not a link, one name; a file that fails
-stops the start (:attr:`ServiceExit.START_FAILED`) instead of being written.
+Administrators and writable by no one else (taken over if not), not a link,
+one name; a file that fails stops the start
+(:attr:`ServiceExit.START_FAILED`) instead of being written. A missing file
+is made with a protected DACL of its own, and each is opened shared for
+reading only, so that no other process writes it while the service does.
 """
 
 from __future__ import annotations

@@ -81,7 +81,9 @@ ALLOW_FLAG: Final = "--allow-user-writable-python"
 #: the first: whoever may take any file over may already rewrite any DACL.
 #: For ``SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO``.
 #: https://learn.microsoft.com/windows/win32/secauthz/privilege-constants
-REQUIRED_PRIVILEGES: Final = ("SeTakeOwnershipPrivilege", "SeRestorePrivilege")
+TAKE_OWNERSHIP: Final = "SeTakeOwnershipPrivilege"
+RESTORE: Final = "SeRestorePrivilege"
+REQUIRED_PRIVILEGES: Final = (TAKE_OWNERSHIP, RESTORE)
 
 # Well-known SIDs. https://learn.microsoft.com/windows/win32/secauthz/well-known-sids
 SYSTEM: Final = "S-1-5-18"
@@ -599,7 +601,7 @@ if sys.platform == "win32":
         https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
         plain = [_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES, _api.FILE_READ_ATTRIBUTES]
         tries = [a | _api.WRITE_OWNER for a in plain] + plain if take else plain
-        with privilege(REQUIRED_PRIVILEGES[0]) if take else contextlib.nullcontext(False):
+        with privilege(TAKE_OWNERSHIP) if take else contextlib.nullcontext(False):
             for access in tries:
                 try:
                     handle = _open_itself(path, access)
@@ -714,7 +716,7 @@ if sys.platform == "win32":
         with _sddl_parts(sddl) as (owner, dacl):
             _api.SetSecurityInfo(found.handle, _api.SE_FILE_OBJECT,
                                  _api.OWNER_SECURITY_INFORMATION, owner, None, None, None)
-            with privilege(REQUIRED_PRIVILEGES[1]):
+            with privilege(RESTORE):
                 second = _open_itself(found.path, _api.WRITE_DAC | _api.READ_CONTROL
                                       | _api.FILE_READ_ATTRIBUTES)
             try:
