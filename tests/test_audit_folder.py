@@ -318,3 +318,258 @@ def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
     log.emit(logging.LogRecord("win32session", logging.ERROR, __file__, 1, "why", None, None))
     log.close()
     assert path.read_text() == ""
+
+
+# --- Acting on what was checked (second review of issue 15). -----------------------
+# What Windows does and Wine 8.0 does too, as these tests see: a handle that
+# asks only READ_CONTROL/FILE_READ_ATTRIBUTES/WRITE_OWNER pins nothing (share
+# modes apply to opens that read, write or delete data), so another process
+# may rename the file and put another under its name meanwhile; an open for
+# writing with FILE_SHARE_READ alone fails with a sharing violation (32) while
+# another handle may write.
+
+if sys.platform == "win32":  # mypy reads these for Windows only
+    import contextlib
+    from collections.abc import Iterator
+
+    def _identity(path: str) -> tuple[int, int, int]:
+        from win32session import _trust
+
+        with _trust.held(path) as found:
+            assert found is not None
+            return found.identity
+
+    def _spy_security_writes(monkeypatch: pytest.MonkeyPatch
+                             ) -> list[tuple[str, tuple[int, int, int]]]:
+        """Every owner/DACL write, by handle or by name, and the file it
+        reached (volume serial number and file index)."""
+        import ctypes
+
+        from win32session import _winapi
+
+        reached: list[tuple[str, tuple[int, int, int]]] = []
+        by_handle, by_name = _winapi.SetSecurityInfo, _winapi.SetNamedSecurityInfoW
+
+        def set_security_info(handle: int, *args: object) -> int:
+            info = _winapi.BY_HANDLE_FILE_INFORMATION()
+            _winapi.GetFileInformationByHandle(handle, ctypes.byref(info))
+            reached.append(("handle", (info.dwVolumeSerialNumber, info.nFileIndexHigh,
+                                       info.nFileIndexLow)))
+            return by_handle(handle, *args)
+
+        def set_named_security_info(path: str, *args: object) -> int:
+            reached.append(("name", _identity(path)))
+            return by_name(path, *args)
+
+        monkeypatch.setattr(_winapi, "SetSecurityInfo", set_security_info)
+        monkeypatch.setattr(_winapi, "SetNamedSecurityInfoW", set_named_security_info)
+        return reached
+
+    def _swap_when_held(monkeypatch: pytest.MonkeyPatch, path: Path, make: str) -> None:
+        """Another process's move, simulated in this one at the worst time:
+        once the object at ``path`` is open and checked, it is renamed away
+        (a real rename, which the open handle does not prevent) and a new
+        file or folder (``make``) takes its name; once."""
+        from win32session import _trust
+
+        real = _trust.held
+        swapped: list[bool] = []
+
+        @contextlib.contextmanager
+        def held(name: str, *, take: bool = False) -> Iterator[_trust.Held | None]:
+            with real(name, take=take) as found:
+                if found is not None and Path(name) == path and not swapped:
+                    swapped.append(True)
+                    os.rename(path, path.with_name(path.name + ".moved"))
+                    if make == "folder":
+                        path.mkdir()
+                    else:
+                        path.write_text("the other file\n")
+                yield found
+
+        monkeypatch.setattr(_trust, "held", held)
+
+    @pytest.mark.windows
+    def test_a_file_swapped_after_its_check_is_not_what_is_changed(
+            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The trail is checked (its owner is not SYSTEM's or Administrators':
+        under Wine, the Wine user's), then replaced by another file before
+        the take-over: the owner is written through the checked handle, to
+        the checked file; the second handle finds another file under the
+        name, and nothing is written to it."""
+        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+
+        trail = tmp_path / "audit.jsonl"
+        trail.write_text("{}\n")
+        checked = _identity(str(trail))
+        reached = _spy_security_writes(monkeypatch)
+        _swap_when_held(monkeypatch, trail, "file")
+        with pytest.raises(UntrustedFile) as refused:
+            secure_files([str(trail)], TRAIL_OWNERS)
+        assert str(refused.value) == (
+            f"{trail} was replaced by another file while it was taken over; the service "
+            "does not append to it: try again")
+        assert reached == [("handle", checked)]
+        assert _identity(str(trail)) != checked
+
+    @pytest.mark.windows
+    def test_a_folder_swapped_after_its_check_is_not_what_is_protected(
+            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from win32session._trust import UntrustedFile
+
+        folder = tmp_path / "audit"
+        folder.mkdir()
+        checked = _identity(str(folder))
+        reached = _spy_security_writes(monkeypatch)
+        _swap_when_held(monkeypatch, folder, "folder")
+        with pytest.raises(UntrustedFile, match="was replaced by another file"):
+            ensure_protected_folder(str(folder))
+        assert reached == [("handle", checked)]
+
+    @pytest.mark.windows
+    def test_a_take_over_writes_the_owner_then_the_dacl_through_handles(
+            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """No swap: both writes reach the checked file, by handle, and the
+        handles asked what SetSecurityInfo's page requires (WRITE_OWNER for
+        the owner, WRITE_DAC for the DACL): Wine 8.0 checks that too."""
+        from win32session import _winapi
+        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+
+        trail = tmp_path / "audit.jsonl"
+        trail.write_text("{}\n")
+        checked = _identity(str(trail))
+        reached = _spy_security_writes(monkeypatch)
+        access: dict[int, int] = {}
+        real_open, real_set = _winapi.CreateFileW, _winapi.SetSecurityInfo
+
+        def create_file(path: str, wanted: int, *args: object) -> int:
+            handle = real_open(path, wanted, *args)
+            access[handle] = wanted
+            return handle
+
+        def set_security_info(handle: int, kind: int, what: int, *args: object) -> int:
+            needed = (_winapi.WRITE_OWNER if what & _winapi.OWNER_SECURITY_INFORMATION
+                      else 0) | (_winapi.WRITE_DAC if what & _winapi.DACL_SECURITY_INFORMATION
+                                 else 0)
+            assert access[handle] & needed == needed, (hex(access[handle]), hex(needed))
+            return real_set(handle, kind, what, *args)
+
+        monkeypatch.setattr(_winapi, "CreateFileW", create_file)
+        monkeypatch.setattr(_winapi, "SetSecurityInfo", set_security_info)
+        with pytest.raises(UntrustedFile) if under_wine() else contextlib.nullcontext():
+            secure_files([str(trail)], TRAIL_OWNERS)  # Wine keeps no owner it is given
+        assert reached == [("handle", checked), ("handle", checked)]
+
+    @pytest.mark.windows
+    def test_owner_rights_cannot_keep_the_dacl_from_the_service(
+            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A user's file with an OWNER RIGHTS (S-1-3-4) ACE that grants
+        read only: on Windows that ACE replaces the owner's implicit
+        WRITE_DAC, so after taking ownership an open asking WRITE_DAC is
+        still denied, unless SeRestorePrivilege is enabled and the open says
+        FILE_FLAG_BACKUP_SEMANTICS. Wine keeps no ACEs and runs everything as
+        an administrator, so that rule is the test bed's (a fake CreateFileW
+        in front of the real one, for this file only); the rest is real.
+        https://learn.microsoft.com/windows/win32/secauthz/sid-components
+        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
+        from win32session import _trust, _winapi
+        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+
+        trail = tmp_path / "audit.jsonl"
+        trail.write_text("{}\n")
+        enabled: set[str] = set()
+        real_privilege, real_open = _trust.privilege, _winapi.CreateFileW
+
+        @contextlib.contextmanager
+        def privilege(name: str) -> Iterator[bool]:
+            with real_privilege(name) as held:
+                if held:
+                    enabled.add(name)
+                try:
+                    yield held
+                finally:
+                    enabled.discard(name)
+
+        def create_file(path: str, wanted: int, share: int, attributes: object,
+                        disposition: int, flags: int, template: object) -> int:
+            if Path(path) == trail and wanted & _winapi.WRITE_DAC and not (
+                    "SeRestorePrivilege" in enabled
+                    and flags & _winapi.FILE_FLAG_BACKUP_SEMANTICS):
+                raise PermissionError(13, "Access is denied (OWNER RIGHTS: read only)",
+                                      None, 5)
+            return real_open(path, wanted, share, attributes, disposition, flags, template)
+
+        monkeypatch.setattr(_trust, "privilege", privilege)
+        monkeypatch.setattr(_winapi, "CreateFileW", create_file)
+        reached = _spy_security_writes(monkeypatch)
+        if under_wine():
+            # The DACL was written; the check after it still finds the Wine
+            # user as the owner, which Wine keeps.
+            with pytest.raises(UntrustedFile, match="even after taking it over"):
+                secure_files([str(trail)], TRAIL_OWNERS)
+        else:
+            secure_files([str(trail)], TRAIL_OWNERS)
+        assert len(reached) == 2  # the owner, then the DACL
+        assert "SeRestorePrivilege" in _trust.REQUIRED_PRIVILEGES
+
+
+@pytest.mark.windows
+def test_a_writer_that_opened_the_trail_first_fails_the_start(tmp_path: Path) -> None:
+    """Access is checked when a file is opened: a handle for writing opened
+    before the take-over would keep writing. The trail is opened shared for
+    reading only, so that open fails with a sharing violation (Wine 8.0
+    enforces share modes as Windows does) and the start fails with one line;
+    nothing is appended."""
+    from win32session import _audit
+    from win32session._trust import UntrustedFile
+
+    trail = tmp_path / "audit.jsonl"
+    trail.write_text("before\n")
+    log = _audit._TrailLog(str(tmp_path / "audit.log"))
+    service = _audit._build("audit", str(trail), False, log)
+    (open_file,) = service._on_start
+    with open(trail, "a") as writer:  # shares reading and writing, as open() does
+        with pytest.raises(UntrustedFile) as refused:
+            open_file()
+        writer.write("still open\n")
+    assert str(refused.value) == (
+        f"{trail} is open for writing in another process; the service does not append "
+        "to a file someone else may write")
+    assert trail.read_text() == "before\nstill open\n"
+    log.close()
+
+
+@pytest.mark.windows
+def test_a_writer_that_opened_the_log_first_fails_its_check(tmp_path: Path) -> None:
+    from win32session import _audit
+    from win32session._trust import UntrustedFile
+
+    path = tmp_path / "audit.log"
+    path.write_text("")
+    log = _audit._TrailLog(str(path))
+    with open(path, "a"), pytest.raises(UntrustedFile, match="open for writing in another"):
+        log.open_checked(_owners())
+    assert not log.trusted
+    log.close()
+
+
+@pytest.mark.windows
+def test_the_service_makes_a_missing_trail_with_its_own_dacl(tmp_path: Path) -> None:
+    """--output in a folder that passes its users' write on: the service
+    makes the file itself, protected (SYSTEM and Administrators only), so it
+    never has the folder's ACEs. Wine maps that DACL to permission bits:
+    others lose their read."""
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import verify_file
+
+    trail = tmp_path / "audit.jsonl"
+    secure_trail(str(trail), False, _owners(), [str(trail)], create=True)
+    assert trail.exists() and trail.read_text() == ""
+    made = folder_sddl(str(trail))
+    print("made:", made)
+    verify_file(str(trail), _owners())
+    if under_wine():
+        assert EVERYONE not in _trustees(made)
+        return
+    owner, flags, aces = _parts(made)
+    assert (owner, "P" in flags, aces) == ("BA", True, {"(A;;FA;;;SY)", "(A;;FA;;;BA)"})

@@ -435,8 +435,8 @@ WATCH_FILLING_UP = """
 import os, sys
 from win32session import _output
 real = _output._open_output
-def filling_up(path):
-    fd = real(path)
+def filling_up(path, **options):
+    fd = real(path, **options)
     full = os.open("/dev/full", os.O_WRONLY)
     os.dup2(full, fd)
     os.close(full)

@@ -124,7 +124,9 @@ def test_a_fatal_error_stops_with_a_service_specific_code(
     manager.control(service_name, FAIL)
     wait_until(lambda: manager.status(service_name).state == "stopped", "the stop")
     status = manager.status(service_name)
-    assert (status.win32_exit_code, status.service_exit_code) == (1066, 77)
+    # A code of its own: status cannot tell that the customer bit is the
+    # service host's, so it shows the code as Windows keeps it.
+    assert (status.win32_exit_code, status.service_exit_code) == (1066, 77 | 0x20000000)
     assert read_lines(output)[-1] == {"step": "stop", "exit_code": 77,
                                       "reason": "the test asked"}
 

@@ -163,7 +163,7 @@ if sys.platform == "win32":
         passed: dict[int, object] = {}
         change = _winapi.ChangeServiceConfig2W
         # A multi-string: each name ended by a NUL, and one more at the end.
-        expected = "SeChangeNotifyPrivilege\0SeTakeOwnershipPrivilege\0\0"
+        expected = "SeChangeNotifyPrivilege\0SeTakeOwnershipPrivilege\0SeRestorePrivilege\0\0"
 
         def spy(handle: int, level: int, info: object) -> int:
             if level == _winapi.SERVICE_CONFIG_SERVICE_SID_INFO:
@@ -195,7 +195,7 @@ if sys.platform == "win32":
             assert installed.service_sid == "unrestricted"
             assert installed.required_privileges == manager.REQUIRED_PRIVILEGES
         assert manager.REQUIRED_PRIVILEGES == (
-            "SeChangeNotifyPrivilege", "SeTakeOwnershipPrivilege")
+            "SeChangeNotifyPrivilege", "SeTakeOwnershipPrivilege", "SeRestorePrivilege")
 
 
     def test_installing_twice_names_the_service(service_name: str) -> None:
@@ -214,10 +214,13 @@ if sys.platform == "win32":
         with pytest.raises(manager.ServiceError) as caught:
             manager.start(service_name, timeout=30)
         assert caught.value.winerror == _winapi.ERROR_SERVICE_SPECIFIC_ERROR
-        assert "its exit code is 42 (service-specific)" in str(caught.value)
+        # A code of its own (Service.fail(42)) in a service that is not the
+        # audit service: from outside, the customer bit cannot be told from
+        # a bit of the code, so it is shown as Windows keeps it.
+        assert "its exit code is 0x2000002A (service-specific)" in str(caught.value)
         after = manager.status(service_name)
         assert (after.state, after.win32_exit_code, after.service_exit_code) == (
-            "stopped", 1066, 42)
+            "stopped", 1066, 42 | _winapi.CUSTOMER_BIT)
 
 
     def test_a_process_that_never_starts_the_service(service_name: str) -> None:
@@ -501,6 +504,26 @@ sys.exit(main(sys.argv[1:]))
     ])
     def test_other_command_lines_are_not_ours(line: str) -> None:
         assert manager.audit_service_name(line) is None
+
+    @pytest.mark.parametrize(("code", "ours", "shown"), [
+        (0x20000004, False, 4),  # ServiceExit.OUTPUT_FAILED, from any service
+        (0x2000004D, True, 77),  # the audit service's own code
+        (0x2000004D, False, 0x2000004D),  # another program's: maybe its own bit
+        (0x20000000 | 0x1234, False, 0x20001234),
+        (4, False, 4),
+    ])
+    def test_the_customer_bit_is_dropped_only_where_it_is_ours(
+            code: int, ours: bool, shown: int) -> None:
+        """The SERVICE_STATUS_PROCESS that QueryServiceStatusEx fills in, as
+        Windows would for a stopped service: another program's code keeps
+        every bit it set."""
+        state = _winapi.SERVICE_STATUS_PROCESS()
+        state.dwWin32ExitCode = _winapi.ERROR_SERVICE_SPECIFIC_ERROR
+        state.dwServiceSpecificExitCode = code
+        line = (service_command_line("audit", r"C:\ProgramData\win32session\audit.jsonl",
+                                     _interpreter(False))
+                if ours else r"C:\Program Files\Other\other.exe --service")
+        assert manager._service_exit_code(state, line) == shown
 
 
     def test_the_cli_touches_no_other_programs_service(service_name: str) -> None:

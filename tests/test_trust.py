@@ -52,7 +52,9 @@ USER = "S-1-5-21-1004336348-1177238915-682003330-1001"
 WINE_USER = "S-1-5-21-0-0-0-1000"
 USERS, AUTHENTICATED, CREATOR_OWNER = "S-1-5-32-545", "S-1-5-11", "S-1-3-0"
 FA, READ_EXECUTE, MODIFY, GA = 0x1F01FF, 0x1200A9, 0x1301BF, 0x10000000
-OICI, ID, IO = 0x3, INHERITED_ACE, INHERIT_ONLY_ACE
+GX, GW, GR = 0x20000000, 0x40000000, 0x80000000
+OWNER_RIGHTS, APPS = "S-1-3-4", "S-1-15-2-1"  # ALL APPLICATION PACKAGES
+OICI, ID, IO, CI = 0x3, INHERITED_ACE, INHERIT_ONLY_ACE, 0x2
 TI = TRUSTED_INSTALLER
 
 
@@ -103,6 +105,49 @@ WINDOWS = {
     "service_file": (
         "O:SYD:AI(A;ID;FA;;;SY)(A;ID;FA;;;BA)",
         Descriptor(SYSTEM, (allow(SYSTEM, FA, ID), allow(ADMINISTRATORS, FA, ID)))),
+    # C:\ itself: Authenticated Users may add a folder, and pass Modify on to
+    # what they create below (generic rights, inherit-only).
+    "c_root": (
+        "O:SYD:(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)(A;OICI;0x1200a9;;;BU)(A;OICIIO;SDGXGWGR;;;AU)"
+        "(A;;0x4;;;AU)",
+        Descriptor(SYSTEM, (allow(ADMINISTRATORS, FA, OICI), allow(SYSTEM, FA, OICI),
+                            allow(USERS, READ_EXECUTE, OICI),
+                            allow(AUTHENTICATED, 0x10000 | GX | GW | GR, OICI | IO),
+                            allow(AUTHENTICATED, 0x4)))),
+    # A trail given with --output in C:\Logs, which an administrator made:
+    # the file inherits Authenticated Users' Modify from C:\.
+    "logs_file": (
+        "O:BAD:AI(A;ID;FA;;;BA)(A;ID;FA;;;SY)(A;ID;0x1200a9;;;BU)(A;ID;0x1301bf;;;AU)",
+        Descriptor(ADMINISTRATORS, (allow(ADMINISTRATORS, FA, ID), allow(SYSTEM, FA, ID),
+                                    allow(USERS, READ_EXECUTE, ID),
+                                    allow(AUTHENTICATED, MODIFY, ID)))),
+    # C:\Program Files\Python312 of an install for all users, as inherited
+    # from C:\Program Files: TrustedInstaller owns it, CREATOR OWNER gets full
+    # control of what is created below, Users and the app packages read.
+    "program_files_python_folder": (
+        f"O:{TI}D:AI(A;ID;FA;;;{TI})(A;CIIOID;GA;;;{TI})(A;ID;0x1301bf;;;SY)"
+        "(A;OICIIOID;GA;;;SY)(A;ID;0x1301bf;;;BA)(A;OICIIOID;GA;;;BA)(A;ID;0x1200a9;;;BU)"
+        f"(A;OICIIOID;GXGR;;;BU)(A;OICIIOID;GA;;;CO)(A;ID;0x1200a9;;;{APPS})"
+        f"(A;OICIIOID;GXGR;;;{APPS})",
+        Descriptor(TI, (allow(TI, FA, ID), allow(TI, GA, CI | IO | ID),
+                        allow(SYSTEM, MODIFY, ID), allow(SYSTEM, GA, OICI | IO | ID),
+                        allow(ADMINISTRATORS, MODIFY, ID),
+                        allow(ADMINISTRATORS, GA, OICI | IO | ID),
+                        allow(USERS, READ_EXECUTE, ID), allow(USERS, GX | GR, OICI | IO | ID),
+                        allow(CREATOR_OWNER, GA, OICI | IO | ID),
+                        allow(APPS, READ_EXECUTE, ID), allow(APPS, GX | GR, OICI | IO | ID)))),
+    # A folder of the interpreter where Users may not write, but pass Modify
+    # on to every file and folder made inside: icacls's Users:(OI)(CI)(IO)(M).
+    "passes_on_modify": (
+        "O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;OICIIO;0x1301bf;;;BU)",
+        Descriptor(ADMINISTRATORS, (allow(SYSTEM, FA, OICI), allow(ADMINISTRATORS, FA, OICI),
+                                    allow(USERS, READ_EXECUTE, OICI),
+                                    allow(USERS, MODIFY, OICI | IO)))),
+    # A file of a user's that only its owner could rewrite: OWNER RIGHTS
+    # (OW) takes the place of the owner's implicit READ_CONTROL and WRITE_DAC.
+    "owner_rights_file": (
+        f"O:{USER}D:P(A;;FA;;;{USER})(A;;0x120089;;;OW)",
+        Descriptor(USER, (allow(USER, FA), allow(OWNER_RIGHTS, 0x120089)))),
 }
 
 #: What Wine 8.0 really answers (GetNamedSecurityInfoW, seen in the tests
@@ -388,3 +433,84 @@ def test_a_package_imported_from_elsewhere_leaves_the_installations_pth_checked(
     _, reader = _reader({"extra.pth"}, windows("per_user"))
     checks = interpreter_checks(interpreter, reader, None)
     assert [c.what.split(" ")[0] for c in checks if not c.ok] == ["package"]
+
+
+# --- Second review (issue 15): rename, inheritance, OWNER RIGHTS. -----------------
+
+def _reader_of(table: dict[str, Descriptor], default_file: str = "program_files",
+               default_folder: str = "program_files_python_folder"
+               ) -> Callable[[str], Descriptor]:
+    """Each path's descriptor: ``table``'s by name ("/" or "X:\\" for a
+    drive's root), else a real all-users install's file or folder."""
+    def descriptor(path: str) -> Descriptor:
+        key = path if os.path.dirname(path) == path else Path(path).name
+        if key in table:
+            return table[key]
+        return windows(default_folder if os.path.isdir(path) else default_file)
+    return descriptor
+
+
+def test_a_real_all_users_install_passes(tmp_path: Path) -> None:
+    """TrustedInstaller's folder, CREATOR OWNER's inherit-only full control,
+    Users and ALL APPLICATION PACKAGES reading: nobody else may write, nor
+    pass writing on. C:\\ above it (its root) lets Authenticated Users add
+    folders and pass Modify on; neither replaces anything below."""
+    interpreter = _layout(tmp_path / "Python312")
+    root = os.path.abspath(os.sep)
+    checks = interpreter_checks(interpreter, _reader_of({root: windows("c_root")}), None)
+    assert [c.line() for c in checks if not c.ok] == []
+
+
+def test_a_folder_above_that_others_may_rename_fails(tmp_path: Path) -> None:
+    """DELETE on C:\\Tools lets a user rename it and put a folder of their
+    own, with their own python.exe, in its place.
+    https://learn.microsoft.com/windows/win32/fileio/file-security-and-access-rights"""
+    interpreter = _layout(tmp_path / "Tools" / "Python312")
+    renamable = Descriptor(ADMINISTRATORS, (allow(ADMINISTRATORS, FA), allow(USERS, 0x10000)))
+    checks = interpreter_checks(interpreter, _reader_of({"Tools": renamable}), None)
+    failed = [c for c in checks if not c.ok]
+    assert [c.what for c in failed] == ["folders above them owned by and closed to others"]
+    assert failed[0].problem == f"{tmp_path / 'Tools'} is writable by Users"
+
+
+def test_delete_on_a_drive_root_and_generic_write_above_replace_nothing(
+        tmp_path: Path) -> None:
+    """A drive's root cannot be renamed; GENERIC_WRITE on a folder maps to
+    FILE_GENERIC_WRITE (add a file or a subfolder), which deletes nothing."""
+    interpreter = _layout(tmp_path / "Python312")
+    root = os.path.abspath(os.sep)
+    table = {root: Descriptor(SYSTEM, (allow(USERS, 0x10000),)),
+             tmp_path.name: Descriptor(ADMINISTRATORS, (allow(USERS, GW),))}
+    checks = interpreter_checks(interpreter, _reader_of(table), None)
+    assert [c.line() for c in checks if not c.ok] == []
+
+
+@pytest.mark.parametrize("where", ["Lib", "site-packages", "win32session", "Python312"])
+def test_a_folder_that_passes_write_on_to_new_files_fails(tmp_path: Path, where: str) -> None:
+    """Users:(OI)(CI)(IO)(M) gives them nothing on the folder itself, but
+    Modify on every .pyc the service's Python later writes as SYSTEM in a new
+    __pycache__ there."""
+    interpreter = _layout(tmp_path / "Python312")
+    table = {where: windows("passes_on_modify")}
+    checks = interpreter_checks(interpreter, _reader_of(table), None)
+    failed = [c for c in checks if not c.ok]
+    assert failed  # Lib fails twice: listed in the interpreter's folder, and the stdlib
+    assert all((c.problem or "").endswith(f"{where} is writable by Users") for c in failed)
+
+
+def test_creator_owner_and_passing_on_to_the_trusted_do_not_count() -> None:
+    folder = windows("program_files_python_folder")
+    assert writers(folder, children=True) == ()
+    assert writers(windows("passes_on_modify"), children=True) == (USERS,)
+    assert writers(windows("passes_on_modify")) == ()  # the folder itself: read only
+
+
+def test_a_trail_that_inherits_others_write_is_taken_over() -> None:
+    """--output C:\\Logs\\audit.jsonl: Authenticated Users' Modify comes
+    from C:\\ by inheritance, and lets every user rewrite the trail."""
+    assert file_verdict(_facts(windows("logs_file"))) == (
+        "fix", "writable by Authenticated Users")
+
+
+def test_a_file_with_owner_rights_is_still_a_users() -> None:
+    assert file_verdict(_facts(windows("owner_rights_file"))) == ("fix", f"owned by {USER}")

@@ -14,8 +14,11 @@ The default file lives in ``%ProgramData%\\win32session``, a folder that only
 SYSTEM and Administrators may write (``_audit_folder``). At each start the
 folder, the file and the log are checked before anything is appended, and
 each file again once it is open (``_trust``): owned by SYSTEM or
-Administrators (taken over if not), not a link, one name; a file that fails
-stops the start (:attr:`ServiceExit.START_FAILED`) instead of being written.
+Administrators and writable by no one else (taken over if not), not a link,
+one name; a file that fails stops the start
+(:attr:`ServiceExit.START_FAILED`) instead of being written. A missing file
+is made with a protected DACL of its own, and each is opened shared for
+reading only, so that no other process writes it while the service does.
 """
 
 from __future__ import annotations
@@ -76,6 +79,37 @@ def build(name: str, output: str | None) -> Service:
     return _build(name, *_destination(name, output))
 
 
+def _open_exclusive(path: str) -> LineOutput:
+    """The trail open for appending with no one else allowed to write it
+    (FILE_SHARE_READ only): access is checked when a file is opened, so a
+    writer that opened it before it was taken over would write on; with it
+    open, this open fails with a sharing violation, which fails the start
+    (``UntrustedFile``, one line).
+    https://learn.microsoft.com/windows/win32/fileio/creating-and-opening-files"""
+    from ._output import OutputError
+
+    try:
+        return LineOutput(path, exclusive=True)
+    except OutputError as exc:
+        raise _sharing(exc, path) or exc from None
+
+
+def _sharing(exc: OSError, path: str) -> OSError | None:
+    """``UntrustedFile`` when ``exc`` (or its cause) is a sharing violation."""
+    from ._trust import UntrustedFile
+
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+    if getattr(cause, "winerror", None) == ERROR_SHARING_VIOLATION:
+        return UntrustedFile(f"{path} is open for writing in another process; the service "
+                             "does not append to a file someone else may write")
+    return None
+
+
+#: Another handle's share mode refuses this open.
+#: https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-
+ERROR_SHARING_VIOLATION: Final = 32
+
+
 class _TrailLog(logging.FileHandler):
     """The service's ``.log``, written only once it was checked like the
     trail: until then (and for good if it fails) records go nowhere, so
@@ -91,6 +125,13 @@ class _TrailLog(logging.FileHandler):
         if self.trusted:
             super().emit(record)
 
+    def _open(self) -> Any:
+        """The log, opened like the trail: no one else may write it."""
+        from ._output import _open_output
+
+        return open(_open_output(self.baseFilename, exclusive=True), "a",
+                    encoding="utf-8", closefd=True)
+
     def open_checked(self, owners: frozenset[str]) -> None:
         """Opens the log, then checks what was opened (``_trust.verify_file``):
         ``UntrustedFile`` fails the start; a log that cannot be opened at all
@@ -101,7 +142,10 @@ class _TrailLog(logging.FileHandler):
             if self.stream is None:
                 try:
                     self.stream = self._open()
-                except OSError:
+                except OSError as exc:
+                    sharing = _sharing(exc, self.baseFilename)
+                    if sharing is not None:
+                        raise sharing from None
                     # A log that cannot be opened is no reason not to audit:
                     # the service goes on without one, as before the checks.
                     return
@@ -120,7 +164,7 @@ def _secure_log(path: str, protect: bool, owners: frozenset[str],
     from ._audit_folder import secure_trail
     from ._paths import log_path
 
-    secure_trail(path, protect, owners, [log_path(path)])
+    secure_trail(path, protect, owners, [log_path(path)], create=True)
     if log is not None:
         log.open_checked(owners)
 
@@ -144,8 +188,8 @@ def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) ->
         owners = trail_owners()
         if log is None or not log.trusted:
             _secure_log(path, protect, owners, log)
-        secure_trail(path, False, owners, [path])
-        output = LineOutput(path)
+        secure_trail(path, False, owners, [path], create=True)
+        output = _open_exclusive(path)
         try:
             verify_file(path, owners)  # what is open is what was checked
         except BaseException:

@@ -109,10 +109,11 @@ def ensure_protected_folder(path: str) -> None:
 
     A new folder gets them from ``CreateDirectoryW``'s SECURITY_ATTRIBUTES, so
     it never exists with the parent's ACL; missing parents are made first, as
-    usual. An existing folder is taken over (``_trust.take_ownership``: the
-    owner first, with SeTakeOwnershipPrivilege, as a folder a user made and
-    closed to everyone else needs, then the DACL with
-    PROTECTED_DACL_SECURITY_INFORMATION), which also replaces the inherited
+    usual. An existing folder is taken over through the handle it was
+    checked through (``_trust.take_over``: the owner first, with
+    SeTakeOwnershipPrivilege, as a folder a user made and closed to everyone
+    else needs, then the DACL with PROTECTED_DACL_SECURITY_INFORMATION, on
+    the same folder or not at all), which also replaces the inherited
     ACEs of what it holds; a file's own owner and explicit ACEs stay, and
     ``_trust.secure_files`` deals with those. A link or junction is refused:
     the trail must not be redirected. Needs an administrator or SYSTEM;
@@ -135,20 +136,22 @@ def ensure_protected_folder(path: str) -> None:
             except OSError as exc:
                 if exc.winerror != _api.ERROR_ALREADY_EXISTS:
                     raise _explained(exc, "cannot create the audit folder", path) from None
-        from ._trust import pinned, take_ownership
+        from ._trust import UntrustedFile, held, take_over
 
-        # Pinned: checked, then taken over, as the one folder it is; no
-        # junction can take its name in between.
-        with pinned(path) as facts:
-            if facts is None:
+        # Checked, then taken over, through one handle: a junction given its
+        # name in between is not what is changed.
+        with held(path, take=True) as found:
+            if found is None:
                 raise FileNotFoundError(f"the audit folder {path} vanished")
-            if facts.attributes & _api.FILE_ATTRIBUTE_REPARSE_POINT:
+            if found.facts.attributes & _api.FILE_ATTRIBUTE_REPARSE_POINT:
                 raise OSError(f"the audit folder {path} is a link or junction; "
                               "remove it and try again")
-            if not facts.attributes & _api.FILE_ATTRIBUTE_DIRECTORY:
+            if not found.facts.attributes & _api.FILE_ATTRIBUTE_DIRECTORY:
                 raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
             try:
-                take_ownership(path, FOLDER_SDDL, protect=True)
+                take_over(found, FOLDER_SDDL, protect=True)
+            except UntrustedFile:
+                raise
             except OSError as exc:
                 raise _explained(exc, "cannot protect the audit folder", path) from None
 
@@ -204,14 +207,15 @@ if sys.platform == "win32":
 
 
 def secure_trail(output: str, protect: bool, owners: Iterable[str],
-                 files: Iterable[str] | None = None) -> None:
+                 files: Iterable[str] | None = None, *, create: bool = False) -> None:
     """Makes the trail ``output`` and its log ones the service may append
     to, or raises ``OSError`` (``_trust.UntrustedFile``: one line): with
     ``protect`` (the default file), its folder protected and then checked;
     then each file that exists taken over where its owner or its own ACEs
     are wrong, and refused where it is a link or has a second name (``files``:
-    which of them, the log first by default). Run by ``service install`` and
-    at each start of the service."""
+    which of them, the log first by default; ``create``: a missing one made
+    with ``_trust.FILE_SDDL``, as the service does). Run by ``service
+    install`` and at each start of the service."""
     from ._paths import log_path
     from ._trust import secure_files, verify_folder
 
@@ -220,4 +224,5 @@ def secure_trail(output: str, protect: bool, owners: Iterable[str],
         folder = os.path.dirname(output)
         ensure_protected_folder(folder)
         verify_folder(folder, owner_set)
-    secure_files([log_path(output), output] if files is None else list(files), owner_set)
+    secure_files([log_path(output), output] if files is None else list(files), owner_set,
+                 create=create)

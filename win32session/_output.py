@@ -137,10 +137,12 @@ class LineOutput:
 
     Raises :class:`UnsuitableOutput` when ``path`` names no file (a device,
     a folder), :class:`OutputError` when it cannot be opened, or when there
-    is no stdout (a service, ``pythonw``).
+    is no stdout (a service, ``pythonw``). ``exclusive``: no one else may
+    write the file while it is open, nor have it open for writing now (the
+    audit trail).
     """
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, exclusive: bool = False) -> None:
         self.name = "stdout" if path is None else path
         #: Whether ``path`` is a named pipe: written to, not appended to.
         self.pipe = path is not None and sys.platform == "win32" and _is_pipe_path(path)
@@ -154,7 +156,7 @@ class LineOutput:
         if path is None:
             self._open_stdout()
         else:
-            self._fd = _open_output(path)
+            self._fd = _open_output(path, exclusive=exclusive)
         # A regular file can lose its last name while open (Unix, Wine):
         # checked after each line. A pipe or a device has no name to lose, nor
         # has a file that had none already (a test harness's temporary file).
@@ -297,11 +299,13 @@ def _descriptor(stream: IO[str] | None, console_too: bool = False) -> int | None
     return fd
 
 
-def _open_output(path: str) -> int:
+def _open_output(path: str, *, exclusive: bool = False) -> int:
     """A descriptor that appends to the file ``path``, or writes to the
     named pipe ``path``; :class:`UnsuitableOutput` for a path that is
     neither (a device, a folder), OutputError naming it if it cannot be
-    opened."""
+    opened. ``exclusive`` (Windows): shared for reading only, so that the
+    open fails with a sharing violation (32) while another handle may write
+    it."""
     if not path:
         raise UnsuitableOutput("cannot write to a file without a name", path)
     if "\0" in path:  # CreateFileW would stop at it, and open another file
@@ -321,7 +325,7 @@ def _open_output(path: str) -> int:
     verb = "write to" if pipe else "append to"
     try:
         if sys.platform == "win32":
-            return _open_windows(path, pipe)
+            return _open_windows(path, pipe, exclusive)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
     except UnsuitableOutput:
         raise
@@ -372,7 +376,7 @@ def _is_pipe_path(path: str) -> bool:
     return len(parts) == 3 and parts[0] != "" and parts[1].upper() == "PIPE" and bool(parts[2])
 
 
-def _open_windows(path: str, pipe: bool) -> int:
+def _open_windows(path: str, pipe: bool, exclusive: bool = False) -> int:
     """``CreateFileW``, then ``GetFileType``: only a disk file keeps what is
     written (a console shows it, the null device drops it), and a pipe only
     where one was named."""
@@ -387,8 +391,9 @@ def _open_windows(path: str, pipe: bool) -> int:
             # FILE_APPEND_DATA: Windows puts each write at the end of the
             # file, even when another process appends too.
             handle = _api.CreateFileW(
-                path, _api.FILE_APPEND_DATA, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE,
-                None, _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
+                path, _api.FILE_APPEND_DATA,
+                _api.FILE_SHARE_READ | (0 if exclusive else _api.FILE_SHARE_WRITE), None,
+                _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
         try:
             ctypes.set_last_error(0)  # FILE_TYPE_UNKNOWN with 0 is an answer
             kind = _api.GetFileType(handle)

@@ -578,7 +578,9 @@ class ServiceStatus:
     win32_exit_code: int
     service_exit_code: int
     """Meaningful when ``win32_exit_code`` is 1066 (ERROR_SERVICE_SPECIFIC_ERROR);
-    without the customer bit (0x20000000) the service host adds."""
+    without the customer bit (0x20000000) the service host adds, for the
+    audit service and for a ``ServiceExit`` code; as Windows keeps it for
+    any other (a code of your own given to ``Service.fail`` shows the bit)."""
     start_type: str
     """``auto``, ``demand``, ``disabled``, ``boot`` or ``system``."""
     command_line: str
@@ -670,7 +672,7 @@ def status(name: str, *, only_audit: bool = False) -> ServiceStatus:
             state=_STATES.get(state.dwCurrentState, str(state.dwCurrentState)),
             pid=state.dwProcessId or None,
             win32_exit_code=state.dwWin32ExitCode,
-            service_exit_code=_service_exit_code(state),
+            service_exit_code=_service_exit_code(state, command_line),
             start_type=_START_TYPES.get(config.dwStartType, str(config.dwStartType)),
             command_line=command_line,
             account=config.lpServiceStartName,
@@ -681,16 +683,31 @@ def status(name: str, *, only_audit: bool = False) -> ServiceStatus:
         )
 
 
-def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS) -> int:
-    """The service-specific exit code without the customer bit that
-    win32session's service host sets (``_service.Service.fail``)."""
-    return int(state.dwServiceSpecificExitCode) & ~_api.CUSTOMER_BIT
+def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS,
+                       command_line: str | None = None) -> int:
+    """The service-specific exit code, without the customer bit where it is
+    win32session's service host that set it (``_service.Service.fail``):
+    when the service is the audit service (``command_line``), or when the
+    code without it is a ``ServiceExit``. Any other service's code is shown
+    as Windows keeps it: the bit may be part of its own code."""
+    from ._service import ServiceExit
+
+    code = int(state.dwServiceSpecificExitCode)
+    bare = code & ~_api.CUSTOMER_BIT
+    if code & _api.CUSTOMER_BIT and (
+            bare in {int(e) for e in ServiceExit}
+            or (command_line is not None and audit_service_name(command_line) is not None)):
+        return bare
+    return code
 
 
 def _exit_codes(state: _api.SERVICE_STATUS_PROCESS) -> str:
     code = state.dwWin32ExitCode
     if code == _api.ERROR_SERVICE_SPECIFIC_ERROR:
-        return f"its exit code is {_service_exit_code(state)} (service-specific)"
+        specific = _service_exit_code(state)
+        # A code that keeps the customer bit reads better as it was set.
+        shown = f"0x{specific:08X}" if specific & _api.CUSTOMER_BIT else str(specific)
+        return f"its exit code is {shown} (service-specific)"
     return f"exit code {code}: {ctypes.FormatError(code)}"
 
 

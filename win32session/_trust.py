@@ -19,10 +19,15 @@ either first (``%ProgramData%`` lets users create) owns it, and could make it
 a link to a file of Windows's, or a second name (a hard link) of one. So each
 must be owned by SYSTEM or Administrators (or the account the service runs
 as: SYSTEM), not be a reparse point, and have one link (:func:`file_verdict`).
-A wrong owner is fixed by taking ownership (``SeTakeOwnershipPrivilege``,
-:data:`REQUIRED_PRIVILEGES`) and letting the DACL inherit from the folder
-again; a link or a second name is refused: which file it reaches is not ours
-to change. https://learn.microsoft.com/windows/win32/secauthz/taking-object-ownership-in-c--
+Anyone else who may write it, through its own ACEs or inherited ones, counts
+too. Either is fixed by taking it over through the handle it was checked
+through (:func:`take_over`: the owner with ``SeTakeOwnershipPrivilege``, then
+a protected DACL for SYSTEM and Administrators with ``SeRestorePrivilege``,
+:data:`REQUIRED_PRIVILEGES`); a link or a second name is refused: which file
+it reaches is not ours to change. The service opens each for writing with no
+one else allowed to write it (``LineOutput(exclusive=True)``), so a writer
+that opened it before the take-over makes the start fail instead of writing
+on. https://learn.microsoft.com/windows/win32/secauthz/taking-object-ownership-in-c--
 
 The decisions are pure functions of parsed descriptors (:class:`Descriptor`),
 so that tests feed them the descriptors Wine really returns and descriptors
@@ -68,12 +73,17 @@ __all__ = [
 #: ``service install``'s flag that accepts an interpreter others can write.
 ALLOW_FLAG: Final = "--allow-user-writable-python"
 
-#: The privileges the audit service uses: taking ownership of a folder or file
-#: that a user created and closed to SYSTEM (``SetNamedSecurityInfoW`` with an
-#: owner needs WRITE_OWNER, which this privilege grants whatever the DACL
-#: says). For ``SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO``.
+#: The privileges the audit service uses to take over a folder or file that a
+#: user created and closed to SYSTEM: WRITE_OWNER for the owner
+#: (SeTakeOwnershipPrivilege), then WRITE_DAC for the DACL
+#: (SeRestorePrivilege with FILE_FLAG_BACKUP_SEMANTICS), which owning the file
+#: does not give when an OWNER RIGHTS ACE is there. The second adds little to
+#: the first: whoever may take any file over may already rewrite any DACL.
+#: For ``SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO``.
 #: https://learn.microsoft.com/windows/win32/secauthz/privilege-constants
-REQUIRED_PRIVILEGES: Final = ("SeTakeOwnershipPrivilege",)
+TAKE_OWNERSHIP: Final = "SeTakeOwnershipPrivilege"
+RESTORE: Final = "SeRestorePrivilege"
+REQUIRED_PRIVILEGES: Final = (TAKE_OWNERSHIP, RESTORE)
 
 # Well-known SIDs. https://learn.microsoft.com/windows/win32/secauthz/well-known-sids
 SYSTEM: Final = "S-1-5-18"
@@ -107,10 +117,17 @@ GENERIC_WRITE: Final = 0x40000000
 #: Any of these lets its holder change the object.
 WRITE_RIGHTS: Final = (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_DELETE_CHILD
                        | DELETE | WRITE_DAC | WRITE_OWNER | GENERIC_ALL | GENERIC_WRITE)
-#: On a folder above: any of these lets its holder replace what is below
-#: (delete or rename a child, or take the folder over). Adding a folder is
-#: not enough: C:\\ lets Authenticated Users do that.
-REPLACE_RIGHTS: Final = FILE_DELETE_CHILD | WRITE_DAC | WRITE_OWNER | GENERIC_ALL
+#: On a folder above: any of these lets its holder replace what is below:
+#: delete or rename a child (FILE_DELETE_CHILD), rename the folder itself
+#: and put another in its place (DELETE: a rename needs DELETE on what is
+#: renamed), or take the folder over. Adding a file or a folder is not
+#: enough (C:\\ lets Authenticated Users do that), and GENERIC_WRITE on a
+#: folder maps to no more than that (FILE_GENERIC_WRITE: add a file or a
+#: subfolder, write attributes; no delete), so neither counts here.
+#: https://learn.microsoft.com/windows/win32/fileio/file-security-and-access-rights
+REPLACE_RIGHTS: Final = FILE_DELETE_CHILD | DELETE | WRITE_DAC | WRITE_OWNER | GENERIC_ALL
+#: A drive's root cannot be renamed: DELETE on it replaces nothing.
+ROOT_REPLACE_RIGHTS: Final = REPLACE_RIGHTS & ~DELETE
 
 # ACE types and flags. https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-ace_header
 ACCESS_ALLOWED_ACE_TYPE: Final = 0x0
@@ -121,8 +138,15 @@ ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE: Final = 0xB
 _ALLOWING: Final = frozenset({ACCESS_ALLOWED_ACE_TYPE, ACCESS_ALLOWED_OBJECT_ACE_TYPE,
                               ACCESS_ALLOWED_CALLBACK_ACE_TYPE,
                               ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE})
+OBJECT_INHERIT_ACE: Final = 0x01
+CONTAINER_INHERIT_ACE: Final = 0x02
 INHERIT_ONLY_ACE: Final = 0x08
 INHERITED_ACE: Final = 0x10
+#: CREATOR OWNER and CREATOR GROUP: in an inheritable ACE they stand for
+#: whoever creates the child (SYSTEM, for what the service's Python writes),
+#: so they give no one else anything.
+#: https://learn.microsoft.com/windows/win32/secauthz/well-known-sids
+CREATORS: Final = frozenset({"S-1-3-0", "S-1-3-1"})
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,14 @@ class Ace:
     def allows(self) -> bool:
         """Grants access to the object itself (not only to what it will hold)."""
         return self.kind in _ALLOWING and not self.flags & INHERIT_ONLY_ACE
+
+    @property
+    def passes_on(self) -> bool:
+        """A folder's ACE that grants what it will hold (files, subfolders)
+        the access, to someone other than their creator."""
+        return (self.kind in _ALLOWING and bool(self.flags & (OBJECT_INHERIT_ACE
+                                                              | CONTAINER_INHERIT_ACE))
+                and self.sid not in CREATORS)
 
 
 @dataclass(frozen=True)
@@ -155,10 +187,13 @@ def name(sid: str) -> str:
 
 
 def writers(descriptor: Descriptor, trusted: Iterable[str] = TRUSTED,
-            rights: int = WRITE_RIGHTS, *, inherited: bool = True) -> tuple[str, ...]:
+            rights: int = WRITE_RIGHTS, *, children: bool = False) -> tuple[str, ...]:
     """The SIDs outside ``trusted`` that may change the object: its owner
     (an owner may always rewrite the DACL), and every trustee of an ACE that
-    allows any of ``rights`` (only explicit ones unless ``inherited``).
+    allows any of ``rights``, inherited or not. With ``children`` (a folder
+    whose new files count: a Python run as SYSTEM writes ``__pycache__``
+    there), also every trustee of an ACE that passes them on to what the
+    folder will hold, inherit-only or not (:attr:`Ace.passes_on`).
 
     Deny ACEs are not subtracted: a deny for one group does not stop a member
     allowed through another, so counting allows alone errs on the safe side.
@@ -172,8 +207,8 @@ def writers(descriptor: Descriptor, trusted: Iterable[str] = TRUSTED,
         found.append(EVERYONE)
     else:
         for ace in descriptor.dacl:
-            if (ace.allows and ace.mask & rights and ace.sid not in allowed
-                    and (inherited or not ace.flags & INHERITED_ACE)):
+            if ((ace.allows or children and ace.passes_on) and ace.mask & rights
+                    and ace.sid not in allowed):
                 found.append(ace.sid)
     return tuple(dict.fromkeys(found))
 
@@ -222,9 +257,11 @@ FILE_ATTRIBUTE_REPARSE_POINT: Final = 0x400
 def file_verdict(facts: FileFacts, owners: Iterable[str] = TRAIL_OWNERS) -> tuple[str, str]:
     """(``"ok"``, ``"fix"`` or ``"refuse"``, why) for a file the service
     appends to. A link, a junction or a second name is refused: taking it
-    over would change a file that is not ours. A wrong owner, or an ACE of
-    its own that lets someone else write, is fixed by taking ownership and
-    resetting the DACL to what the folder gives."""
+    over would change a file that is not ours. A wrong owner, or any ACE
+    that lets someone else write, its own or inherited (``--output`` in a
+    folder such as ``C:\\Logs`` passes on Authenticated Users' Modify from
+    ``C:\\``), is fixed by taking ownership and giving it
+    :data:`FILE_SDDL`'s protected DACL."""
     if facts.attributes & FILE_ATTRIBUTE_REPARSE_POINT:
         return "refuse", "is a link or reparse point, not a plain file"
     if facts.attributes & FILE_ATTRIBUTE_DIRECTORY:
@@ -234,7 +271,7 @@ def file_verdict(facts: FileFacts, owners: Iterable[str] = TRAIL_OWNERS) -> tupl
                           "it from anywhere")
     if facts.descriptor is None:
         return "fix", "closed to this account (its owner keeps it)"
-    found = writers(facts.descriptor, owners, inherited=False)
+    found = writers(facts.descriptor, owners)
     if found:
         return "fix", _describe_writers(facts.descriptor, found)
     return "ok", f"owned by {name(facts.descriptor.owner or '')}, one link, a plain file"
@@ -313,13 +350,29 @@ def _ancestors(paths: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def _first_writable(paths: Iterable[str], read: Reader, rights: int = WRITE_RIGHTS
-                    ) -> str | None:
+def _first_writable(paths: Iterable[str], read: Reader) -> str | None:
+    """The first of ``paths`` (what LocalSystem runs) that others may change,
+    a folder counting what it passes on to the files it will hold."""
     for path in paths:
         try:
             descriptor = read(path)
         except OSError as exc:
             return f"{path} cannot be read ({exc})"
+        found = writers(descriptor, TRUSTED, children=os.path.isdir(path))
+        if found:
+            return f"{path} is {_describe_writers(descriptor, found)}"
+    return None
+
+
+def _first_replaceable(folders: Iterable[str], read: Reader) -> str | None:
+    """The first of the folders above that lets others replace what it holds
+    or itself (:data:`REPLACE_RIGHTS`; a drive's root cannot be renamed)."""
+    for path in folders:
+        try:
+            descriptor = read(path)
+        except OSError as exc:
+            return f"{path} cannot be read ({exc})"
+        rights = ROOT_REPLACE_RIGHTS if os.path.dirname(path) == path else REPLACE_RIGHTS
         found = writers(descriptor, TRUSTED, rights)
         if found:
             return f"{path} is {_describe_writers(descriptor, found)}"
@@ -360,7 +413,7 @@ def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | N
             continue
         checks.append(Check(what, _first_writable(paths(), read)))
     checks.append(Check("folders above them owned by and closed to others",
-                        _first_writable(_ancestors(roots), read, REPLACE_RIGHTS)))
+                        _first_replaceable(_ancestors(roots), read)))
     return checks
 
 
@@ -497,48 +550,83 @@ if sys.platform == "win32":
             _api.LocalFree(descriptor)
 
     def _open_itself(path: str, access: int) -> int:
+        """``path`` itself (a link is not followed), a file or a folder."""
         return _api.CreateFileW(
             path, access, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE, None,
             _api.OPEN_EXISTING,
             _api.FILE_FLAG_OPEN_REPARSE_POINT | _api.FILE_FLAG_BACKUP_SEMANTICS, None)
 
-    @contextlib.contextmanager
-    def pinned(path: str) -> Iterator[FileFacts | None]:
-        """The facts of the file or folder at ``path`` itself (a link is not
-        followed: FILE_FLAG_OPEN_REPARSE_POINT), read through one handle
-        (``GetFileInformationByHandle``, ``GetSecurityInfo``); None when
-        there is nothing there. Its descriptor is None when this account may
-        not read it (READ_CONTROL denied: a user's file closed to SYSTEM);
-        its attributes and links are read anyway (FILE_READ_ATTRIBUTES, which
-        the folder's list right grants). While the block runs, the handle,
-        shared for reading and writing but not for deleting, keeps the name
-        on this very file: it cannot be deleted, renamed or replaced, so
-        what the block does by name reaches what was checked.
-        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
-        readable = True
-        try:
+    def _facts(handle: int, readable: bool) -> tuple[FileFacts, tuple[int, int, int]]:
+        """What the file of ``handle`` is, and who it is: its volume's serial
+        number and its file index, which name one file on one volume.
+        https://learn.microsoft.com/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information"""
+        info = _api.BY_HANDLE_FILE_INFORMATION()
+        _api.GetFileInformationByHandle(handle, ctypes.byref(info))
+        parsed: Descriptor | None = None
+        if readable:
+            descriptor = ctypes.c_void_p()
+            _api.GetSecurityInfo(handle, _api.SE_FILE_OBJECT, _WHAT, None, None, None,
+                                 None, ctypes.byref(descriptor))
             try:
-                handle = _open_itself(path, _api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES)
-            except PermissionError:
-                handle, readable = _open_itself(path, _api.FILE_READ_ATTRIBUTES), False
-        except FileNotFoundError:
+                parsed = parse(descriptor.value)
+            finally:
+                _api.LocalFree(descriptor)
+        identity = (info.dwVolumeSerialNumber, info.nFileIndexHigh, info.nFileIndexLow)
+        return FileFacts(parsed, info.dwFileAttributes, info.nNumberOfLinks), identity
+
+    @dataclass(frozen=True)
+    class Held:
+        """A file or folder open as itself: its handle, the access that
+        handle was granted, and what was read through it."""
+
+        path: str
+        handle: int
+        access: int
+        facts: FileFacts
+        identity: tuple[int, int, int]
+
+    @contextlib.contextmanager
+    def held(path: str, *, take: bool = False) -> Iterator[Held | None]:
+        """The file or folder at ``path`` itself (a link is not followed:
+        FILE_FLAG_OPEN_REPARSE_POINT), open for the block; None when there
+        is nothing there. Its descriptor is None when this account may not
+        read it (READ_CONTROL denied: a user's file closed to SYSTEM); its
+        attributes and links are read anyway (FILE_READ_ATTRIBUTES, which
+        the folder's list right grants). With ``take``, the handle also asks
+        WRITE_OWNER with SeTakeOwnershipPrivilege enabled, which grants it
+        whatever the DACL says, so that :func:`take_over` changes this very
+        object. The handle pins nothing: Windows applies share modes only to
+        opens that ask to read, write or delete data, so the name may be
+        given to another file meanwhile; whatever acts must act on the handle.
+        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
+        plain = [_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES, _api.FILE_READ_ATTRIBUTES]
+        tries = [a | _api.WRITE_OWNER for a in plain] + plain if take else plain
+        with privilege(TAKE_OWNERSHIP) if take else contextlib.nullcontext(False):
+            for access in tries:
+                try:
+                    handle = _open_itself(path, access)
+                    break
+                except FileNotFoundError:
+                    handle = None
+                    break
+                except PermissionError:
+                    if access == tries[-1]:
+                        raise
+        if handle is None:
             yield None
             return
         try:
-            info = _api.BY_HANDLE_FILE_INFORMATION()
-            _api.GetFileInformationByHandle(handle, ctypes.byref(info))
-            parsed: Descriptor | None = None
-            if readable:
-                descriptor = ctypes.c_void_p()
-                _api.GetSecurityInfo(handle, _api.SE_FILE_OBJECT, _WHAT, None, None, None,
-                                     None, ctypes.byref(descriptor))
-                try:
-                    parsed = parse(descriptor.value)
-                finally:
-                    _api.LocalFree(descriptor)
-            yield FileFacts(parsed, info.dwFileAttributes, info.nNumberOfLinks)
+            facts, identity = _facts(handle, bool(access & _api.READ_CONTROL))
+            yield Held(path, handle, access, facts, identity)
         finally:
             _api.CloseHandle(handle)
+
+    @contextlib.contextmanager
+    def pinned(path: str) -> Iterator[FileFacts | None]:
+        """:func:`held`'s facts alone: what is at ``path`` now, read through
+        one handle; for checks that change nothing."""
+        with held(path) as found:
+            yield None if found is None else found.facts
 
     def service_account() -> str:
         """The SID of the account this process runs as (``TokenUser``): for
@@ -607,21 +695,68 @@ if sys.platform == "win32":
         finally:
             _api.LocalFree(descriptor)
 
-    def take_ownership(path: str, sddl: str, protect: bool) -> None:
-        """Makes ``sddl``'s owner the owner of ``path``, then gives it
-        ``sddl``'s DACL, protected or (``protect`` False) inheriting from its
-        folder again. Two calls, as Microsoft's example does: the owner first,
-        with SeTakeOwnershipPrivilege (WRITE_OWNER whatever the DACL says),
-        after which the owner's implicit WRITE_DAC allows the DACL.
-        https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setnamedsecurityinfow"""
+    def take_over(found: Held, sddl: str, protect: bool) -> FileFacts:
+        """Gives the object ``found`` holds ``sddl``'s owner, then its DACL,
+        protected or (``protect`` False) inheriting from its folder again;
+        the facts read after. The owner through ``found``'s own handle
+        (WRITE_OWNER, from SeTakeOwnershipPrivilege); the DACL through a
+        second handle asking WRITE_DAC, checked to be the same object (volume
+        serial number and file index) or nothing is changed further: the
+        name may have been given to another file since. WRITE_DAC comes with
+        SeRestorePrivilege and FILE_FLAG_BACKUP_SEMANTICS, whatever the DACL
+        says: an OWNER RIGHTS (S-1-3-4) ACE replaces the owner's implicit
+        WRITE_DAC, so owning the file would not be enough.
+        https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setsecurityinfo
+        https://learn.microsoft.com/windows/win32/secauthz/sid-components"""
         inherit = (_api.PROTECTED_DACL_SECURITY_INFORMATION if protect
                    else _api.UNPROTECTED_DACL_SECURITY_INFORMATION)
-        with _sddl_parts(sddl) as (owner, dacl), privilege(REQUIRED_PRIVILEGES[0]):
-            _api.SetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT,
-                                       _api.OWNER_SECURITY_INFORMATION, owner, None, None, None)
-            _api.SetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT,
-                                       _api.DACL_SECURITY_INFORMATION | inherit, None, None,
-                                       dacl, None)
+        if not found.access & _api.WRITE_OWNER:
+            raise PermissionError(13, f"cannot take ownership of {found.path}: "
+                                      "SeTakeOwnershipPrivilege is not held", None, 1314)
+        with _sddl_parts(sddl) as (owner, dacl):
+            _api.SetSecurityInfo(found.handle, _api.SE_FILE_OBJECT,
+                                 _api.OWNER_SECURITY_INFORMATION, owner, None, None, None)
+            with privilege(RESTORE):
+                second = _open_itself(found.path, _api.WRITE_DAC | _api.READ_CONTROL
+                                      | _api.FILE_READ_ATTRIBUTES)
+            try:
+                if _facts(second, False)[1] != found.identity:
+                    raise UntrustedFile(f"{found.path} was replaced by another file while "
+                                        "it was taken over")
+                _api.SetSecurityInfo(second, _api.SE_FILE_OBJECT,
+                                     _api.DACL_SECURITY_INFORMATION | inherit, None, None,
+                                     dacl, None)
+                return _facts(second, True)[0]
+            finally:
+                _api.CloseHandle(second)
+
+    def create_protected(path: str) -> bool:
+        """Creates ``path`` empty with :data:`FILE_SDDL`'s owner and DACL,
+        so that it never has the permissive ACEs its folder may pass on;
+        False when something is there already (CREATE_NEW: never opened).
+        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
+        with _descriptor(FILE_SDDL) as descriptor:
+            attributes = _api.SECURITY_ATTRIBUTES(
+                ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
+            try:
+                handle = _api.CreateFileW(path, _api.FILE_READ_ATTRIBUTES, _api.FILE_SHARE_READ,
+                                          ctypes.byref(attributes), _api.CREATE_NEW,
+                                          _api.FILE_ATTRIBUTE_NORMAL, None)
+            except FileExistsError:
+                return False
+            _api.CloseHandle(handle)
+            return True
+
+    @contextlib.contextmanager
+    def _descriptor(sddl: str) -> Iterator[ctypes.c_void_p]:
+        """A self-relative security descriptor made from ``sddl``, freed after."""
+        descriptor = ctypes.c_void_p()
+        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
+        try:
+            yield descriptor
+        finally:
+            _api.LocalFree(descriptor)
 
 #: What a trail file gets when taken over: owner Administrators, and full
 #: control for SYSTEM and Administrators only, protected: a file of one's own
@@ -638,39 +773,46 @@ def trail_owners() -> frozenset[str]:
     return TRAIL_OWNERS
 
 
-def file_checks(paths: Sequence[str], owners: Iterable[str], *, fix: bool = False
-                ) -> list[tuple[str, str, str]]:
+def file_checks(paths: Sequence[str], owners: Iterable[str], *, fix: bool = False,
+                create: bool = False) -> list[tuple[str, str, str]]:
     """(path, verdict, why) for each of ``paths`` (the trail and its log)
     as :func:`file_verdict` decides; with ``fix``, a file it says "fix" is
-    taken over while it is pinned (so never through a link put there after
-    the check), and its verdict is the one read after."""
+    taken over through the handle it was checked through (:func:`take_over`,
+    so never through a link put there after the check), and its verdict is
+    the one read after; with ``create``, a file not there yet is made with
+    :data:`FILE_SDDL` and checked like one that was."""
     require_windows()
     found: list[tuple[str, str, str]] = []
     if sys.platform == "win32":
         for path in paths:
-            with pinned(path) as facts:
-                if facts is None:
+            if create:
+                create_protected(path)
+            with held(path, take=fix) as it:
+                if it is None:
                     found.append((path, "ok", "not there yet"))
                     continue
-                verdict, why = file_verdict(facts, owners)
+                verdict, why = file_verdict(it.facts, owners)
                 if fix and verdict == "fix":
                     try:
-                        take_ownership(path, FILE_SDDL, protect=True)
+                        verdict, why = file_verdict(take_over(it, FILE_SDDL, True), owners)
+                    except UntrustedFile as exc:
+                        raise UntrustedFile(f"{exc}; the service does not append to it: "
+                                            "try again") from None
                     except OSError as exc:
                         raise UntrustedFile(f"{path} is {why}, and taking it over failed: "
                                             f"{exc}; remove it and try again") from None
-            if fix and verdict == "fix":
-                verdict, why = file_checks([path], owners)[0][1:]
             found.append((path, verdict, why))
     return found
 
 
-def secure_files(paths: Sequence[str], owners: Iterable[str]) -> None:
+def secure_files(paths: Sequence[str], owners: Iterable[str], *, create: bool = False
+                 ) -> None:
     """Makes each existing file of ``paths`` trustworthy, taking ownership
     where :func:`file_verdict` says "fix", or raises :class:`UntrustedFile`
     (one line) when one cannot be: a link, a second name, or an owner that
-    stays after the take-over (Wine keeps no owners)."""
-    for path, verdict, why in file_checks(paths, frozenset(owners), fix=True):
+    stays after the take-over (Wine keeps no owners). ``create``: the
+    service, which makes a missing one with :data:`FILE_SDDL` first."""
+    for path, verdict, why in file_checks(paths, frozenset(owners), fix=True, create=create):
         if verdict == "refuse":
             raise UntrustedFile(f"{path} {why}; the service does not append to it: "
                                 "remove it and try again")

@@ -890,6 +890,15 @@ if sys.platform == "win32":
         (HANDLE, ctypes.c_int, wintypes.DWORD, _P(PSID), _P(PSID), _P(PACL), _P(PACL),
          _P(PSECURITY_DESCRIPTOR)),
         _fails_on_error_code)
+    # The object by handle, not by name (SetNamedSecurityInfoW opens the name
+    # again, and follows whatever is there by then): the owner needs a handle
+    # opened with WRITE_OWNER, the DACL one with WRITE_DAC. A DACL set on a
+    # folder is propagated to what it holds, as by name.
+    #: https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setsecurityinfo
+    SetSecurityInfo: Callable[..., int] = _declare(
+        _A, "SetSecurityInfo", wintypes.DWORD,
+        (HANDLE, ctypes.c_int, wintypes.DWORD, PSID, PSID, PACL, PACL),
+        _fails_on_error_code)
     #: https://learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-getcurrentprocess
     GetCurrentProcess: Callable[[], int] = _declare(
         _K, "GetCurrentProcess", HANDLE, (), _cannot_fail)
@@ -981,6 +990,9 @@ if sys.platform == "win32":
     FILE_TYPE_CHAR: Final = 2  # a console, a port, the null device
     FILE_TYPE_PIPE: Final = 3
     FILE_ATTRIBUTE_NORMAL: Final = 0x80
+    CREATE_NEW: Final = 1  # fails with ERROR_FILE_EXISTS when the name is taken
+    ERROR_SHARING_VIOLATION: Final = 32
+    ERROR_FILE_EXISTS: Final = 80
     FILE_READ_ATTRIBUTES: Final = 0x0080
     #: The link itself, not what it points to (win32session._trust).
     FILE_FLAG_OPEN_REPARSE_POINT: Final = 0x00200000
