@@ -63,10 +63,11 @@ S = PowerSetting
 WM_QUIT = 0x0012
 
 
-def pump_until_quit(timeout: float = 60.0) -> None:
-    """The GUI program's message loop, on this thread, until WM_QUIT. A
-    watchdog posts WM_QUIT after ``timeout`` seconds, so that a notifier that
-    never delivers fails the test instead of hanging it."""
+def pump_until_quit(timeout: float = 60.0) -> int:
+    """The GUI program's message loop, on this thread, until WM_QUIT; returns
+    its exit code (the ``wParam``). A watchdog posts WM_QUIT after ``timeout``
+    seconds, so that a notifier that never delivers fails the test instead of
+    hanging it."""
     assert sys.platform == "win32"
     thread_id = threading.get_native_id()  # GetCurrentThreadId
     finished = threading.Event()
@@ -88,6 +89,7 @@ def pump_until_quit(timeout: float = 60.0) -> None:
         finished.set()
         dog.join()
     assert not gave_up.is_set(), f"the loop was still waiting after {timeout} s"
+    return int(msg.wParam)
 
 
 def quit_loop() -> None:
@@ -187,6 +189,26 @@ def test_power_ending_and_presence_on_the_gui_thread() -> None:
     assert events[-1][0].reason == M.WTS_SESSION_LOCK and events[-1][1] == gui_thread
     assert tracker.state.locked is True
     assert not notifier.running and not is_window(hwnd)
+
+
+def test_detach_leaves_the_programs_wm_quit_to_its_loop() -> None:
+    """A program that ends its loop (PostQuitMessage) and then detaches:
+    detach() takes the window's own messages from the queue with PeekMessageW
+    filtered on the window, which hands out WM_QUIT whatever the filter
+    (PeekMessage's page; ReactOS co_IntPeekMessage). The loop must still get
+    it, with its exit code, once the window's messages are delivered."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
+    notifier = Notifier()
+    seen: list[Any] = []
+    notifier.subscribe(lambda event: seen.append(event.reason))
+    notifier.attach()
+    hwnd = notifier.hwnd
+    post(hwnd, M.WTS_SESSION_LOCK, own_session())  # queued for the window
+    _winapi.PostQuitMessage(7)  # the program ends its loop, then detaches
+    assert notifier.detach() is True
+    assert seen == [M.WTS_SESSION_LOCK] and not is_window(hwnd)
+    assert pump_until_quit(timeout=10) == 7  # the loop's WM_QUIT is still there
 
 
 def test_only_the_gui_thread_may_end_it() -> None:

@@ -124,8 +124,9 @@ class HostedPump(_pump._Pump):
     def detach(self) -> bool:
         """Ends the notifier on its thread: what is queued for the window is
         delivered first, then every registration is undone and the window
-        destroyed. False when called from one of its callbacks: it ends when
-        that callback returns."""
+        destroyed; the loop's own messages, a WM_QUIT among them, stay queued.
+        False when called from one of its callbacks: it ends when that
+        callback returns."""
         if self._depth:
             self.request_stop()
             return False
@@ -137,6 +138,13 @@ class HostedPump(_pump._Pump):
             # the toolkit's stay queued for its loop.
             while not self.done.is_set() and _api.PeekMessageW(
                     pmsg, hwnd, 0, 0, _api.PM_REMOVE):
+                if msg.message == _api.WM_QUIT:
+                    # Handed out whatever the window filter, once the window's
+                    # own are gone: the program ended its loop before
+                    # detaching. Put it back (same exit code) for that loop.
+                    # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
+                    _api.PostQuitMessage(ctypes.c_int(msg.wParam).value)
+                    break
                 _api.DispatchMessageW(pmsg)
         self._quit = True
         self.close()
