@@ -7,7 +7,9 @@ queue, sent ones inside its ``GetMessageW``. So :meth:`Notifier.attach` opens
 the same window, with the same sources, as a threaded notifier, on the calling
 thread, and runs no loop: the toolkit's loop calls the window procedure, and
 every callback runs on the GUI thread. Only that thread may tear it down:
-``DestroyWindow`` fails for a window of another thread.
+``DestroyWindow`` fails for a window of another thread. If that thread ends
+without doing so, Windows destroys the window with it, and any thread may undo
+the rest (:meth:`HostedPump.reap`).
 https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
 
 Windows only: the notifier imports this module after checking the platform.
@@ -26,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from . import _pump
 from . import _winapi as _api
+from ._log import logger
 from ._source import EventSource
 
 __all__ = ["HostedPump", "check_can_host"]
@@ -148,4 +151,34 @@ class HostedPump(_pump._Pump):
                 _api.DispatchMessageW(pmsg)
         self._quit = True
         self.close()
+        return True
+
+    def reap(self) -> bool:
+        """From any thread: whether the window went with its thread, which
+        ended without :meth:`detach` (Windows destroys the windows of a thread
+        as it ends), and if so, undoes the rest here: the registrations (their
+        unregistering needs no window thread; a failure is logged), the window
+        class, and the notifier's bookkeeping, which then may start again.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
+
+        False while the window exists: its thread alone may end it."""
+        hwnd = self._made_hwnd
+        if hwnd is None or _api.IsWindow(hwnd):
+            return False
+        with self._lock:
+            # Its own thread set this before destroying the window, if it did.
+            if self._closing:
+                return False
+            self._closing = True
+        logger().warning(
+            "the thread that attach()ed the notifier window %#x ended without "
+            "detach(); Windows destroyed the window with it", hwnd)
+        for source in reversed(self._registered):
+            try:
+                source.unregister(hwnd)
+            except Exception:  # a source logs its own; this is a bug
+                logger().exception("unregistering %r failed", source)
+        _pump._pumps_by_hwnd.pop(hwnd, None)
+        # No window left to destroy: the class goes, and the run ends.
+        self._teardown(None, [], self._class_registered, self._class_name, self._hinstance)
         return True
