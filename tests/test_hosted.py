@@ -354,38 +354,50 @@ def test_attach_again_after_a_thread_ended_without_detach() -> None:
     assert ended == [None, None]
 
 
-def test_a_callback_that_runs_a_nested_loop_is_re_entered() -> None:
+@pytest.mark.parametrize("how", ["attach", "start"])
+def test_a_callback_that_runs_a_nested_loop_is_re_entered(how: str) -> None:
     """What the docs warn of: a callback that runs a modal loop (a message
     box, a dialog: the test's own GetMessageW loop stands for it) dispatches
     the window's next message meanwhile, so the next callback runs before the
-    first has returned, on the same thread."""
+    first has returned, on the same thread: the GUI thread's, or start()'s
+    pump thread."""
     if sys.platform != "win32":
         pytest.skip("needs the Win32 API")
     notifier = Notifier()
-    order: list[str] = []
+    order: list[tuple[str, int]] = []
+    done = threading.Event()
 
     @notifier.on(M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK)
     def callback(event: SessionEvent) -> None:
         name = M(event.reason).name
-        order.append(f"enter {name}")
+        order.append((f"enter {name}", threading.get_ident()))
         if event.reason == M.WTS_SESSION_LOCK:
             msg = _winapi.MSG()
-            while "exit WTS_SESSION_UNLOCK" not in order and _winapi.GetMessageW(
-                    ctypes.byref(msg), None, 0, 0):
+            while not done.is_set() and _winapi.GetMessageW(ctypes.byref(msg), None, 0, 0):
                 _winapi.DispatchMessageW(ctypes.byref(msg))
-        order.append(f"exit {name}")
-        if event.reason == M.WTS_SESSION_LOCK:
+        order.append((f"exit {name}", threading.get_ident()))
+        if event.reason == M.WTS_SESSION_UNLOCK:
+            done.set()
+        elif how == "attach":
             quit_loop()
 
-    notifier.attach()
+    if how == "attach":
+        notifier.attach()
+    else:
+        notifier.start()
     try:
         post(notifier.hwnd, M.WTS_SESSION_LOCK, own_session())
         post(notifier.hwnd, M.WTS_SESSION_UNLOCK, own_session())
-        pump_until_quit()
+        if how == "attach":
+            pump_until_quit()
+        else:
+            assert done.wait(30), "the second event never came"
     finally:
-        assert notifier.detach() is True
-    assert order == ["enter WTS_SESSION_LOCK", "enter WTS_SESSION_UNLOCK",
-                     "exit WTS_SESSION_UNLOCK", "exit WTS_SESSION_LOCK"]
+        assert notifier.stop(timeout=30) is True
+    assert [step for step, _ in order] == [
+        "enter WTS_SESSION_LOCK", "enter WTS_SESSION_UNLOCK",
+        "exit WTS_SESSION_UNLOCK", "exit WTS_SESSION_LOCK"]
+    assert len({thread for _, thread in order}) == 1
 
 
 def test_a_thread_that_cannot_pump_is_refused() -> None:
