@@ -341,6 +341,40 @@ def test_a_notifier_whose_thread_ended_without_detach_is_cleaned_up(
     assert tracker.state.locked is True
 
 
+def test_a_recycled_window_handle_is_not_taken_for_the_notifiers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fake: Windows recycles window handles, so once the GUI thread has
+    ended, the notifier's handle may name another thread's window (IsWindow
+    true). Playing that, GetWindowThreadProcessId answers another thread for
+    it: the window is gone all the same, and stop() must not post to it."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
+    notifier = Notifier()
+    hwnd = attach_on_a_thread_that_ends(notifier)
+    # Another thread's window (this one's) that the handle now names.
+    other = _winapi.CreateWindowExW(0, "STATIC", "recycled", 0, 0, 0, 0, 0,
+                                    _winapi.HWND_MESSAGE, None, None, None)
+    real_owner, real_is_window = _winapi.GetWindowThreadProcessId, _winapi.IsWindow
+    posted: list[int] = []
+    real_post = _winapi.PostMessageW
+
+    def post_message(target: int, *args: Any) -> int:
+        posted.append(target)
+        return int(real_post(target, *args))
+
+    monkeypatch.setattr(_winapi, "GetWindowThreadProcessId",
+                        lambda handle, pid: real_owner(other if handle == hwnd else handle, pid))
+    monkeypatch.setattr(_winapi, "IsWindow",
+                        lambda handle: real_is_window(other if handle == hwnd else handle))
+    monkeypatch.setattr(_winapi, "PostMessageW", post_message)
+    try:
+        assert notifier.stop() is True
+        assert hwnd not in posted and not notifier.running
+    finally:
+        _winapi.DestroyWindow(other)
+
+
 def test_attach_again_after_a_thread_ended_without_detach() -> None:
     notifier = Notifier()
     ended: list[BaseException | None] = []

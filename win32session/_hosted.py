@@ -85,6 +85,12 @@ class HostedPump(_pump._Pump):
         self._depth = 0
         #: A stop came while a message was being handled: close after it.
         self._close_pending = False
+        #: The attaching thread, as Windows numbers it (GetCurrentThreadId).
+        self._native_thread_id: int | None = None
+
+    def open(self) -> bool:
+        self._native_thread_id = threading.get_native_id()
+        return super().open()
 
     def handle(self, msg: int, wparam: int, lparam: int) -> int | None:
         if msg == _pump.WM_STOP:
@@ -161,9 +167,12 @@ class HostedPump(_pump._Pump):
         class, and the notifier's bookkeeping, which then may start again.
         https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
 
-        False while the window exists: its thread alone may end it."""
+        False while the window exists: its thread alone may end it. Asked
+        of the window's thread, not IsWindow: a handle is recycled, and may
+        name another thread's window by now.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-iswindow"""
         hwnd = self._made_hwnd
-        if hwnd is None or _api.IsWindow(hwnd):
+        if hwnd is None or _api.GetWindowThreadProcessId(hwnd, None) == self._native_thread_id:
             return False
         with self._lock:
             # Its own thread set this before destroying the window, if it did.
