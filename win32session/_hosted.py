@@ -162,9 +162,9 @@ class HostedPump(_pump._Pump):
     def reap(self) -> bool:
         """From any thread: whether the window went with its thread, which
         ended without :meth:`detach` (Windows destroys the windows of a thread
-        as it ends), and if so, undoes the rest here: the registrations (their
-        unregistering needs no window thread; a failure is logged), the window
-        class, and the notifier's bookkeeping, which then may start again.
+        as it ends), and if so, undoes the rest here: the registrations (a
+        failure is logged), the window class, and the notifier's bookkeeping,
+        which then may start again.
         https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
 
         False while the window exists: its thread alone may end it. Asked
