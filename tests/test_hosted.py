@@ -17,6 +17,8 @@ import ctypes
 import logging
 import sys
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -53,9 +55,10 @@ from win32session import (
 pytestmark = pytest.mark.windows
 
 if sys.platform == "win32":
-    from win32session import _winapi
+    from win32session import _pump, _winapi
 else:
-    _winapi: Any = None  # the tests that use it skip there
+    _pump: Any = None  # the tests that use them skip there
+    _winapi: Any = None
 
 M = SessionNotificationMsg
 P = PowerBroadcast
@@ -63,10 +66,44 @@ S = PowerSetting
 WM_QUIT = 0x0012
 
 
-def pump_until_quit(timeout: float = 60.0) -> None:
-    """The GUI program's message loop, on this thread, until WM_QUIT. A
-    watchdog posts WM_QUIT after ``timeout`` seconds, so that a notifier that
-    never delivers fails the test instead of hanging it."""
+@pytest.fixture(autouse=True)
+def destroyed_only_by_their_thread(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Windows's rule: DestroyWindow fails on a thread that did not create
+    the window (Wine 8.0 too answers ERROR_ACCESS_DENIED then).
+    https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
+    The notifier only logs a failed DestroyWindow, and on a window already
+    gone with its thread the error differs; so every window made meanwhile is
+    noted with its thread, and any attempt from another thread is refused
+    here and fails the test."""
+    if sys.platform != "win32":
+        yield
+        return
+    creators: dict[int, int] = {}
+    refused: list[tuple[int, int]] = []
+    create, destroy = _winapi.CreateWindowExW, _winapi.DestroyWindow
+
+    def strict_create(*args: Any) -> int:
+        hwnd = int(create(*args))
+        creators[hwnd] = threading.get_ident()
+        return hwnd
+
+    def strict_destroy(hwnd: int) -> int:
+        if creators.get(hwnd, threading.get_ident()) != threading.get_ident():
+            refused.append((hwnd, threading.get_ident()))
+            raise ctypes.WinError(5)  # ERROR_ACCESS_DENIED
+        return int(destroy(hwnd))
+
+    monkeypatch.setattr(_winapi, "CreateWindowExW", strict_create)
+    monkeypatch.setattr(_winapi, "DestroyWindow", strict_destroy)
+    yield
+    assert refused == [], "DestroyWindow called on a thread that did not create the window"
+
+
+def pump_until_quit(timeout: float = 60.0) -> int:
+    """The GUI program's message loop, on this thread, until WM_QUIT; returns
+    its exit code (the ``wParam``). A watchdog posts WM_QUIT after ``timeout``
+    seconds, so that a notifier that never delivers fails the test instead of
+    hanging it."""
     assert sys.platform == "win32"
     thread_id = threading.get_native_id()  # GetCurrentThreadId
     finished = threading.Event()
@@ -88,6 +125,7 @@ def pump_until_quit(timeout: float = 60.0) -> None:
         finished.set()
         dog.join()
     assert not gave_up.is_set(), f"the loop was still waiting after {timeout} s"
+    return int(msg.wParam)
 
 
 def quit_loop() -> None:
@@ -189,27 +227,211 @@ def test_power_ending_and_presence_on_the_gui_thread() -> None:
     assert not notifier.running and not is_window(hwnd)
 
 
-def test_only_the_gui_thread_may_end_it() -> None:
+def test_detach_leaves_the_programs_wm_quit_to_its_loop() -> None:
+    """A program that ends its loop (PostQuitMessage) and then detaches:
+    detach() takes the window's own messages from the queue with PeekMessageW
+    filtered on the window, which hands out WM_QUIT whatever the filter
+    (PeekMessage's page; ReactOS co_IntPeekMessage). The loop must still get
+    it, with its exit code, once the window's messages are delivered."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
     notifier = Notifier()
+    seen: list[Any] = []
+    notifier.subscribe(lambda event: seen.append(event.reason))
+    notifier.attach()
+    hwnd = notifier.hwnd
+    post(hwnd, M.WTS_SESSION_LOCK, own_session())  # queued for the window
+    _winapi.PostQuitMessage(7)  # the program ends its loop, then detaches
+    assert notifier.detach() is True
+    assert seen == [M.WTS_SESSION_LOCK] and not is_window(hwnd)
+    assert pump_until_quit(timeout=10) == 7  # the loop's WM_QUIT is still there
+
+
+def test_only_the_gui_thread_may_end_it() -> None:
+    """detach() elsewhere is refused; stop() elsewhere posts the stop and
+    returns False at once, and the GUI thread's loop tears it down."""
+    gui_thread = threading.get_ident()
+    notifier = Notifier()
+    ended: list[tuple[BaseException | None, int]] = []
+
+    def finished(error: BaseException | None) -> None:
+        ended.append((error, threading.get_ident()))
+        quit_loop()
+
+    notifier._add_finished_listener(finished)
     notifier.attach()
     hwnd = notifier.hwnd
     refusals: list[BaseException] = []
+    answers: list[bool] = []
 
     def elsewhere() -> None:
-        for end in (notifier.detach, notifier.stop):
-            try:
-                end()
-            except RuntimeError as exc:
-                refusals.append(exc)
+        try:
+            notifier.detach()
+        except RuntimeError as exc:
+            refusals.append(exc)
+        answers.append(notifier.stop())
 
     call_in_thread(elsewhere).join()
-    assert len(refusals) == 2
-    assert all("call detach()" in str(exc) and "wx.CallAfter" in str(exc) for exc in refusals)
-    assert notifier.running and is_window(hwnd)  # untouched
-    with pytest.raises(RuntimeError, match="already running"):
+    assert len(refusals) == 1
+    assert "call detach()" in str(refusals[0]) and "wx.CallAfter" in str(refusals[0])
+    assert answers == [False]  # asked, not done: only this thread may destroy it
+    assert notifier.running and is_window(hwnd) and ended == []
+    with pytest.raises(RuntimeError, match="already running|still stopping"):
         notifier.attach()
-    assert notifier.detach() is True
+    pump_until_quit()  # the loop takes the posted stop and tears it down here
+    assert ended == [(None, gui_thread)]
     assert not notifier.running and not is_window(hwnd)
+    assert notifier.detach() is True and notifier.stop() is True
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """For what no handle of ours signals: Windows destroying the windows of
+    a thread as it ends, a moment after Python's join() has returned."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s"
+        time.sleep(0.01)
+
+
+def attach_on_a_thread_that_ends(notifier: Notifier) -> int:
+    """attach() on a thread whose loop (and the thread) ends without
+    detach(); returns the window, once Windows has destroyed it."""
+    made: list[int | None] = []
+
+    def short_lived_gui_thread() -> None:
+        notifier.attach()
+        made.append(notifier.hwnd)
+
+    call_in_thread(short_lived_gui_thread).join()
+    assert len(made) == 1 and made[0] is not None, "attach() failed on the thread"
+    wait_until(lambda: not is_window(made[0]), "Windows destroying the ended thread's window")
+    return made[0]
+
+
+def test_a_notifier_whose_thread_ended_without_detach_is_cleaned_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Windows destroys a thread's windows when it ends (no other thread
+    may), so the notifier is not running any more: stop() from another thread
+    undoes the rest and returns True, and the notifier may start again."""
+    notifier = Notifier(power=True, ending=True)
+    tracker = PresenceTracker(notifier)
+    ended: list[tuple[BaseException | None, int]] = []
+    notifier._add_finished_listener(
+        lambda error: ended.append((error, threading.get_ident())))
+    hwnd = attach_on_a_thread_that_ends(notifier)
+    assert notifier.running and ended == []  # nothing has told it yet
+    with caplog.at_level(logging.WARNING, logger="win32session"):
+        assert notifier.stop() is True
+    assert ended == [(None, threading.get_ident())]  # the run's end, told here
+    assert not notifier.running and notifier.hwnd is None
+    assert hwnd not in _pump._pumps_by_hwnd  # forgotten by the window procedure
+    assert any("ended without detach()" in r.getMessage() for r in caplog.records)
+    assert notifier.stop() is True and notifier.detach() is True  # nothing left
+
+    seen: list[Any] = []
+    notifier.on(M.WTS_SESSION_LOCK)(seen.append)
+    notifier.start()
+    try:
+        assert notifier.hwnd != hwnd
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, own_session())
+    finally:
+        assert notifier.stop(timeout=30) is True
+    assert [event.reason for event in seen] == [M.WTS_SESSION_LOCK]
+    assert tracker.state.locked is True
+
+
+def test_a_recycled_window_handle_is_not_taken_for_the_notifiers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fake: Windows recycles window handles, so once the GUI thread has
+    ended, the notifier's handle may name another thread's window (IsWindow
+    true). Playing that, GetWindowThreadProcessId answers another thread for
+    it: the window is gone all the same, and stop() must not post to it."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
+    notifier = Notifier()
+    hwnd = attach_on_a_thread_that_ends(notifier)
+    # Another thread's window (this one's) that the handle now names.
+    other = _winapi.CreateWindowExW(0, "STATIC", "recycled", 0, 0, 0, 0, 0,
+                                    _winapi.HWND_MESSAGE, None, None, None)
+    real_owner, real_is_window = _winapi.GetWindowThreadProcessId, _winapi.IsWindow
+    posted: list[int] = []
+    real_post = _winapi.PostMessageW
+
+    def post_message(target: int, *args: Any) -> int:
+        posted.append(target)
+        return int(real_post(target, *args))
+
+    monkeypatch.setattr(_winapi, "GetWindowThreadProcessId",
+                        lambda handle, pid: real_owner(other if handle == hwnd else handle, pid))
+    monkeypatch.setattr(_winapi, "IsWindow",
+                        lambda handle: real_is_window(other if handle == hwnd else handle))
+    monkeypatch.setattr(_winapi, "PostMessageW", post_message)
+    try:
+        assert notifier.stop() is True
+        assert hwnd not in posted and not notifier.running
+    finally:
+        _winapi.DestroyWindow(other)
+
+
+def test_attach_again_after_a_thread_ended_without_detach() -> None:
+    notifier = Notifier()
+    ended: list[BaseException | None] = []
+    notifier._add_finished_listener(ended.append)
+    attach_on_a_thread_that_ends(notifier)
+    notifier.attach()  # no stop() first: what was left is undone now
+    try:
+        assert ended == [None] and notifier.running and is_window(notifier.hwnd)
+    finally:
+        assert notifier.detach() is True
+    assert ended == [None, None]
+
+
+@pytest.mark.parametrize("how", ["attach", "start"])
+def test_a_callback_that_runs_a_nested_loop_is_re_entered(how: str) -> None:
+    """What the docs warn of: a callback that runs a modal loop (a message
+    box, a dialog: the test's own GetMessageW loop stands for it) dispatches
+    the window's next message meanwhile, so the next callback runs before the
+    first has returned, on the same thread: the GUI thread's, or start()'s
+    pump thread."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
+    notifier = Notifier()
+    order: list[tuple[str, int]] = []
+    done = threading.Event()
+
+    @notifier.on(M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK)
+    def callback(event: SessionEvent) -> None:
+        name = M(event.reason).name
+        order.append((f"enter {name}", threading.get_ident()))
+        if event.reason == M.WTS_SESSION_LOCK:
+            msg = _winapi.MSG()
+            while not done.is_set() and _winapi.GetMessageW(ctypes.byref(msg), None, 0, 0):
+                _winapi.DispatchMessageW(ctypes.byref(msg))
+        order.append((f"exit {name}", threading.get_ident()))
+        if event.reason == M.WTS_SESSION_UNLOCK:
+            done.set()
+        elif how == "attach":
+            quit_loop()
+
+    if how == "attach":
+        notifier.attach()
+    else:
+        notifier.start()
+    try:
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, own_session())
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, own_session())
+        if how == "attach":
+            pump_until_quit()
+        else:
+            assert done.wait(30), "the second event never came"
+    finally:
+        assert notifier.stop(timeout=30) is True
+    assert [step for step, _ in order] == [
+        "enter WTS_SESSION_LOCK", "enter WTS_SESSION_UNLOCK",
+        "exit WTS_SESSION_UNLOCK", "exit WTS_SESSION_LOCK"]
+    assert len({thread for _, thread in order}) == 1
 
 
 def test_a_thread_that_cannot_pump_is_refused() -> None:

@@ -7,7 +7,9 @@ queue, sent ones inside its ``GetMessageW``. So :meth:`Notifier.attach` opens
 the same window, with the same sources, as a threaded notifier, on the calling
 thread, and runs no loop: the toolkit's loop calls the window procedure, and
 every callback runs on the GUI thread. Only that thread may tear it down:
-``DestroyWindow`` fails for a window of another thread.
+``DestroyWindow`` fails for a window of another thread. If that thread ends
+without doing so, Windows destroys the window with it, and any thread may undo
+the rest (:meth:`HostedPump.reap`).
 https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
 
 Windows only: the notifier imports this module after checking the platform.
@@ -26,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from . import _pump
 from . import _winapi as _api
+from ._log import logger
 from ._source import EventSource
 
 __all__ = ["HostedPump", "check_can_host"]
@@ -82,6 +85,12 @@ class HostedPump(_pump._Pump):
         self._depth = 0
         #: A stop came while a message was being handled: close after it.
         self._close_pending = False
+        #: The attaching thread, as Windows numbers it (GetCurrentThreadId).
+        self._native_thread_id: int | None = None
+
+    def open(self) -> bool:
+        self._native_thread_id = threading.get_native_id()
+        return super().open()
 
     def handle(self, msg: int, wparam: int, lparam: int, posted: bool = False) -> int | None:
         if msg == _pump.WM_STOP:
@@ -124,8 +133,9 @@ class HostedPump(_pump._Pump):
     def detach(self) -> bool:
         """Ends the notifier on its thread: what is queued for the window is
         delivered first, then every registration is undone and the window
-        destroyed. False when called from one of its callbacks: it ends when
-        that callback returns."""
+        destroyed; the loop's own messages, a WM_QUIT among them, stay queued.
+        False when called from one of its callbacks: it ends when that
+        callback returns."""
         if self._depth:
             self.request_stop()
             return False
@@ -137,7 +147,47 @@ class HostedPump(_pump._Pump):
             # the toolkit's stay queued for its loop.
             while not self.done.is_set() and _api.PeekMessageW(
                     pmsg, hwnd, 0, 0, _api.PM_REMOVE):
+                if msg.message == _api.WM_QUIT:
+                    # Handed out whatever the window filter, once the window's
+                    # own are gone: the program ended its loop before
+                    # detaching. Put it back (same exit code) for that loop.
+                    # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
+                    _api.PostQuitMessage(ctypes.c_int(msg.wParam).value)
+                    break
                 _api.DispatchMessageW(pmsg)
         self._quit = True
         self.close()
+        return True
+
+    def reap(self) -> bool:
+        """From any thread: whether the window went with its thread, which
+        ended without :meth:`detach` (Windows destroys the windows of a thread
+        as it ends), and if so, undoes the rest here: the registrations (a
+        failure is logged), the window class, and the notifier's bookkeeping,
+        which then may start again.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-destroywindow
+
+        False while the window exists: its thread alone may end it. Asked
+        of the window's thread, not IsWindow: a handle is recycled, and may
+        name another thread's window by now.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-iswindow"""
+        hwnd = self._made_hwnd
+        if hwnd is None or _api.GetWindowThreadProcessId(hwnd, None) == self._native_thread_id:
+            return False
+        with self._lock:
+            # Its own thread set this before destroying the window, if it did.
+            if self._closing:
+                return False
+            self._closing = True
+        logger().warning(
+            "the thread that attach()ed the notifier window %#x ended without "
+            "detach(); Windows destroyed the window with it", hwnd)
+        for source in reversed(self._registered):
+            try:
+                source.unregister(hwnd)
+            except Exception:  # a source logs its own; this is a bug
+                logger().exception("unregistering %r failed", source)
+        _pump._pumps_by_hwnd.pop(hwnd, None)
+        # No window left to destroy: the class goes, and the run ends.
+        self._teardown(None, [], self._class_registered, self._class_name, self._hinstance)
         return True

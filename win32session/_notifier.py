@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         """What attach() adds: ``_hosted.HostedPump``."""
 
         def detach(self) -> bool: ...
+        def reap(self) -> bool: ...
 
 __all__ = ["Notifier", "Callback", "ErrorHandler"]
 
@@ -114,8 +115,11 @@ class Notifier:
     sleep, wake, power settings and the session ending.
 
     Owns one window registered with ``WTSRegisterSessionNotification`` and the
-    message pump that serves it. Callbacks run on the pump thread, one at a
-    time, in the order the messages arrived; each gets a :class:`SessionEvent`,
+    message pump that serves it. Callbacks run on the pump thread (with
+    :meth:`attach`, the attaching thread), one at a time, in the order the
+    messages arrived, except that a callback which runs a nested message loop
+    (a message box, a dialog) is re-entered: that loop dispatches the next
+    event before the callback returns. Each gets a :class:`SessionEvent`,
     or with ``power=True`` also a :class:`PowerEvent`, and with
     ``ending=True`` a :class:`SessionEndingEvent`.
 
@@ -438,6 +442,7 @@ class Notifier:
         require_windows()
         from . import _pump, _session_source, _sessions
 
+        self._reap_hosted()
         with self._lock:
             if self._pump is not None:
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
@@ -560,6 +565,14 @@ class Notifier:
         ``power``, ``ending`` and the trackers work as with start(). End it
         with :meth:`detach` (or stop()) on this thread before the loop ends.
 
+        A callback that opens a message box or a modal dialog runs a nested
+        loop, which delivers the next events meanwhile: the callbacks are
+        re-entered before that one returns.
+
+        If this thread ends without detach(), Windows destroys the window
+        with it; stop() from another thread, or the next attach() or start(),
+        then undoes the rest (logged as a warning).
+
         RuntimeError if already running, or on a thread whose loop cannot
         serve it: an asyncio event loop's (use start() and events() there) or
         a notifier's own pump thread. Raises the registration error as
@@ -588,7 +601,9 @@ class Notifier:
         False from one of its callbacks: it ends when that callback returns.
 
         RuntimeError from any other thread, since only the thread that made
-        a window may destroy it: ask the GUI thread to call it.
+        a window may destroy it: ask the GUI thread to call it. (True there
+        if that thread has ended: Windows destroyed the window with it, and
+        the rest is undone.)
         """
         pump = self._pump
         if pump is None:
@@ -596,14 +611,38 @@ class Notifier:
         if not pump.hosted:
             raise RuntimeError(
                 f"{self!r} was started, not attached: stop() it")
+        hosted: _HostedPump = pump  # type: ignore[assignment]
         if pump.thread_ident != threading.get_ident():
+            if hosted.reap():  # that thread ended, and its window with it
+                return True
             from ._hosted import ON_GUI_THREAD
 
             raise RuntimeError(
                 f"{self!r} is served by the message loop of another thread, which alone "
                 f"may destroy its window: call detach() {ON_GUI_THREAD}")
-        hosted: _HostedPump = pump  # type: ignore[assignment]
         return hosted.detach()
+
+    def _stop_hosted(self, pump: _Pump) -> bool:
+        """stop() of an attach()ed notifier: detach() on its thread; from
+        another, True if that thread ended (its window went with it: the rest
+        is undone here), else a posted stop that its loop carries out if it
+        still runs, and False at once: waiting could deadlock a GUI thread
+        that waits for this one."""
+        if pump.thread_ident == threading.get_ident():
+            return self.detach()
+        hosted: _HostedPump = pump  # type: ignore[assignment]
+        if hosted.reap():
+            return True
+        pump.request_stop()
+        return pump.done.is_set()
+
+    def _reap_hosted(self) -> None:
+        """Before a new run: forgets an attach()ed one whose thread ended
+        without detach() (see ``HostedPump.reap``)."""
+        pump = self._pump
+        if pump is not None and pump.hosted:
+            hosted: _HostedPump = pump  # type: ignore[assignment]
+            hosted.reap()
 
     def stop(self, timeout: float | None = None) -> bool:
         """Ends the pump after the events already queued; safe from any thread.
@@ -611,13 +650,19 @@ class Notifier:
         Returns True once the pump has ended and the window is gone (at once
         before start), False if ``timeout`` seconds passed first, or when
         called from a callback: the pump then ends when that callback returns.
+
+        On the thread that attach()ed it, stop() is detach(). From another
+        thread it posts the stop and returns False at once, whatever
+        ``timeout``: the attaching thread's loop ends it if it still runs
+        (``running`` turns False then). True if that thread has ended,
+        taking the window with it: the rest is undone here.
         """
         wait = None if timeout is None else _check_seconds(timeout, "timeout")
         pump = self._pump
         if pump is None:
             return True
-        if pump.hosted:  # attach()ed: ended on its own thread only
-            return self.detach()
+        if pump.hosted:  # attach()ed: its window is its thread's to destroy
+            return self._stop_hosted(pump)
         pump.request_stop()
         if pump.thread_ident == threading.get_ident():
             return False

@@ -301,6 +301,13 @@ if sys.platform == "win32":
     # A yes/no question; FALSE is an answer.
     IsWindow: Callable[..., int] = _declare(
         _U, "IsWindow", wintypes.BOOL, (HWND,), _cannot_fail)
+    #: The thread that created the window; 0 (an answer, not a failure) when
+    #: the handle names no window. Asked from another thread, unlike IsWindow
+    #: it tells a recycled handle (another thread's window) from ours.
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-getwindowthreadprocessid
+    GetWindowThreadProcessId: Callable[..., int] = _declare(
+        _U, "GetWindowThreadProcessId", wintypes.DWORD, (HWND, wintypes.LPDWORD),
+        _cannot_fail)
     # 0 is a valid metric value (SM_REMOTECONTROL: not remotely controlled).
     GetSystemMetrics: Callable[..., int] = _declare(
         _U, "GetSystemMetrics", ctypes.c_int, (ctypes.c_int,), _cannot_fail)
