@@ -18,7 +18,14 @@ from typing import Any
 import pytest
 from support import Collector, call_in_thread, is_window, post
 
-from win32session import EventIterator, Notifier, NotifyType, SessionEvent, SessionNotificationMsg
+from win32session import (
+    EventIterator,
+    EventStream,
+    Notifier,
+    NotifyType,
+    SessionEvent,
+    SessionNotificationMsg,
+)
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -258,7 +265,7 @@ def test_an_iterator_collected_while_the_lock_is_held_is_dropped_at_the_next_eve
 
 def test_an_abandoned_async_for_gives_its_subscription_back() -> None:
     async def first(notifier: Notifier) -> SessionEvent:
-        stream = notifier.events()
+        stream: EventStream[SessionEvent] = notifier.events()
         post(notifier.hwnd, M.WTS_SESSION_LOCK, 5)
         async for event in stream:
             return event
