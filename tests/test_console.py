@@ -77,3 +77,46 @@ def test_ctrl_c_ends_run_after_clean_teardown_with_keyboardinterrupt(tmp_path: P
     ], child.output()
     assert code == 0, child.output()
     assert "Traceback" not in "".join(child.stderr)
+
+
+CTRL_C_AFTER_AN_ABANDONED_FOR = textwrap.dedent(
+    """
+    import sys, time
+    from win32session import Notifier, NotifyType, _console, _winapi
+
+    def first_event(notifier):
+        events = notifier.iter_events()
+        _winapi.PostMessageW(notifier.hwnd, 0x2B1, 7, 5)  # WTS_SESSION_LOCK, session 5
+        for event in events:  # left half-way, as careless code does
+            return event
+
+    notifier = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS)
+    notifier.start()
+    event = first_event(notifier)
+    kept = notifier.iter_events()  # held, never iterated
+    notifier.stop()
+    print("stopped", int(event.reason), len(_console._interrupt_handlers), flush=True)
+    try:
+        time.sleep(60)
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt", flush=True)
+        sys.exit(0)
+    print("no KeyboardInterrupt in 60 s", flush=True)
+    sys.exit(3)
+    """
+)
+
+
+def test_ctrl_c_raises_keyboardinterrupt_again_after_an_abandoned_for_and_stop(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "ctrl_c_after_an_abandoned_for.py"
+    script.write_text(CTRL_C_AFTER_AN_ABANDONED_FOR, encoding="utf-8")
+    child = Child(str(script))
+    try:
+        assert child.expect("stopped").split() == ["stopped", "7", "0"], child.output()
+        child.ctrl_c()
+        child.expect("KeyboardInterrupt")
+    finally:
+        code = child.wait()
+    assert code == 0, child.output()

@@ -389,7 +389,7 @@ def test_stop_timeout_runs_out_while_a_callback_blocks() -> None:
     assert notifier.stop(timeout=0.3) is False
     assert time.monotonic() - started < 5
     assert notifier.running is True
-    with pytest.raises(RuntimeError, match="already running"):
+    with pytest.raises(RuntimeError, match="still stopping"):
         notifier.start()
     release.set()
     assert notifier.stop() is True

@@ -211,7 +211,7 @@ def test_iter_changes_yields_each_change_and_ends_with_the_notifier() -> None:
         second = next(changes)
     assert (first.asleep, second.asleep) == (True, False)
     assert list(changes) == []  # ended with the run
-    assert tracker.notifier._subscriptions != ()  # the tracker itself still follows
+    assert tracker.notifier._subscriptions == ()  # `with tracker:` closed it
 
 
 def test_changes_for_async_for() -> None:
@@ -273,3 +273,45 @@ def test_a_restart_starts_afresh() -> None:
     with notifier:
         assert tracker.state.asleep is False and not tracker.away
     assert [s.asleep for s in changes.states] == [True, False]
+
+
+def footprint(notifier: Notifier) -> tuple[int, int, int]:
+    """What trackers leave on a notifier: its subscriptions, registration
+    listeners and open streams."""
+    return (len(notifier._subscriptions), len(notifier._registered_listeners),
+            len(notifier._stream_ends))
+
+
+def test_closed_trackers_leave_nothing_on_their_notifier() -> None:
+    notifier = Notifier(power=True, ending=True)
+    kept = PresenceTracker(notifier)
+    changes = Changes(kept)
+    before = footprint(notifier)
+    for _ in range(1000):
+        PresenceTracker(notifier).close()
+    assert footprint(notifier) == before == (1, 1, 0)
+    closed = PresenceTracker(notifier)
+    assert closed.close() is True and closed.close() is True  # twice is fine
+    with notifier:
+        send_power(notifier.hwnd, P.PBT_APMSUSPEND.code)
+        assert changes.wait_for(1)[0].asleep
+        assert closed.state == Presence()  # it heard nothing
+        assert footprint(notifier) == before
+    for start in (closed.start, closed.run):
+        with pytest.raises(RuntimeError, match="closed"):
+            start()
+
+
+def test_with_tracker_detaches_it_and_ends_its_iterators() -> None:
+    notifier = Notifier(power=True)
+    with PresenceTracker(notifier) as tracker:
+        changes = tracker.iter_changes()
+        got: list[Presence] = []
+        reader = threading.Thread(target=lambda: got.extend(changes), daemon=True)
+        reader.start()
+        send_power(notifier.hwnd, P.PBT_APMSUSPEND.code)
+        # The tracker closes here, and its reader ends.
+    reader.join(10)
+    assert not reader.is_alive() and [s.asleep for s in got] == [True]
+    assert footprint(notifier) == (0, 0, 0)
+    assert not notifier.running  # the tracker started it, so it stopped it

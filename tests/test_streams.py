@@ -11,11 +11,21 @@ import asyncio
 import sys
 import threading
 import time
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from support import Collector, call_in_thread, is_window, post
 
-from win32session import EventIterator, Notifier, NotifyType, SessionEvent, SessionNotificationMsg
+from win32session import (
+    EventIterator,
+    EventStream,
+    Notifier,
+    NotifyType,
+    SessionEvent,
+    SessionNotificationMsg,
+)
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -24,6 +34,17 @@ if sys.platform != "win32":
 
 M = SessionNotificationMsg
 ALL = NotifyType.NOTIFY_FOR_ALL_SESSIONS
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Whether ``condition()`` became true within ``timeout``: for state that
+    has no event to wait on (another thread entering a wait)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
 
 
 def post_later(hwnd: int | None, codes: list[int], session_id: int = 1) -> threading.Thread:
@@ -235,11 +256,109 @@ def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
     with Notifier(ALL) as notifier:
         events = notifier.iter_events()
         assert isinstance(events, EventIterator)
-        assert len(_console._interrupt_handlers) == 1
-        events.close()
+        assert _console._interrupt_handlers == set()  # not waiting: Ctrl+C is Python's
+        got: list[SessionEvent] = []
+        waiting = call_in_thread(lambda: got.extend(events))
+        assert wait_until(lambda: len(_console._interrupt_handlers) == 1)  # waiting: ours
+        events.close()  # from another thread: the waiting for ends
+        waiting.join(10)
+        assert not waiting.is_alive() and got == []
         assert _console._interrupt_handlers == set()
         assert notifier._subscriptions == ()
         assert list(events) == []
+
+
+def first_event(notifier: Notifier) -> tuple[SessionEvent, weakref.ref[EventIterator[Any]]]:
+    """The first event of a ``for`` left half-way, as careless code does,
+    and a weak reference to its iterator."""
+    events: EventIterator[Any] = notifier.iter_events()
+    iterator = weakref.ref(events)
+    post(notifier.hwnd, M.WTS_SESSION_LOCK, 3)
+    for event in events:
+        return event, iterator
+    raise AssertionError("the notifier stopped")
+
+
+def test_a_for_left_half_way_gives_its_subscription_back() -> None:
+    from win32session import _console
+
+    with Notifier(ALL) as notifier:
+        event, iterator = first_event(notifier)
+        assert (event.reason, event.session_id) == (M.WTS_SESSION_LOCK, 3)
+        # Collected on return, and unsubscribed with it: no queue is left to
+        # grow, whatever comes later.
+        assert iterator() is None
+        assert notifier._subscriptions == () and notifier._stream_ends == {}
+        assert _console._interrupt_handlers == set()
+
+
+def test_an_iterator_collected_while_the_lock_is_held_is_dropped_at_the_next_event() -> None:
+    # The garbage collector may finalize an iterator on a thread that holds
+    # the notifier's lock (a cycle collected mid-subscribe): it must neither
+    # wait for that lock (a deadlock) nor keep the subscription for good.
+    seen = Collector()
+    with Notifier(ALL) as notifier:
+        notifier.subscribe(seen)
+        events = notifier.iter_events()
+        with notifier._lock:
+            del events  # collected here, lock held
+        assert len(notifier._subscriptions) == 2  # not yet: the lock was taken
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 4)
+        seen.wait_for(1)
+        assert [s.callback for s in notifier._subscriptions] == [seen]
+        assert notifier._stream_ends == {}
+
+
+def test_an_abandoned_async_for_gives_its_subscription_back() -> None:
+    async def first(notifier: Notifier) -> SessionEvent:
+        stream: EventStream[SessionEvent] = notifier.events()
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 5)
+        async for event in stream:
+            return event
+        raise AssertionError("the notifier stopped")
+
+    async def main() -> tuple[int, tuple[object, ...]]:
+        async with Notifier(ALL) as notifier:
+            event = await first(notifier)
+            return event.session_id, notifier._subscriptions
+
+    assert asyncio.run(main()) == (5, ())
+
+
+def test_iterating_inside_a_callback_raises_instead_of_deadlocking_the_pump() -> None:
+    caught = Collector()
+    notifier = Notifier(ALL, on_error=lambda exc, event: caught(exc))
+    sync_seen: list[object] = []
+    async_seen: list[object] = []
+
+    @notifier.on(M.WTS_SESSION_LOCK)
+    def iterate(event: SessionEvent) -> None:
+        for later in notifier.iter_events():  # would wait on the thread that delivers
+            sync_seen.append(later)
+
+    @notifier.on(M.WTS_SESSION_UNLOCK)
+    def iterate_async(event: SessionEvent) -> None:
+        async def consume() -> None:
+            async for later in notifier.events():
+                async_seen.append(later)
+
+        asyncio.run(consume())
+
+    notifier.start()
+    try:
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 1)
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 1)
+        errors = caught.wait_for(2)
+    finally:
+        stopped = notifier.stop(10)
+    assert stopped is True and not notifier.running
+    assert [type(e) for e in errors] == [RuntimeError, RuntimeError]
+    assert "inside a callback, on the pump thread" in str(errors[0])
+    assert "Notifier.iter_events()" in str(errors[0])
+    assert "Notifier.events()" in str(errors[1])
+    assert sync_seen == async_seen == []
+    # The two callbacks are left; the iterators are gone.
+    assert [s.callback for s in notifier._subscriptions] == [iterate, iterate_async]
 
 
 def test_iter_events_needs_a_running_notifier() -> None:

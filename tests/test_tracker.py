@@ -577,3 +577,42 @@ def test_async_with_notifier_starts_a_tracker_listed(fake_listing: list[SessionI
             return tracker.count
 
     assert asyncio.run(main()) == 1
+
+
+def footprint(notifier: Notifier) -> tuple[int, int]:
+    """What trackers leave on a notifier: its subscriptions and its
+    registration listeners."""
+    return len(notifier._subscriptions), len(notifier._registered_listeners)
+
+
+def test_closed_trackers_leave_nothing_on_their_notifier(fake_listing: list[SessionInfo]) -> None:
+    notifier = Notifier(ALL)
+    kept = SessionTracker(notifier)
+    before = footprint(notifier)
+    for _ in range(1000):
+        SessionTracker(notifier).close()
+    with SessionTracker(notifier):
+        pass
+    assert footprint(notifier) == before == (1, 1)
+    closed = SessionTracker(notifier)
+    assert closed.close() is True and closed.close() is True  # twice is fine
+    assert footprint(notifier) == before and not closed.following
+    fake_listing.append(ada(1))
+    with notifier:
+        post(notifier.hwnd, M.WTS_SESSION_LOGON, 2)
+        settle(notifier)
+        assert (kept.count, closed.count) == (2, 0)  # the closed one heard nothing
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.start()
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.run()
+
+
+def test_close_stops_the_notifier_its_start_started(fake_listing: list[SessionInfo]) -> None:
+    fake_listing.append(ada(1))
+    tracker = SessionTracker()
+    tracker.start()
+    assert tracker.notifier.running and tracker.count == 1
+    assert tracker.close(10) is True
+    assert not tracker.notifier.running and footprint(tracker.notifier) == (0, 0)
+    assert tracker.count == 1  # the last state stays readable

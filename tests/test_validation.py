@@ -261,3 +261,61 @@ def test_presence_reads_on_any_os() -> None:
 def test_scope_none_is_the_default() -> None:
     assert Notifier(None).scope == NotifyType.NOTIFY_FOR_THIS_SESSION
     assert Notifier(None, service=True).scope == NotifyType.NOTIFY_FOR_ALL_SESSIONS
+
+
+@pytest.mark.parametrize("timeout", [10**400, math.inf, 2.0**1023, 10**9],
+                         ids=["10**400", "inf", "2.0**1023", "10**9"])
+def test_a_timeout_beyond_any_wait_means_no_limit(timeout: float) -> None:
+    # 10**400 is too large for a float: no OverflowError, as math.inf.
+    assert Notifier().stop(timeout) is True
+    Notifier(register_timeout=timeout)
+
+
+@pytest.mark.parametrize("timeout", [-(10**400), -math.inf, float("nan"), -1e-300],
+                         ids=["-10**400", "-inf", "nan", "-1e-300"])
+def test_a_negative_or_nan_timeout_is_a_valueerror(timeout: float) -> None:
+    with pytest.raises(ValueError, match="0 or more seconds"):
+        Notifier().stop(timeout)
+    with pytest.raises(ValueError, match="0 or more seconds"):
+        Notifier(register_timeout=timeout)
+
+
+def test_a_service_control_code_must_be_an_int() -> None:
+    from win32session import Service
+
+    with pytest.raises(TypeError, match="an int, 128 to 255"):
+        Service("audit").on_control("200")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="128 to 255"):
+        Service("audit").on_control(300)
+
+
+@pytest.mark.windows
+@pytest.mark.skipif(sys.platform != "win32", reason="needs the Win32 API")
+def test_start_while_the_last_run_is_still_stopping_says_so() -> None:
+    import threading
+
+    from support import post
+
+    entered, release = threading.Event(), threading.Event()
+    notifier = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS)
+
+    @notifier.on(SessionNotificationMsg.WTS_SESSION_LOCK)
+    def slow(event: SessionEvent) -> None:
+        entered.set()
+        release.wait(30)
+
+    notifier.start()
+    try:
+        post(notifier.hwnd, SessionNotificationMsg.WTS_SESSION_LOCK, 1)
+        assert entered.wait(20)
+        with pytest.raises(RuntimeError, match="already running"):
+            notifier.start()  # no stop asked yet
+        assert notifier.stop(0) is False  # the callback still runs
+        with pytest.raises(RuntimeError, match="still stopping") as caught:
+            notifier.start()
+        assert "once stop() has returned True" in str(caught.value)
+    finally:
+        release.set()
+    assert notifier.stop(10) is True
+    notifier.start()  # stopped for good now: starts again
+    assert notifier.stop(10) is True

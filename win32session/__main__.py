@@ -246,7 +246,7 @@ def selftest() -> int:
     verdict = "passed" if passed == len(arrivals) else "FAILED"
     print(
         f"selftest {verdict}: {passed} of {len(arrivals)} codes decoded "
-        f"(session {arrivals[0].session_id}, Python {sys.version.split()[0]})"
+        f"(session {current_session_id()}, Python {sys.version.split()[0]})"
     )
     return 0 if passed == len(arrivals) else 1
 

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
         thread: threading.Thread | None
         hosted: bool
 
+        @property
+        def quitting(self) -> bool: ...
         def serve(
             self,
             console_interrupts: bool = False,
@@ -88,11 +90,17 @@ def _check_code(value: object, kind: type[_E]) -> _E:
 
 
 def _check_seconds(value: object, name: str) -> float:
+    """``value`` as seconds: TypeError for a non-number, ValueError for NaN
+    or a negative one. An ``int`` too large for a float (``10**400``) is
+    ``math.inf``: no time limit, like any limit beyond what can be waited."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number of seconds, got {value!r}")
-    if math.isnan(value) or value < 0:
+    if value != value or value < 0:  # NaN; ints compare without overflow
         raise ValueError(f"{name} must be 0 or more seconds, got {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 #: The kinds that need ``Notifier(power=True)`` / ``Notifier(ending=True)``.
@@ -184,6 +192,9 @@ class Notifier:
         self._subscriptions: tuple[_Subscription, ...] = ()
         # Each open stream's callback -> what ends it when the pump does.
         self._stream_ends: dict[Callback, Callable[[], None]] = {}
+        # Streams whose iterator was collected unclosed, to unsubscribe at the
+        # next chance (see _drop_stream); appended to without the lock.
+        self._dropped: list[Callback] = []
         # Private, for the trackers: called on the pump thread at each
         # registration, before the first event (see _registered).
         self._registered_listeners: tuple[Callable[[], object], ...] = ()
@@ -191,6 +202,8 @@ class Notifier:
         # what ended it (None: a stop).
         self._finished_listeners: tuple[Callable[[BaseException | None], object], ...] = ()
         self._pump: _Pump | None = None
+        # The pump that stop() was asked to end, until it has.
+        self._stopping: _Pump | None = None
 
     @property
     def scope(self) -> NotifyType:
@@ -252,6 +265,7 @@ class Notifier:
         wanted = self._wanted(kinds)
         with self._lock:
             self._subscriptions += (_Subscription(callback, wanted),)
+            self._purge_locked()
         return callback
 
     def _wanted(self, kinds: tuple[Kind, ...]) -> frozenset[Hashable] | None:
@@ -297,7 +311,22 @@ class Notifier:
         kept = tuple(s for s in self._subscriptions if s.callback not in callbacks)
         found = len(kept) != len(self._subscriptions)
         self._subscriptions = kept
+        self._purge_locked()
         return found
+
+    def _purge_locked(self) -> None:
+        """Unsubscribes the streams dropped meanwhile (the lock is held)."""
+        gone: set[Callback] = set()
+        while self._dropped:
+            try:
+                gone.add(self._dropped.pop())
+            except IndexError:  # emptied by another purge meanwhile
+                break
+        if gone:
+            self._subscriptions = tuple(
+                s for s in self._subscriptions if s.callback not in gone)
+            for push in gone:
+                self._stream_ends.pop(push, None)
 
     # --- Iterators: asyncio and blocking. ---
 
@@ -317,7 +346,10 @@ class Notifier:
     def iter_events(self, *kinds: Kind) -> EventIterator[Any]:
         """This run's events for a blocking ``for`` loop; see :meth:`events`.
 
-        While the loop waits, Ctrl+C raises KeyboardInterrupt from it.
+        While the loop waits, Ctrl+C raises KeyboardInterrupt from it. An
+        iterator left half-way is unsubscribed when collected; ``close()``
+        (or its ``with``) does it at once. Iterating it inside a callback
+        raises RuntimeError: the pump thread would wait for itself.
         """
         from ._streams import EventIterator
 
@@ -337,11 +369,32 @@ class Notifier:
                 )
             self._subscriptions += (_Subscription(push, reasons),)
             self._stream_ends[push] = end
+            self._purge_locked()
 
     def _close_stream(self, push: Callback) -> None:
         with self._lock:
             self._drop_locked((push,))
             self._stream_ends.pop(push, None)
+
+    def _drop_stream(self, push: Callback) -> None:
+        """``_close_stream`` for an iterator collected unclosed. The garbage
+        collector may call it on any thread, one that holds the lock among
+        them, so it never waits: without the lock at once, the next
+        subscription change or event unsubscribes it."""
+        self._dropped.append(push)
+        self._try_purge()
+
+    def _try_purge(self) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                self._purge_locked()
+            finally:
+                self._lock.release()
+
+    def _on_pump_thread(self) -> bool:
+        """Whether the caller is this notifier's pump thread (in a callback)."""
+        pump = self._pump
+        return pump is not None and pump.thread_ident == threading.get_ident()
 
     def _deliver(self, event: Event, keys: Sequence[Hashable]) -> None:
         """Calls each subscriber that wants one of ``keys`` (the event's kinds:
@@ -350,6 +403,8 @@ class Notifier:
         The one delivery path of every source, on the pump thread. Exceptions
         go to on_error or the logger; a BaseException (KeyboardInterrupt,
         SystemExit) ends the pump instead."""
+        if self._dropped:
+            self._try_purge()
         for subscription in self._subscriptions:
             reasons = subscription.reasons
             if reasons is None or not reasons.isdisjoint(keys):
@@ -445,6 +500,11 @@ class Notifier:
         self._reap_hosted()
         with self._lock:
             if self._pump is not None:
+                if self._pump is self._stopping or self._pump.quitting:
+                    raise RuntimeError(
+                        f"{self!r} is still stopping: its last run has not finished "
+                        "its teardown (a callback may still be running); start it "
+                        "again once stop() has returned True")
                 raise RuntimeError(f"{self!r} is already running; stop() it first")
             sources: list[EventSource] = [_session_source.SessionChanges(
                 self._scope, self._register_timeout, self._details, self._deliver,
@@ -473,6 +533,9 @@ class Notifier:
         with self._lock:
             if self._pump is pump:
                 self._pump = None
+            if self._stopping is pump:
+                self._stopping = None
+            self._purge_locked()
             ends = self._stream_ends
             self._stream_ends = {}
             self._drop_locked(ends)
@@ -494,7 +557,9 @@ class Notifier:
     def start(self) -> None:
         """Pumps on a background thread; returns once registered.
 
-        Raises the registration error, or RuntimeError if already running.
+        Raises the registration error, or RuntimeError if already running,
+        or still stopping (a ``stop()`` that returned False: its teardown has
+        not finished).
         """
         pump = self._new_pump(self._background_pump_finished)
         announced = threading.Event()
@@ -656,11 +721,18 @@ class Notifier:
         ``timeout``: the attaching thread's loop ends it if it still runs
         (``running`` turns False then). True if that thread has ended,
         taking the window with it: the rest is undone here.
+
+        ``timeout`` None, ``math.inf`` or any limit beyond what the platform
+        can wait (``10**400``) waits for as long as it takes; a negative or
+        NaN one raises ValueError.
         """
         wait = None if timeout is None else _check_seconds(timeout, "timeout")
-        pump = self._pump
-        if pump is None:
-            return True
+        with self._lock:
+            pump = self._pump
+            if pump is None:
+                return True
+            if not pump.hosted:
+                self._stopping = pump
         if pump.hosted:  # attach()ed: its window is its thread's to destroy
             return self._stop_hosted(pump)
         pump.request_stop()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
-from . import _sessions
+from . import _sessions, _streams
 from ._codes import (
     MonitorDisplayState,
     NotifyType,
@@ -120,6 +120,9 @@ class PresenceTracker:
     thread, one at a time, after each change (``state`` is already the new
     one); a hook's exception is logged to the ``win32session`` logger and
     does not stop the others.
+
+    :meth:`close` (or the end of ``with tracker:``) detaches it from its
+    notifier for good: a tracker you are done with holds nothing there.
     """
 
     def __init__(self, notifier: Notifier | None = None) -> None:
@@ -142,6 +145,7 @@ class PresenceTracker:
         self._streams: dict[Callable[[object], None], Callable[[object], None]] = {}
         self._own_session: int | None = None
         self._started_notifier = False
+        self._closed = False
         kinds: list[Any] = [_M.WTS_SESSION_LOCK, _M.WTS_SESSION_UNLOCK, _P.PBT_APMSUSPEND,
                             *_RESUMES, *_PRESENCE, *_DISPLAY]
         if notifier.ending:
@@ -150,6 +154,7 @@ class PresenceTracker:
             kinds.append(_M.WTS_CONSOLE_CONNECT)  # the console's session changes
         notifier.subscribe(self._on_event, *kinds)
         notifier._add_registered_listener(self._seed)
+        # From here on only close() undoes these two; nothing below raises.
         if notifier.running:  # made while its notifier runs: seed now
             self._seed()
 
@@ -214,11 +219,23 @@ class PresenceTracker:
         if marker is not None:
             self._notifier._close_stream(marker)
 
+    def _drop_stream(self, push: Callable[[object], None]) -> None:
+        # For the garbage collector (see Notifier._drop_stream): no lock; a
+        # dict's pop is atomic, and _reset iterates over a copy.
+        marker = self._streams.pop(push, None)
+        if marker is not None:
+            self._notifier._drop_stream(marker)
+
+    def _on_pump_thread(self) -> bool:
+        return self._notifier._on_pump_thread()
+
     # --- Life cycle. ---
 
     def start(self) -> None:
         """Starts the notifier unless it is running (it seeds the tracker
-        when registered, before ``start()`` returns)."""
+        when registered, before ``start()`` returns). RuntimeError after
+        :meth:`close`."""
+        self._check_open()
         if not self._notifier.running:
             self._notifier.start()
             self._started_notifier = True
@@ -228,6 +245,7 @@ class PresenceTracker:
         stops or Ctrl+C; ``on_ready()`` is called once the tracker is seeded."""
         if on_ready is not None and not callable(on_ready):
             raise TypeError(f"on_ready must be callable, got {on_ready!r}")
+        self._check_open()
         self._notifier.run(on_ready=on_ready)
 
     def stop(self, timeout: float | None = None) -> bool:
@@ -239,6 +257,29 @@ class PresenceTracker:
             return self._notifier.stop(timeout)
         return True
 
+    def close(self, timeout: float | None = None) -> bool:
+        """Detaches the tracker from its notifier for good: its subscription
+        and registration listener are removed, its ``changes()`` and
+        ``iter_changes()`` end, and the notifier stops if :meth:`start`
+        started it (what :meth:`stop` returns). The last state stays
+        readable; :meth:`start` and :meth:`run` then raise RuntimeError.
+        Closing again does nothing and returns True."""
+        with self._update_lock:
+            if self._closed:
+                return True
+            self._closed = True
+            streams, self._streams = self._streams, {}
+        self._notifier._remove_registered_listener(self._seed)
+        self._notifier.unsubscribe(self._on_event)
+        for push, marker in streams.items():
+            self._notifier._close_stream(marker)
+            push(_streams._END)  # an iterator waiting for a change ends
+        return self.stop(timeout)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(f"{self!r} is closed; make a new PresenceTracker")
+
     def __enter__(self) -> PresenceTracker:
         self.start()
         return self
@@ -249,7 +290,8 @@ class PresenceTracker:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.stop()
+        """Closes the tracker (see :meth:`close`)."""
+        self.close()
 
     # --- Keeping the state. ---
 

@@ -2,8 +2,14 @@
 and what arrived in its place.
 
 ``win32session selftest`` prints each arrival; ``win32session doctor`` counts
-them as one of its checks. Both need Windows (there must be a window to post
-to); elsewhere :func:`round_trip` raises the usual "needs Windows" error.
+them as one of its checks.
+
+Each code goes with a session id of its own, chosen here, and is paired with
+the event that carries that id back: a real lock, or a simulator's message,
+arriving during the run is not taken for one of ours.
+
+Both need Windows (there must be a window to post to); elsewhere
+:func:`round_trip` raises the usual "needs Windows" error.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from ._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg
 from ._events import SessionEvent
 from ._notifier import Notifier
 from ._platform import require_windows
-from ._sessions import current_session_id
 
 __all__ = ["UNKNOWN_CODE", "Arrival", "round_trip"]
 
@@ -25,6 +30,10 @@ __all__ = ["UNKNOWN_CODE", "Arrival", "round_trip"]
 UNKNOWN_CODE: Final = 0x7F
 #: How long to wait for every posted code to arrive.
 WAIT_SECONDS: Final = 10.0
+#: The session id posted with the first code; each next code gets the next
+#: one. Far above the ids Windows hands out (they count up from 0), so that
+#: no real session's event pairs with ours.
+FIRST_SESSION_ID: Final = 0x5E1F0000
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,8 @@ class Arrival:
     code: int
     event: SessionEvent | None
     session_id: int
-    """The session id that was posted with it (this process's)."""
+    """The session id that was posted with it: its own, to pair it with the
+    event that brings it back."""
 
     @property
     def known(self) -> bool:
@@ -61,29 +71,32 @@ class Arrival:
 
 def round_trip(wait: float = WAIT_SECONDS) -> list[Arrival]:
     """Posts every ``SessionNotificationMsg`` code, then ``UNKNOWN_CODE``, to
-    a new notifier's window, as Windows would, and pairs each with what
-    arrived (in order) within ``wait`` seconds."""
+    a new notifier's window, as Windows would, each with a session id of its
+    own, and pairs each with the event that came back with that id within
+    ``wait`` seconds (the first one, should it come twice). Other events
+    arriving meanwhile are left out.
+
+    The notifier hears every session (``NOTIFY_FOR_ALL_SESSIONS``): those
+    ids are nobody's session, which one for this session only would drop."""
     require_windows()
     if sys.platform != "win32":  # for mypy; require_windows() raised already
         raise AssertionError("unreachable")
     from . import _winapi
 
-    session = current_session_id()
     codes: list[int] = [*SessionNotificationMsg, UNKNOWN_CODE]
-    received: list[SessionEvent] = []
+    posted = {FIRST_SESSION_ID + index: code for index, code in enumerate(codes)}
+    received: dict[int, SessionEvent] = {}
     all_arrived = threading.Event()
 
     def collect(event: SessionEvent) -> None:
-        received.append(event)
-        if len(received) == len(codes):
-            all_arrived.set()
+        if event.session_id in posted:
+            received.setdefault(event.session_id, event)
+            if len(received) == len(posted):
+                all_arrived.set()
 
-    with Notifier(NotifyType.NOTIFY_FOR_THIS_SESSION) as notifier:
+    with Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS) as notifier:
         notifier.subscribe(collect)
-        for code in codes:
+        for session, code in posted.items():
             _winapi.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, code, session)
         all_arrived.wait(wait)
-    return [
-        Arrival(code, received[index] if index < len(received) else None, session)
-        for index, code in enumerate(codes)
-    ]
+    return [Arrival(code, received.get(session), session) for session, code in posted.items()]

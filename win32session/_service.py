@@ -185,7 +185,9 @@ class Service:
         """Decorator: ``hook()`` runs when the service is sent the
         user-defined control ``code`` (128 to 255, ``sc control NAME code``),
         on the control handler's thread: keep it short."""
-        if isinstance(code, bool) or not isinstance(code, int) or code not in USER_CONTROLS:
+        if not isinstance(code, int):
+            raise TypeError(f"a user-defined control code is an int, 128 to 255, got {code!r}")
+        if isinstance(code, bool) or code not in USER_CONTROLS:
             raise ValueError(f"a user-defined control code is 128 to 255, got {code!r}")
 
         def decorate(hook: _F) -> _F:

@@ -59,6 +59,9 @@ class SessionTracker:
     nothing. Hooks run one at a time, in order, after the change they report
     (``count`` already includes it); a hook's exception is logged to the
     ``win32session`` logger and does not stop the others.
+
+    :meth:`stop` (and so the end of ``with tracker:``) leaves nothing of the
+    tracker on its notifier; :meth:`close` does the same for good.
     """
 
     def __init__(self, notifier: Notifier | None = None) -> None:
@@ -84,6 +87,7 @@ class SessionTracker:
         self._listed = False  # whether the state has ever come from Windows
         self._started = False
         self._started_notifier = False
+        self._closed = False
         self._follow()
 
     @property
@@ -143,6 +147,7 @@ class SessionTracker:
         running, and the tracker still follows it if it did before.
         """
         with self._update_lock:
+            self._check_open()
             if self._started:
                 raise RuntimeError(f"{self!r} is already started; stop() it first")
             self._started = True
@@ -163,6 +168,7 @@ class SessionTracker:
         the notifier afterwards, until :meth:`stop`."""
         if on_ready is not None and not callable(on_ready):
             raise TypeError(f"on_ready must be callable, got {on_ready!r}")
+        self._check_open()
         self._follow()
         self._notifier.run(on_ready=on_ready)
 
@@ -178,6 +184,21 @@ class SessionTracker:
         if started_notifier:
             return self._notifier.stop(timeout)
         return True
+
+    def close(self, timeout: float | None = None) -> bool:
+        """:meth:`stop` for good: the tracker holds no subscription and no
+        registration listener on its notifier, and :meth:`start` and
+        :meth:`run` raise RuntimeError. The last state stays readable.
+        Closing again does nothing and returns True."""
+        with self._update_lock:
+            if self._closed:
+                return True
+            self._closed = True
+        return self.stop(timeout)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(f"{self!r} is closed; make a new SessionTracker")
 
     def __enter__(self) -> SessionTracker:
         self.start()
