@@ -15,10 +15,9 @@ The functions import on any OS and raise ``OSError`` off Windows.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Final
 
 from ._paths import device_name
@@ -127,7 +126,9 @@ def ensure_protected_folder(path: str) -> None:
     if parent != path:
         os.makedirs(parent, exist_ok=True)
     if sys.platform == "win32":
-        with _descriptor(FOLDER_SDDL) as descriptor:
+        from ._trust import UntrustedFile, held, sddl_descriptor, take_over
+
+        with sddl_descriptor(FOLDER_SDDL) as descriptor:
             attributes = _api.SECURITY_ATTRIBUTES(
                 ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
             try:
@@ -136,7 +137,6 @@ def ensure_protected_folder(path: str) -> None:
             except OSError as exc:
                 if exc.winerror != _api.ERROR_ALREADY_EXISTS:
                     raise _explained(exc, "cannot create the audit folder", path) from None
-        from ._trust import UntrustedFile, held, take_over
 
         # Checked, then taken over, through one handle: a junction given its
         # name in between is not what is changed.
@@ -184,17 +184,6 @@ def folder_sddl(path: str) -> str:
 
 
 if sys.platform == "win32":
-
-    @contextlib.contextmanager
-    def _descriptor(sddl: str) -> Iterator[ctypes.c_void_p]:
-        """A self-relative security descriptor made from ``sddl``, freed after."""
-        descriptor = ctypes.c_void_p()
-        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
-        try:
-            yield descriptor
-        finally:
-            _api.LocalFree(descriptor)
 
     def _explained(exc: OSError, what: str, path: str) -> OSError:
         """``exc`` again, of the same kind and Windows code, saying what and where."""

@@ -735,7 +735,7 @@ if sys.platform == "win32":
         so that it never has the permissive ACEs its folder may pass on;
         False when something is there already (CREATE_NEW: never opened).
         https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
-        with _descriptor(FILE_SDDL) as descriptor:
+        with sddl_descriptor(FILE_SDDL) as descriptor:
             attributes = _api.SECURITY_ATTRIBUTES(
                 ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
             try:
@@ -748,7 +748,7 @@ if sys.platform == "win32":
             return True
 
     @contextlib.contextmanager
-    def _descriptor(sddl: str) -> Iterator[ctypes.c_void_p]:
+    def sddl_descriptor(sddl: str) -> Iterator[ctypes.c_void_p]:
         """A self-relative security descriptor made from ``sddl``, freed after."""
         descriptor = ctypes.c_void_p()
         _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
