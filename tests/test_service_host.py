@@ -211,6 +211,20 @@ def test_the_audit_service_writes_sessions_and_its_own_start_and_stop(
         "state": "stop", "exit_code": 0, "reason": None}
 
 
+def test_the_audit_service_makes_the_missing_folder_of_its_output(
+    service_name: str, tmp_path: Path
+) -> None:
+    """``service install --output C:\\audit\\trail.jsonl`` names a folder
+    that need not exist yet: the service makes it at its start instead of
+    failing every start (and every restart) with START_FAILED."""
+    output = tmp_path / "not yet" / "audit.jsonl"
+    install_host(service_name, "audit", output)
+    manager.start(service_name)
+    wait_until(lambda: len(read_lines(output)) >= 1, "the start line")
+    manager.stop(service_name)
+    assert [r["state"] for r in read_lines(output)] == ["start", "stop"]
+
+
 def test_the_audit_trail_shows_the_gap_of_a_suspend(service_name: str, tmp_path: Path) -> None:
     """Issue 15's Fast Startup: a "Shut down" hibernates session 0 and the
     service gets no stop, only POWEREVENT's suspend and resume. Simulated as

@@ -203,15 +203,20 @@ def secure_trail(output: str, protect: bool, owners: Iterable[str],
     then each file that exists taken over where its owner or its own ACEs
     are wrong, and refused where it is a link or has a second name (``files``:
     which of them, the log first by default; ``create``: a missing one made
-    with ``_trust.FILE_SDDL``, as the service does). Run by ``service
-    install`` and at each start of the service."""
+    with ``_trust.FILE_SDDL``, as the service does; without ``protect``, a
+    missing folder is made). Run by ``service install`` and at each start of
+    the service."""
     from ._paths import log_path
     from ._trust import secure_files, verify_folder
 
     owner_set = frozenset(owners)
+    folder = os.path.dirname(output)
     if protect:
-        folder = os.path.dirname(output)
         ensure_protected_folder(folder)
         verify_folder(folder, owner_set)
+    else:
+        # A folder of the administrator's choice (--output) is made as it is
+        # named, with what it inherits; the files in it get their own DACL.
+        os.makedirs(folder, exist_ok=True)
     secure_files([log_path(output), output] if files is None else list(files), owner_set,
                  create=create)
