@@ -2,7 +2,9 @@
 Wine): ``async for`` on an asyncio loop, and a blocking ``for``.
 
 Events are posted to the window as Windows would send them. Ctrl+C for a
-blocking ``for`` is tested in a real console (test_examples.py, audit_log).
+blocking ``for`` is tested in a real console (test_console.py, and
+test_examples.py's audit_log); here the console handler is called as Windows
+calls it, on a thread of its own.
 """
 
 from __future__ import annotations
@@ -256,16 +258,158 @@ def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
     with Notifier(ALL) as notifier:
         events = notifier.iter_events()
         assert isinstance(events, EventIterator)
-        assert _console._interrupt_handlers == set()  # not waiting: Ctrl+C is Python's
-        got: list[SessionEvent] = []
-        waiting = call_in_thread(lambda: got.extend(events))
-        assert wait_until(lambda: len(_console._interrupt_handlers) == 1)  # waiting: ours
-        events.close()  # from another thread: the waiting for ends
-        waiting.join(10)
-        assert not waiting.is_alive() and got == []
-        assert _console._interrupt_handlers == set()
+        assert not _console._interrupt_handlers  # not waiting: Ctrl+C is Python's
+        seen_waiting: list[int] = []
+
+        def close_once_waiting() -> None:
+            if wait_until(lambda: len(_console._interrupt_handlers) == 1):  # waiting: ours
+                seen_waiting.append(1)
+            events.close()  # from another thread: the waiting for ends
+
+        closer = call_in_thread(close_once_waiting)
+        got = list(events)  # on the main thread, the one Ctrl+C is for
+        closer.join(10)
+        assert seen_waiting == [1] and got == []
+        assert not _console._interrupt_handlers
         assert notifier._subscriptions == ()
         assert list(events) == []
+
+
+# --- Ctrl+C for a blocking for. Windows calls the console control handler on
+# a thread of its own; these tests call it as Windows would, with the event
+# code, and read its answer (TRUE: handled; FALSE: the next handler, Python's,
+# raises KeyboardInterrupt in the main thread). Real presses: test_console.py.
+
+
+def press_ctrl_c() -> bool:
+    """What Windows does on Ctrl+C: calls the handler, on a thread of its own."""
+    from win32session import _console, _winapi
+
+    answer: list[bool] = []
+    call_in_thread(lambda: answer.append(_console._on_console_ctrl(_winapi.CTRL_C_EVENT))).join(10)
+    (handled,) = answer
+    return handled
+
+
+def once_the_main_thread_waits(action: Callable[[], object]) -> threading.Thread:
+    """Calls ``action()`` on another thread once an iterator waits on the main
+    thread (its Ctrl+C handler registered); after 20 s regardless, so that a
+    failure cannot leave the main thread waiting for ever."""
+    from win32session import _console
+
+    def act() -> None:
+        wait_until(lambda: bool(_console._interrupt_handlers))
+        action()
+
+    return call_in_thread(act)
+
+
+def test_a_for_waiting_on_another_thread_leaves_ctrl_c_to_the_main_thread() -> None:
+    from win32session import _console
+
+    with Notifier(ALL) as notifier:
+        events = notifier.iter_events()
+        got: list[SessionEvent] = []
+        failed: list[BaseException] = []
+
+        def read_two() -> None:
+            try:
+                for event in events:
+                    got.append(event)
+                    if len(got) == 2:
+                        return
+            except BaseException as exc:  # a KeyboardInterrupt here would be lost
+                failed.append(exc)
+
+        reader = call_in_thread(read_two)
+        post(notifier.hwnd, M.WTS_SESSION_LOCK, 3)
+        assert wait_until(lambda: len(got) == 1)
+        # Python's handler comes next, as if nothing of ours were there.
+        assert press_ctrl_c() is False
+        assert not _console._interrupt_handlers
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 3)
+        reader.join(10)
+        assert not reader.is_alive() and failed == []
+        assert [e.reason for e in got] == [M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK]
+
+
+def test_ctrl_c_while_the_main_thread_waits_raises_from_that_wait() -> None:
+    with Notifier(ALL) as notifier:
+        events = notifier.iter_events()
+        from win32session import _console
+
+        answers: list[bool] = []
+
+        def press() -> None:
+            answers.append(press_ctrl_c())
+            events.close()  # if the press was not ours, the wait ends all the same
+
+        presser = once_the_main_thread_waits(press)
+        with pytest.raises(KeyboardInterrupt):
+            next(events)
+        presser.join(10)
+        assert answers == [True]  # ours: Python's handler does not run too
+        assert not _console._interrupt_handlers
+        assert list(events) == []  # closed by it
+
+
+def test_ctrl_c_as_an_event_ends_the_wait_raises_now_never_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The press comes after the queue handed over an event but before the
+    # wait lets go of Ctrl+C: Windows was told it was handled, so it is
+    # raised from this __next__, and no marker is left to raise later.
+    from win32session import _console
+
+    real_remove = _console.remove_interrupt_handler
+    pressed: list[bool] = []
+
+    def press_then_remove(handler: Callable[[], None]) -> bool:
+        pressed.append(press_ctrl_c())
+        return real_remove(handler)
+
+    with Notifier(ALL) as notifier:
+        events = notifier.iter_events()
+        monkeypatch.setattr(_console, "remove_interrupt_handler", press_then_remove)
+        poster = once_the_main_thread_waits(
+            lambda: post(notifier.hwnd, M.WTS_SESSION_LOCK, 3))
+        with pytest.raises(KeyboardInterrupt):
+            next(events)
+        poster.join(10)
+        assert pressed == [True]
+        monkeypatch.undo()
+        post(notifier.hwnd, M.WTS_SESSION_UNLOCK, 3)
+        assert list(events) == []  # closed: nothing surfaces later
+
+
+def test_the_console_handler_is_added_once_and_never_under_our_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Windows holds its console lock while it calls the handlers, and
+    # SetConsoleCtrlHandler takes it: calling it while holding the lock the
+    # handler takes would deadlock on a Ctrl+C at that moment. So it is called
+    # once per process, outside our lock, and never to remove the handler.
+    # https://learn.microsoft.com/windows/console/setconsolectrlhandler
+    from win32session import _console, _winapi
+
+    calls: list[tuple[object, bool, bool]] = []
+
+    def recorded(routine: object, add: bool) -> int:
+        calls.append((routine, bool(add), _console._interrupt_lock.locked()))
+        return 1
+
+    monkeypatch.setattr(_winapi, "SetConsoleCtrlHandler", recorded)
+    monkeypatch.setattr(_console, "_installed", False)  # as in a new process
+    with Notifier(ALL) as notifier:
+        for _ in range(3):
+            events = notifier.iter_events()
+            poster = once_the_main_thread_waits(
+                lambda: post(notifier.hwnd, M.WTS_SESSION_LOCK, 3))
+            assert next(events).reason == M.WTS_SESSION_LOCK
+            poster.join(10)
+            events.close()
+    assert calls == [(_console._CTRL_HANDLER_THUNK, True, False)]
+    assert not _console._interrupt_handlers
 
 
 def first_event(notifier: Notifier) -> tuple[SessionEvent, weakref.ref[EventIterator[Any]]]:
@@ -289,7 +433,7 @@ def test_a_for_left_half_way_gives_its_subscription_back() -> None:
         # grow, whatever comes later.
         assert iterator() is None
         assert notifier._subscriptions == () and notifier._stream_ends == {}
-        assert _console._interrupt_handlers == set()
+        assert not _console._interrupt_handlers
 
 
 def test_an_iterator_collected_while_the_lock_is_held_is_dropped_at_the_next_event() -> None:

@@ -346,7 +346,9 @@ class Notifier:
     def iter_events(self, *kinds: Kind) -> EventIterator[Any]:
         """This run's events for a blocking ``for`` loop; see :meth:`events`.
 
-        While the loop waits, Ctrl+C raises KeyboardInterrupt from it. An
+        While the loop waits on the main thread, Ctrl+C raises
+        KeyboardInterrupt from it (on another thread, Ctrl+C is Python's:
+        KeyboardInterrupt in the main thread, and the loop goes on). An
         iterator left half-way is unsubscribed when collected; ``close()``
         (or its ``with``) does it at once. Iterating it inside a callback
         raises RuntimeError: the pump thread would wait for itself.
@@ -601,8 +603,10 @@ class Notifier:
     def run(self, *, on_ready: Callable[[], object] | None = None) -> None:
         """Pumps on the calling thread until stop() or Ctrl+C.
 
-        Ctrl+C (or Ctrl+Break) ends the pump after a clean teardown and raises
-        KeyboardInterrupt, as Python programs do. ``on_ready()`` is called on
+        On the main thread, Ctrl+C (or Ctrl+Break) ends the pump after a
+        clean teardown and raises KeyboardInterrupt, as Python programs do; on
+        another thread Ctrl+C is Python's (KeyboardInterrupt in the main
+        thread, which then calls stop()). ``on_ready()`` is called on
         this thread once the window is registered, before any event is
         delivered; if it raises, the pump ends and run() raises that.
         """

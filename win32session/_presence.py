@@ -195,7 +195,8 @@ class PresenceTracker:
 
     def iter_changes(self) -> EventIterator[Presence]:
         """Each change of state from now on, for a blocking ``for`` loop;
-        Ctrl+C raises KeyboardInterrupt from it (see ``Notifier.iter_events``)."""
+        on the main thread, Ctrl+C raises KeyboardInterrupt from it (see
+        ``Notifier.iter_events``)."""
         return EventIterator(self, None)
 
     def _open_stream(

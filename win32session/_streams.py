@@ -33,7 +33,8 @@ _T = TypeVar("_T")
 
 #: Queued after the last event of a run.
 _END: Final = object()
-#: Queued by Ctrl+C for a blocking iterator.
+#: Queued by Ctrl+C to wake a blocking iterator; only a closed one is left
+#: holding it.
 _INTERRUPTED: Final = object()
 
 Push = Callable[[_T], None]
@@ -177,11 +178,12 @@ class EventIterator(Generic[_T]):
 
     Subscribed from creation. Ends (``StopIteration``) after the notifier's
     last event, or after :meth:`close`; an iterator abandoned half-way is
-    closed when it is collected. While it waits for an event, and only then,
-    Ctrl+C (and Ctrl+Break) raises ``KeyboardInterrupt`` from the waiting
-    ``for``, which a thread blocked on a queue would otherwise never see on
-    Windows. Iterating it on the pump thread (inside a callback) raises
-    RuntimeError.
+    closed when it is collected. While it waits for an event on the main
+    thread, and only then, Ctrl+C (and Ctrl+Break) raises ``KeyboardInterrupt``
+    from the waiting ``for``, which a thread blocked on a queue would otherwise
+    never see on Windows; on any other thread Ctrl+C stays Python's
+    (``KeyboardInterrupt`` in the main thread) and the ``for`` goes on waiting.
+    Iterating it on the pump thread (inside a callback) raises RuntimeError.
     """
 
     def __init__(self, source: _Source, reasons: frozenset[Hashable] | None) -> None:
@@ -207,13 +209,12 @@ class EventIterator(Generic[_T]):
         if item is _END:
             self.close()
             raise StopIteration
-        if item is _INTERRUPTED:
-            self.close()
-            raise KeyboardInterrupt
         return cast("_T", item)
 
     def _wait(self) -> object:
-        """The next item, blocking; Ctrl+C is ours only meanwhile."""
+        """The next item, blocking; Ctrl+C is ours only meanwhile, and only
+        on the main thread (elsewhere it is Python's: KeyboardInterrupt in
+        the main thread, while this thread goes on waiting)."""
         if sys.platform != "win32":
             return self._queue.get()
         from . import _console
@@ -221,9 +222,19 @@ class EventIterator(Generic[_T]):
         interrupt = self._inbox.interrupt
         _console.add_interrupt_handler(interrupt)
         try:
-            return self._queue.get()
+            item = self._queue.get()
         finally:
-            _console.remove_interrupt_handler(interrupt)
+            # Once removed, no press reaches this iterator. One that came
+            # meanwhile (its wake-up marker, or an event at the same instant,
+            # was read) was taken from Python: it is raised now, and the iterator
+            # is closed, so a marker still queued is never read: nothing
+            # raises on a later __next__.
+            pressed = _console.remove_interrupt_handler(interrupt)
+            if pressed:
+                self.close()
+        if pressed:
+            raise KeyboardInterrupt
+        return item
 
     def close(self) -> None:
         """Unsubscribes; the iteration ends (a thread waiting in it wakes
