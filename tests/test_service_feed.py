@@ -262,3 +262,92 @@ def test_a_service_notifier_gives_up_on_1702_after_register_timeout(
     assert raised.value.winerror == 1702
     assert "WTSEnumerateSessionsW kept failing" in str(raised.value)
     assert not notifier.running
+
+
+def readable(address: int, size: int) -> bool:
+    """Whether every page of ``size`` bytes from ``address`` is committed and
+    readable, as VirtualQuery says."""
+    info = _winapi.MEMORY_BASIC_INFORMATION()
+    end = address + size
+    while address < end:
+        try:
+            _winapi.VirtualQuery(address, ctypes.byref(info), ctypes.sizeof(info))
+        except OSError:
+            return False  # beyond the application range
+        if (info.State != _winapi.MEM_COMMIT
+                or info.Protect & (_winapi.PAGE_NOACCESS | _winapi.PAGE_GUARD)):
+            return False
+        address = int(info.BaseAddress) + int(info.RegionSize)
+    return True
+
+
+@pytest.fixture
+def unreadable_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int]]:
+    """Two pages of this process's application range, reserved and never
+    committed (reading them faults), and the page size.
+
+    Windows's rules for ReadProcessMemory are enforced: the handle needs
+    PROCESS_VM_READ (our own GetCurrentProcess pseudo-handle has it), and
+    the whole range must be readable, or it fails with ERROR_PARTIAL_COPY.
+    https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-readprocessmemory
+    Wine 8.0 copies its own process's memory through /proc/PID/mem, which
+    reads reserved and even freed pages as zeros, and succeeds."""
+    info = _winapi.SYSTEM_INFO()
+    _winapi.GetSystemInfo(ctypes.byref(info))
+    page = int(info.dwPageSize)
+    base = int(_winapi.VirtualAlloc(None, 2 * page, _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
+    real_read = _winapi.ReadProcessMemory
+
+    def strict_read(process: int, address: int, buffer: Any, size: int, copied: Any) -> int:
+        assert process == _winapi.GetCurrentProcess(), "a handle without PROCESS_VM_READ?"
+        if not readable(address, size):
+            raise ctypes.WinError(_winapi.ERROR_PARTIAL_COPY)
+        return int(real_read(process, address, buffer, size, copied))
+
+    monkeypatch.setattr(_winapi, "ReadProcessMemory", strict_read)
+    try:
+        yield base, page
+    finally:
+        _winapi.VirtualFree(base, 0, _winapi.MEM_RELEASE)
+
+
+def test_an_unreadable_address_in_the_application_range_is_refused(
+    service_notifier: Notifier, collector: Collector, unreadable_pages: tuple[int, int],
+) -> None:
+    """GetSystemInfo's bounds do not make an address readable: one reserved
+    but not committed, or a structure whose data runs into such a page, once
+    ended the process with a page fault. Now it is a ValueError, and the
+    notifier goes on."""
+    base, page = unreadable_pages
+    service_notifier.start()
+    service_notifier.subscribe(collector)
+    with pytest.raises(ValueError, match="is not the address of a WTSSESSION_NOTIFICATION"):
+        service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, base)
+    with pytest.raises(ValueError, match="is not the address of a POWERBROADCAST_SETTING"):
+        service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, base)
+    # The first page committed: a setting's head at its very end, readable,
+    # whose 4 bytes of data lie on the reserved page after it.
+    _winapi.VirtualAlloc(base, page, _winapi.MEM_COMMIT, _winapi.PAGE_READWRITE)
+    head = power_setting_buffer(S.GUID_CONSOLE_DISPLAY_STATE.value, dword(1))
+    at = base + page - 20
+    ctypes.memmove(at, head, 20)
+    with pytest.raises(ValueError, match="its 24 bytes cannot be read"):
+        service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, at)
+    assert feed_session(service_notifier, M.WTS_SESSION_UNLOCK, 3)
+    assert [(e.reason, e.session_id) for e in collector.wait_for(1)] == [
+        (M.WTS_SESSION_UNLOCK, 3)]
+    assert service_notifier.running
+
+
+def test_a_freed_address_is_refused(
+    service_notifier: Notifier, unreadable_pages: tuple[int, int],
+) -> None:
+    service_notifier.start()
+    info = _winapi.SYSTEM_INFO()
+    _winapi.GetSystemInfo(ctypes.byref(info))
+    freed = int(_winapi.VirtualAlloc(None, info.dwPageSize, _winapi.MEM_COMMIT
+                                     | _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
+    _winapi.VirtualFree(freed, 0, _winapi.MEM_RELEASE)
+    with pytest.raises(ValueError, match="is not the address of a WTSSESSION_NOTIFICATION"):
+        service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, freed)
+    assert service_notifier.running
