@@ -545,7 +545,16 @@ class NotReadyYet:
     event (so what the test does next finds it blocked there), with the
     window that attach() made in ``hwnd``."""
 
+    ready: int
+    waiting: threading.Event
+    hwnd: int
+    attempts: int
+    is_ready: bool
+    timed_out: bool
+
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        if sys.platform != "win32":
+            pytest.skip("needs the Win32 API")
         self.ready = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
         self.waiting = threading.Event()
         self.hwnd = 0

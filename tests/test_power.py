@@ -541,6 +541,31 @@ def test_a_posted_power_setting_is_ignored_and_the_notifier_goes_on(
     assert "posted message 0x218" in caplog.text and "ignored" in caplog.text
 
 
+def test_a_setting_sent_from_the_windows_own_thread_is_delivered(
+    power: Notifier, collector: Collector,
+) -> None:
+    # Simulated: Windows sends a real POWERBROADCAST_SETTING from the window's
+    # own thread (as it might from inside RegisterPowerSettingNotification):
+    # a callback on the pump thread sends it. InSendMessageEx says
+    # ISMEX_NOSEND then, as for a posted message; the pump knows its posts.
+    from support import send_power_setting_on_its_thread
+
+    answers: list[int] = []
+
+    @power.on(M.WTS_SESSION_LOCK)
+    def send_on_the_pump_thread(event: Any) -> None:
+        answers.append(send_power_setting_on_its_thread(
+            power.hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(1)))
+
+    power.subscribe(collector)
+    post(power.hwnd, M.WTS_SESSION_LOCK, 5)
+    events = collector.wait_for(2)
+    assert answers == [1]
+    assert [getattr(e, "value", None) for e in events if getattr(e, "setting", None)] == [
+        SystemPowerCondition.PoDc]
+    assert power.running
+
+
 def test_posted_ending_messages_are_no_events(collector: Collector) -> None:
     # Simulated: another program posts WM_QUERYENDSESSION and WM_ENDSESSION,
     # which Windows only ever sends: no session is ending.

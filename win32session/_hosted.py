@@ -114,6 +114,19 @@ class HostedPump(_pump._Pump):
                 # The window may destroy itself from its own procedure.
                 self.close()
 
+    def took_posted(self, msg: int, wparam: int, lparam: int) -> bool:
+        """Whether the message is a posted one. The toolkit's loop dispatches
+        the posted ones, unseen by us (but in :meth:`detach`): for the
+        messages only Windows's send brings, InSendMessageEx tells, with two
+        blind spots. A message this thread sends reads as posted (ignored);
+        one posted by another program and dispatched by a nested loop (a
+        message box) while a sent message is handled reads as sent.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex"""
+        if super().took_posted(msg, wparam, lparam):
+            return True
+        return msg in _pump._SENT_BY_WINDOWS and not (
+            _api.InSendMessageEx(None) & _pump._SENT_FLAGS)
+
     def fail(self, exc: BaseException) -> None:
         """Ends the notifier: nothing of ours unwinds the toolkit's loop, so a
         stop is posted and the loop brings it back here, after this message;
@@ -205,7 +218,7 @@ class HostedPump(_pump._Pump):
                     # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
                     _api.PostQuitMessage(ctypes.c_int(msg.wParam).value)
                     break
-                _api.DispatchMessageW(pmsg)
+                self._dispatch(msg)
         self._quit = True
         self.close()
         return True
