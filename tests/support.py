@@ -376,6 +376,52 @@ def power_setting_buffer(guid: str, data: bytes) -> Any:
     raise OSError(_NEEDS_WIN32)
 
 
+def readable(address: int, size: int) -> bool:
+    """Whether every page of ``size`` bytes from ``address`` is committed and
+    readable, as VirtualQuery says."""
+    if sys.platform == "win32":
+        import ctypes
+
+        info = _winapi.MEMORY_BASIC_INFORMATION()
+        end = address + size
+        while address < end:
+            try:
+                _winapi.VirtualQuery(address, ctypes.byref(info), ctypes.sizeof(info))
+            except OSError:
+                return False  # beyond the application range
+            if (info.State != _winapi.MEM_COMMIT
+                    or info.Protect & (_winapi.PAGE_NOACCESS | _winapi.PAGE_GUARD)):
+                return False
+            address = int(info.BaseAddress) + int(info.RegionSize)
+        return True
+    raise OSError(_NEEDS_WIN32)
+
+
+def strict_read_process_memory(monkeypatch: Any) -> None:
+    """Windows's rules for ReadProcessMemory, for the test's duration: the
+    handle needs PROCESS_VM_READ (our own GetCurrentProcess pseudo-handle has
+    it), and the whole range must be readable, or it fails with
+    ERROR_PARTIAL_COPY.
+    https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-readprocessmemory
+    Wine 8.0 copies its own process's memory through /proc/PID/mem, which
+    reads reserved and even freed pages as zeros, and succeeds."""
+    if sys.platform == "win32":
+        import ctypes
+
+        real_read = _winapi.ReadProcessMemory
+
+        def strict_read(process: int, address: int, buffer: Any, size: int,
+                        copied: Any) -> int:
+            assert process == _winapi.GetCurrentProcess(), "a handle without PROCESS_VM_READ?"
+            if not readable(address, size):
+                raise ctypes.WinError(_winapi.ERROR_PARTIAL_COPY)
+            return int(real_read(process, address, buffer, size, copied))
+
+        monkeypatch.setattr(_winapi, "ReadProcessMemory", strict_read)
+        return
+    raise OSError(_NEEDS_WIN32)
+
+
 def session_notification_buffer(session_id: int) -> Any:
     """A real WTSSESSION_NOTIFICATION, as SERVICE_CONTROL_SESSIONCHANGE
     points to."""

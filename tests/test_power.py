@@ -12,6 +12,7 @@ thing, `wineboot --end-session`, is in tests/test_ending.py.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import sys
 import threading
@@ -564,6 +565,51 @@ def test_a_setting_sent_from_the_windows_own_thread_is_delivered(
     assert [getattr(e, "value", None) for e in events if getattr(e, "setting", None)] == [
         SystemPowerCondition.PoDc]
     assert power.running
+
+
+def test_a_post_that_a_nested_loop_dispatches_cannot_crash_it(
+    power: Notifier, collector: Collector, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Simulated: while a callback runs a nested loop on the pump thread (a
+    # message box's), another program posts WM_POWERBROADCAST with an lParam
+    # that is no readable structure. Dispatched by that loop, not the pump,
+    # it reads as a send from the window's own thread (InSendMessageEx:
+    # ISMEX_NOSEND for both), so the setting is copied with ReadProcessMemory:
+    # a warning, never a page fault. (Wine reads an unreadable page of its
+    # own as zeros: the test bed's ReadProcessMemory refuses it, as Windows's.)
+    from support import post_as_another_program, strict_read_process_memory
+
+    strict_read_process_memory(monkeypatch)
+    info = _winapi.SYSTEM_INFO()
+    _winapi.GetSystemInfo(ctypes.byref(info))
+    reserved = int(_winapi.VirtualAlloc(None, info.dwPageSize, _winapi.MEM_RESERVE,
+                                        _winapi.PAGE_READWRITE))
+    nested: list[int] = []
+
+    @power.on(M.WTS_SESSION_LOCK)
+    def runs_a_nested_loop(event: Any) -> None:
+        post_as_another_program(power.hwnd, 0x218, P.PBT_POWERSETTINGCHANGE.code, reserved)
+        msg = _winapi.MSG()
+        while _winapi.PeekMessageW(ctypes.byref(msg), None, 0, 0, _winapi.PM_REMOVE):
+            nested.append(msg.message)
+            _winapi.DispatchMessageW(ctypes.byref(msg))
+
+    caplog.set_level(logging.DEBUG, logger="win32session")
+    power.subscribe(collector)
+    try:
+        post(power.hwnd, M.WTS_SESSION_LOCK, 5)
+        post(power.hwnd, M.WTS_SESSION_UNLOCK, 5)
+        events = collector.wait_for(2)
+    finally:
+        power.stop()
+        _winapi.VirtualFree(reserved, 0, _winapi.MEM_RELEASE)
+    assert 0x218 in nested  # the nested loop, not the pump, dispatched it
+    # Nothing of the post became an event (the unlock came inside the lock's
+    # callbacks, so in either order).
+    assert sorted(getattr(e, "reason", 0) for e in events) == [
+        M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK]
+    assert "WM_POWERBROADCAST ignored" in caplog.text
 
 
 def test_posted_ending_messages_are_no_events(collector: Collector) -> None:

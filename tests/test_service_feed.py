@@ -22,7 +22,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import Collector, dword, power_setting_buffer, session_notification_buffer
+from support import (
+    Collector,
+    dword,
+    power_setting_buffer,
+    session_notification_buffer,
+    strict_read_process_memory,
+)
 
 from win32session import (
     Notifier,
@@ -264,47 +270,18 @@ def test_a_service_notifier_gives_up_on_1702_after_register_timeout(
     assert not notifier.running
 
 
-def readable(address: int, size: int) -> bool:
-    """Whether every page of ``size`` bytes from ``address`` is committed and
-    readable, as VirtualQuery says."""
-    info = _winapi.MEMORY_BASIC_INFORMATION()
-    end = address + size
-    while address < end:
-        try:
-            _winapi.VirtualQuery(address, ctypes.byref(info), ctypes.sizeof(info))
-        except OSError:
-            return False  # beyond the application range
-        if (info.State != _winapi.MEM_COMMIT
-                or info.Protect & (_winapi.PAGE_NOACCESS | _winapi.PAGE_GUARD)):
-            return False
-        address = int(info.BaseAddress) + int(info.RegionSize)
-    return True
-
-
 @pytest.fixture
 def unreadable_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int]]:
     """Two pages of this process's application range, reserved and never
     committed (reading them faults), and the page size.
 
-    Windows's rules for ReadProcessMemory are enforced: the handle needs
-    PROCESS_VM_READ (our own GetCurrentProcess pseudo-handle has it), and
-    the whole range must be readable, or it fails with ERROR_PARTIAL_COPY.
-    https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-readprocessmemory
-    Wine 8.0 copies its own process's memory through /proc/PID/mem, which
-    reads reserved and even freed pages as zeros, and succeeds."""
+    Windows's rules for ReadProcessMemory are enforced
+    (support.strict_read_process_memory)."""
     info = _winapi.SYSTEM_INFO()
     _winapi.GetSystemInfo(ctypes.byref(info))
     page = int(info.dwPageSize)
     base = int(_winapi.VirtualAlloc(None, 2 * page, _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
-    real_read = _winapi.ReadProcessMemory
-
-    def strict_read(process: int, address: int, buffer: Any, size: int, copied: Any) -> int:
-        assert process == _winapi.GetCurrentProcess(), "a handle without PROCESS_VM_READ?"
-        if not readable(address, size):
-            raise ctypes.WinError(_winapi.ERROR_PARTIAL_COPY)
-        return int(real_read(process, address, buffer, size, copied))
-
-    monkeypatch.setattr(_winapi, "ReadProcessMemory", strict_read)
+    strict_read_process_memory(monkeypatch)
     try:
         yield base, page
     finally:

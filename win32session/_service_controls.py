@@ -39,6 +39,7 @@ __all__ = [
     "SERVICE_CONTROL_SESSIONCHANGE",
     "Fed",
     "decode_control",
+    "read_setting",
     "setting_bytes",
 ]
 
@@ -171,6 +172,13 @@ def _read_session_id(address: int) -> int:
     data = _copy(address, _SESSION_NOTIFICATION_SIZE, "WTSSESSION_NOTIFICATION")
     # cbSize, then dwSessionId: two DWORDs.
     return int(struct.unpack_from("<I", data, 4)[0])
+
+
+def read_setting(address: int) -> bytes:
+    """A copy of the POWERBROADCAST_SETTING at ``address``, head and data;
+    ValueError if it is not readable there (see :func:`_copy`)."""
+    return _read_setting(
+        _check_address(address, "POWERBROADCAST_SETTING", _SETTING_HEAD_SIZE))
 
 
 def _read_setting(address: int) -> bytes:
