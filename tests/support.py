@@ -82,21 +82,23 @@ def post_as_another_program(hwnd: int | None, msg: int, wparam: int, lparam: int
     raise OSError(_NEEDS_WIN32)
 
 
-def _send(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
-    """Sends ``msg`` as Windows does, from this thread (never the window's
-    own: Windows's sends come from another thread or process, and the
-    notifier tells them from posts by InSendMessageEx), and checks a
+def _send(hwnd: int | None, msg: int, wparam: int, lparam: int,
+          own_thread: bool = False) -> int:
+    """Sends ``msg`` as Windows does, from this thread, and checks a
     notifier's answer against the message's page. (A window that is no
     notifier's, such as the doctor's bare STATIC window, answers what
     DefWindowProcW answers, and a notifier in another process is checked by
-    its test.)"""
+    its test.) Windows's sends come from another thread or process; with
+    ``own_thread`` from the window's own, as Windows might from inside a
+    registration call (see send_power_setting_on_its_thread)."""
     assert hwnd is not None, "the notifier has no window"
     if sys.platform == "win32":
         import win32session._pump as _pump  # whose thread owns the window
 
         pump = _pump._pumps_by_hwnd.get(hwnd)
-        assert pump is None or pump.thread_ident != threading.get_ident(), (
-            "Windows never sends this from the window's own thread")
+        assert pump is None or (pump.thread_ident == threading.get_ident()) == own_thread, (
+            "sent from the window's own thread" if not own_thread
+            else "own_thread, but not on the window's thread")
         result: int = _winapi.SendMessageW(hwnd, msg, wparam, lparam)
         name, wanted, page = SENT_BY_WINDOWS[msg]
         assert pump is None or result == wanted, (
@@ -334,6 +336,27 @@ def send_power_setting(hwnd: int | None, guid: str, data: bytes) -> int:
     raise OSError(_NEEDS_WIN32)
 
 
+def send_power_setting_on_its_thread(hwnd: int | None, guid: str, data: bytes) -> int:
+    """As send_power_setting, from the window's own thread (a callback of a
+    threaded notifier runs there): what Windows would do if it sent a
+    setting's first value from inside RegisterPowerSettingNotification, on
+    the thread that calls it (not documented either way). InSendMessageEx
+    answers ISMEX_NOSEND then, as for a posted message.
+    https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex"""
+    if sys.platform == "win32":
+        import ctypes
+
+        from win32session import WM_POWERBROADCAST, PowerBroadcast
+
+        buffer = power_setting_buffer(guid, data)
+        try:
+            return _send(hwnd, WM_POWERBROADCAST, PowerBroadcast.PBT_POWERSETTINGCHANGE.code,
+                         ctypes.addressof(buffer), own_thread=True)
+        finally:
+            ctypes.memset(buffer, 0xEE, len(buffer))
+    raise OSError(_NEEDS_WIN32)
+
+
 def power_setting_buffer(guid: str, data: bytes) -> Any:
     """A real POWERBROADCAST_SETTING, as Windows lays it out for
     WM_POWERBROADCAST and SERVICE_CONTROL_POWEREVENT: the setting's GUID,
@@ -350,6 +373,52 @@ def power_setting_buffer(guid: str, data: bytes) -> Any:
         head.DataLength = len(data)
         ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
         return buffer
+    raise OSError(_NEEDS_WIN32)
+
+
+def readable(address: int, size: int) -> bool:
+    """Whether every page of ``size`` bytes from ``address`` is committed and
+    readable, as VirtualQuery says."""
+    if sys.platform == "win32":
+        import ctypes
+
+        info = _winapi.MEMORY_BASIC_INFORMATION()
+        end = address + size
+        while address < end:
+            try:
+                _winapi.VirtualQuery(address, ctypes.byref(info), ctypes.sizeof(info))
+            except OSError:
+                return False  # beyond the application range
+            if (info.State != _winapi.MEM_COMMIT
+                    or info.Protect & (_winapi.PAGE_NOACCESS | _winapi.PAGE_GUARD)):
+                return False
+            address = int(info.BaseAddress) + int(info.RegionSize)
+        return True
+    raise OSError(_NEEDS_WIN32)
+
+
+def strict_read_process_memory(monkeypatch: Any) -> None:
+    """Windows's rules for ReadProcessMemory, for the test's duration: the
+    handle needs PROCESS_VM_READ (our own GetCurrentProcess pseudo-handle has
+    it), and the whole range must be readable, or it fails with
+    ERROR_PARTIAL_COPY.
+    https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-readprocessmemory
+    Wine 8.0 copies its own process's memory through /proc/PID/mem, which
+    reads reserved and even freed pages as zeros, and succeeds."""
+    if sys.platform == "win32":
+        import ctypes
+
+        real_read = _winapi.ReadProcessMemory
+
+        def strict_read(process: int, address: int, buffer: Any, size: int,
+                        copied: Any) -> int:
+            assert process == _winapi.GetCurrentProcess(), "a handle without PROCESS_VM_READ?"
+            if not readable(address, size):
+                raise ctypes.WinError(_winapi.ERROR_PARTIAL_COPY)
+            return int(real_read(process, address, buffer, size, copied))
+
+        monkeypatch.setattr(_winapi, "ReadProcessMemory", strict_read)
+        return
     raise OSError(_NEEDS_WIN32)
 
 

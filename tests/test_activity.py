@@ -20,6 +20,8 @@ from win32session._activity import decode_power_status, ticks_between
 windows = pytest.mark.windows
 needs_win32 = pytest.mark.skipif(sys.platform != "win32", reason="needs the Win32 API")
 WRAP = 1 << 32
+HOUR = 60 * 60 * 1000
+DAY = 24 * HOUR
 
 
 @pytest.mark.parametrize(("earlier", "later", "expected"), [
@@ -27,10 +29,13 @@ WRAP = 1 << 32
     (0, 0, 0),
     (WRAP - 500, 1500, 2000),        # input just before the wrap, now just after
     (WRAP - 1, 0, 1),
-    (5, 2**31 + 4, 2**31 - 1),       # the longest idle two DWORD ticks can tell
+    (5, 2**31 + 5, 2**31),           # 24.8 days idle: real time, not "ahead"
+    (0, 30 * DAY, 30 * DAY),         # a month idle reads a month
+    (0, WRAP - HOUR - 1, WRAP - HOUR - 1),  # the longest idle told from "ahead"
     (1000, 990, 0),                  # the last input's tick 10 ms ahead: 0, not 49.7 days
     (2, WRAP - 3, 0),                # ahead, across the wrap
-    (5, 2**31 + 5, 0),               # half the range: counts as ahead
+    (HOUR, 0, 0),                    # an hour ahead: still "ahead"
+    (HOUR + 1, 0, WRAP - HOUR - 1),  # more than an hour ahead: time elapsed, modulo the wrap
 ])
 def test_ticks_between_handles_the_wrap(earlier: int, later: int, expected: int) -> None:
     assert ticks_between(earlier, later) == expected

@@ -537,6 +537,150 @@ def test_waiting_for_remote_desktop_services_leaves_the_toolkits_messages_queued
         assert notifier.detach() is True
 
 
+class NotReadyYet:
+    """Fake: WTSRegisterSessionNotification fails with RPC_S_INVALID_BINDING
+    (1702), as right after boot (Wine's never fails), until the test plays
+    Remote Desktop Services and sets Global\\TermSrvReadyEvent, which it
+    makes unset. ``waiting`` is set as attach() enters its wait for the
+    event (so what the test does next finds it blocked there), with the
+    window that attach() made in ``hwnd``."""
+
+    ready: int
+    waiting: threading.Event
+    hwnd: int
+    attempts: int
+    is_ready: bool
+    timed_out: bool
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        if sys.platform != "win32":
+            pytest.skip("needs the Win32 API")
+        self.ready = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
+        self.waiting = threading.Event()
+        self.hwnd = 0
+        self.attempts = 0
+        self.is_ready = False
+        #: Whether a wait ran out of time (the test's 20 s are far too many).
+        self.timed_out = False
+        real = _winapi.WTSRegisterSessionNotification
+
+        def not_ready_yet(hwnd: int, flags: int) -> int:
+            self.attempts += 1
+            self.hwnd = hwnd
+            if not self.is_ready:
+                raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+            return int(real(hwnd, flags))
+
+        real_wait = _winapi.MsgWaitForMultipleObjects
+
+        def waiting(*args: Any) -> int:
+            self.waiting.set()
+            result = int(real_wait(*args))
+            self.timed_out = self.timed_out or result == WAIT_TIMEOUT
+            return result
+
+        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", not_ready_yet)
+        monkeypatch.setattr(_winapi, "MsgWaitForMultipleObjects", waiting)
+
+    def make_ready(self) -> None:
+        self.is_ready = True
+        _winapi.SetEvent(self.ready)
+
+    def close(self) -> None:
+        _winapi.CloseHandle(self.ready)
+
+
+WAIT_TIMEOUT = 0x102
+TOOLKITS = 0x8000 + 77  # WM_APP + 77: a message of the GUI program's own
+
+
+def post_toolkits_message() -> None:
+    _winapi.PostThreadMessageW(threading.get_native_id(), TOOLKITS, 1, 2)
+
+
+def toolkits_message_still_queued() -> bool:
+    msg = _winapi.MSG()
+    return bool(_winapi.PeekMessageW(ctypes.byref(msg), None, TOOLKITS, TOOLKITS,
+                                     _winapi.PM_REMOVE)) and (msg.wParam, msg.lParam) == (1, 2)
+
+
+def test_the_boot_time_wait_answers_sent_messages_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While attach() waits for Remote Desktop Services, a message sent to
+    the GUI thread (Windows's WM_QUERYENDSESSION: a process without a visible
+    window that leaves it unanswered for 5 s is ended) is answered at once,
+    and the toolkit's posted message stays queued for its loop. The sender
+    sets the ready event only after its answer came, so a wait that leaves
+    sent messages alone ends by register_timeout instead: 1702 raised."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
+    boot = NotReadyYet(monkeypatch)
+    answers: list[int] = []
+
+    def windows() -> None:
+        boot.waiting.wait()
+        answers.append(send_ending(boot.hwnd, SessionEnding.WM_QUERYENDSESSION.code, 0,
+                                   EndSessionFlags.ENDSESSION_LOGOFF))
+        boot.make_ready()
+
+    notifier = Notifier(ending=True, register_timeout=20)
+    queries: list[int] = []
+    notifier.on(SessionEnding.WM_QUERYENDSESSION)(lambda e: queries.append(threading.get_ident()))
+    try:
+        post_toolkits_message()
+        sender = call_in_thread(windows)
+        notifier.attach()
+        sender.join()
+    finally:
+        boot.close()
+    try:
+        assert answers == [1] and queries == [threading.get_ident()]
+        assert not boot.timed_out
+        assert notifier.running and boot.attempts >= 2
+        assert toolkits_message_still_queued()
+    finally:
+        assert notifier.detach() is True
+
+
+@pytest.mark.parametrize("where", ["another thread", "a callback"])
+def test_a_stop_ends_the_boot_time_wait_at_once(
+    monkeypatch: pytest.MonkeyPatch, where: str,
+) -> None:
+    """stop() from another thread, or detach() from a callback during the
+    wait (a sent message's), ends attach()'s wait for Remote Desktop Services
+    at once: attach() returns, not running, and raises nothing; the wait
+    never runs out of time (the event is never set). The stop comes while
+    the thread is blocked in the wait, where nothing posted wakes it."""
+    if sys.platform != "win32":
+        pytest.skip("needs the Win32 API")
+    boot = NotReadyYet(monkeypatch)
+    notifier = Notifier(ending=True, register_timeout=20)
+    stopped: list[bool] = []
+
+    def windows() -> None:
+        boot.waiting.wait()
+        if where == "another thread":
+            stopped.append(notifier.stop())
+        else:
+            send_ending(boot.hwnd, SessionEnding.WM_QUERYENDSESSION.code, 0, 0)
+
+    notifier.on(SessionEnding.WM_QUERYENDSESSION)(lambda e: stopped.append(notifier.detach()))
+    try:
+        post_toolkits_message()
+        sender = call_in_thread(windows)
+        notifier.attach()
+        sender.join()
+    finally:
+        boot.close()
+    assert stopped == [False]  # not done yet: the GUI thread finishes it
+    assert not boot.timed_out, "the stop did not end the wait: its time ran out"
+    assert not notifier.running and notifier.hwnd is None
+    assert not is_window(boot.hwnd)
+    assert toolkits_message_still_queued()
+    assert notifier.detach() is True
+
+
 def test_a_registration_error_is_raised_by_attach_and_undone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -12,6 +12,7 @@ thing, `wineboot --end-session`, is in tests/test_ending.py.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import sys
 import threading
@@ -539,6 +540,76 @@ def test_a_posted_power_setting_is_ignored_and_the_notifier_goes_on(
     assert len(events) == 2 and events[1].value == SystemPowerCondition.PoAc
     assert power.running
     assert "posted message 0x218" in caplog.text and "ignored" in caplog.text
+
+
+def test_a_setting_sent_from_the_windows_own_thread_is_delivered(
+    power: Notifier, collector: Collector,
+) -> None:
+    # Simulated: Windows sends a real POWERBROADCAST_SETTING from the window's
+    # own thread (as it might from inside RegisterPowerSettingNotification):
+    # a callback on the pump thread sends it. InSendMessageEx says
+    # ISMEX_NOSEND then, as for a posted message; the pump knows its posts.
+    from support import send_power_setting_on_its_thread
+
+    answers: list[int] = []
+
+    @power.on(M.WTS_SESSION_LOCK)
+    def send_on_the_pump_thread(event: Any) -> None:
+        answers.append(send_power_setting_on_its_thread(
+            power.hwnd, S.GUID_ACDC_POWER_SOURCE.value, dword(1)))
+
+    power.subscribe(collector)
+    post(power.hwnd, M.WTS_SESSION_LOCK, 5)
+    events = collector.wait_for(2)
+    assert answers == [1]
+    assert [getattr(e, "value", None) for e in events if getattr(e, "setting", None)] == [
+        SystemPowerCondition.PoDc]
+    assert power.running
+
+
+def test_a_post_that_a_nested_loop_dispatches_cannot_crash_it(
+    power: Notifier, collector: Collector, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Simulated: while a callback runs a nested loop on the pump thread (a
+    # message box's), another program posts WM_POWERBROADCAST with an lParam
+    # that is no readable structure. Dispatched by that loop, not the pump,
+    # it reads as a send from the window's own thread (InSendMessageEx:
+    # ISMEX_NOSEND for both), so the setting is copied with ReadProcessMemory:
+    # a warning, never a page fault. (Wine reads an unreadable page of its
+    # own as zeros: the test bed's ReadProcessMemory refuses it, as Windows's.)
+    from support import post_as_another_program, strict_read_process_memory
+
+    strict_read_process_memory(monkeypatch)
+    info = _winapi.SYSTEM_INFO()
+    _winapi.GetSystemInfo(ctypes.byref(info))
+    reserved = int(_winapi.VirtualAlloc(None, info.dwPageSize, _winapi.MEM_RESERVE,
+                                        _winapi.PAGE_READWRITE))
+    nested: list[int] = []
+
+    @power.on(M.WTS_SESSION_LOCK)
+    def runs_a_nested_loop(event: Any) -> None:
+        post_as_another_program(power.hwnd, 0x218, P.PBT_POWERSETTINGCHANGE.code, reserved)
+        msg = _winapi.MSG()
+        while _winapi.PeekMessageW(ctypes.byref(msg), None, 0, 0, _winapi.PM_REMOVE):
+            nested.append(msg.message)
+            _winapi.DispatchMessageW(ctypes.byref(msg))
+
+    caplog.set_level(logging.DEBUG, logger="win32session")
+    power.subscribe(collector)
+    try:
+        post(power.hwnd, M.WTS_SESSION_LOCK, 5)
+        post(power.hwnd, M.WTS_SESSION_UNLOCK, 5)
+        events = collector.wait_for(2)
+    finally:
+        power.stop()
+        _winapi.VirtualFree(reserved, 0, _winapi.MEM_RELEASE)
+    assert 0x218 in nested  # the nested loop, not the pump, dispatched it
+    # Nothing of the post became an event (the unlock came inside the lock's
+    # callbacks, so in either order).
+    assert sorted(getattr(e, "reason", 0) for e in events) == [
+        M.WTS_SESSION_LOCK, M.WTS_SESSION_UNLOCK]
+    assert "WM_POWERBROADCAST ignored" in caplog.text
 
 
 def test_posted_ending_messages_are_no_events(collector: Collector) -> None:

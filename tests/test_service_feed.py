@@ -22,7 +22,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import Collector, dword, power_setting_buffer, session_notification_buffer
+from support import (
+    Collector,
+    dword,
+    power_setting_buffer,
+    session_notification_buffer,
+    strict_read_process_memory,
+)
 
 from win32session import (
     Notifier,
@@ -262,3 +268,63 @@ def test_a_service_notifier_gives_up_on_1702_after_register_timeout(
     assert raised.value.winerror == 1702
     assert "WTSEnumerateSessionsW kept failing" in str(raised.value)
     assert not notifier.running
+
+
+@pytest.fixture
+def unreadable_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int]]:
+    """Two pages of this process's application range, reserved and never
+    committed (reading them faults), and the page size.
+
+    Windows's rules for ReadProcessMemory are enforced
+    (support.strict_read_process_memory)."""
+    info = _winapi.SYSTEM_INFO()
+    _winapi.GetSystemInfo(ctypes.byref(info))
+    page = int(info.dwPageSize)
+    base = int(_winapi.VirtualAlloc(None, 2 * page, _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
+    strict_read_process_memory(monkeypatch)
+    try:
+        yield base, page
+    finally:
+        _winapi.VirtualFree(base, 0, _winapi.MEM_RELEASE)
+
+
+def test_an_unreadable_address_in_the_application_range_is_refused(
+    service_notifier: Notifier, collector: Collector, unreadable_pages: tuple[int, int],
+) -> None:
+    """GetSystemInfo's bounds do not make an address readable: one reserved
+    but not committed, or a structure whose data runs into such a page, once
+    ended the process with a page fault. Now it is a ValueError, and the
+    notifier goes on."""
+    base, page = unreadable_pages
+    service_notifier.start()
+    service_notifier.subscribe(collector)
+    with pytest.raises(ValueError, match="is not the address of a WTSSESSION_NOTIFICATION"):
+        service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, base)
+    with pytest.raises(ValueError, match="is not the address of a POWERBROADCAST_SETTING"):
+        service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, base)
+    # The first page committed: a setting's head at its very end, readable,
+    # whose 4 bytes of data lie on the reserved page after it.
+    _winapi.VirtualAlloc(base, page, _winapi.MEM_COMMIT, _winapi.PAGE_READWRITE)
+    head = power_setting_buffer(S.GUID_CONSOLE_DISPLAY_STATE.value, dword(1))
+    at = base + page - 20
+    ctypes.memmove(at, head, 20)
+    with pytest.raises(ValueError, match="its 24 bytes cannot be read"):
+        service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, at)
+    assert feed_session(service_notifier, M.WTS_SESSION_UNLOCK, 3)
+    assert [(e.reason, e.session_id) for e in collector.wait_for(1)] == [
+        (M.WTS_SESSION_UNLOCK, 3)]
+    assert service_notifier.running
+
+
+def test_a_freed_address_is_refused(
+    service_notifier: Notifier, unreadable_pages: tuple[int, int],
+) -> None:
+    service_notifier.start()
+    info = _winapi.SYSTEM_INFO()
+    _winapi.GetSystemInfo(ctypes.byref(info))
+    freed = int(_winapi.VirtualAlloc(None, info.dwPageSize, _winapi.MEM_COMMIT
+                                     | _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
+    _winapi.VirtualFree(freed, 0, _winapi.MEM_RELEASE)
+    with pytest.raises(ValueError, match="is not the address of a WTSSESSION_NOTIFICATION"):
+        service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, freed)
+    assert service_notifier.running

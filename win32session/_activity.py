@@ -28,24 +28,28 @@ __all__ = [
 ]
 
 _TICK_WRAP = 1 << 32  # GetTickCount is a DWORD of milliseconds: 49.7 days
-_HALF_WRAP = 1 << 31
+#: How far ahead of GetTickCount a last-input tick may be and still read as
+#: "ahead" (0 s): SendInput's caller gives its own time, a little off. Any
+#: other difference is real elapsed time, up to the 49.7-day wrap.
+_AHEAD_MS = 60 * 60 * 1000
 
 
 def ticks_between(earlier: int, later: int) -> int:
     """Milliseconds from tick ``earlier`` to tick ``later``, across the
     DWORD's wrap (a tick count read just after the wrap is smaller than one
-    read just before it); 0 when ``earlier`` is in fact ahead of ``later``.
+    read just before it); 0 when ``earlier`` is up to an hour ahead of
+    ``later``.
 
-    Two DWORD ticks cannot tell "ahead by a little" from "behind by almost
-    49.7 days": as in serial-number arithmetic (RFC 1982), a difference of
-    half the range or more counts as ahead. So an idle time beyond 24.8 days
-    reads 0, and a last-input tick slightly ahead of GetTickCount (it "is
-    not guaranteed to be incremental": SendInput's caller supplies its own
-    time) reads 0 rather than 49.7 days.
-    https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-lastinputinfo
+    The last input's tick "is not guaranteed to be incremental" and may be
+    less than a prior event's (SendInput's caller supplies its own time), so
+    it can be slightly ahead of GetTickCount: that reads 0, not 49.7 days.
+    Only a difference within an hour of the wrap is taken for that; any
+    other is time elapsed (modulo 49.7 days), so an idle time of weeks
+    reads as weeks.
+    https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-getlastinputinfo
     """
     elapsed = (later - earlier) % _TICK_WRAP
-    return elapsed if elapsed < _HALF_WRAP else 0
+    return 0 if elapsed >= _TICK_WRAP - _AHEAD_MS else elapsed
 
 
 def idle_seconds() -> float:

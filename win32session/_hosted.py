@@ -23,7 +23,9 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
     raise ImportError("win32session._hosted needs Windows")
 
 import ctypes
+import math
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from . import _pump
@@ -87,6 +89,9 @@ class HostedPump(_pump._Pump):
         self._close_pending = False
         #: The attaching thread, as Windows numbers it (GetCurrentThreadId).
         self._native_thread_id: int | None = None
+        #: An event that a stop sets, while the boot-time wait lasts (under
+        #: ``_lock``): that wait is woken by nothing posted.
+        self._wake: int | None = None
 
     def open(self) -> bool:
         self._native_thread_id = threading.get_native_id()
@@ -109,6 +114,19 @@ class HostedPump(_pump._Pump):
                 # The window may destroy itself from its own procedure.
                 self.close()
 
+    def took_posted(self, msg: int, wparam: int, lparam: int) -> bool:
+        """Whether the message is a posted one. The toolkit's loop dispatches
+        the posted ones, unseen by us (but in :meth:`detach`): for the
+        messages only Windows's send brings, InSendMessageEx tells, with two
+        blind spots. A message this thread sends reads as posted (ignored);
+        one posted by another program and dispatched by a nested loop (a
+        message box) while a sent message is handled reads as sent.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex"""
+        if super().took_posted(msg, wparam, lparam):
+            return True
+        return msg in _pump._SENT_BY_WINDOWS and not (
+            _api.InSendMessageEx(None) & _pump._SENT_FLAGS)
+
     def fail(self, exc: BaseException) -> None:
         """Ends the notifier: nothing of ours unwinds the toolkit's loop, so a
         stop is posted and the loop brings it back here, after this message;
@@ -117,18 +135,64 @@ class HostedPump(_pump._Pump):
         if self.running:
             self.request_stop()
 
+    def request_stop(self, interrupted: bool = False) -> None:
+        """Also ends the boot-time :meth:`wait`, which takes nothing posted
+        from the queue (the stop stays there, for the toolkit's loop)."""
+        super().request_stop(interrupted)
+        with self._lock:
+            if self._wake is not None:
+                _api.SetEvent(self._wake)
+
     def wait(self, handle: int | None, seconds: float) -> bool:
         """While registering (Remote Desktop Services not up yet): waits for
-        ``handle`` without dispatching the toolkit's messages, which its own
-        loop must see, WM_QUIT among them."""
-        handles = (_api.HANDLE * 1)(handle) if handle else None
-        millis = (
-            _api.INFINITE if seconds * 1000 >= _api.INFINITE
-            else max(1, int(seconds * 1000))
-        )
-        # No wake mask: nothing posted to the thread may end the wait early.
-        result = _api.MsgWaitForMultipleObjects(1 if handle else 0, handles, False, millis, 0)
-        return bool(handle) and result == _api.WAIT_OBJECT_0
+        ``handle`` for up to ``seconds``, ended early by a stop, and meanwhile
+        handles every message sent to this thread (a sender waits for its
+        answer: Windows ends a process that leaves WM_QUERYENDSESSION
+        unanswered, and the toolkit's own windows get sent messages too).
+        Nothing posted is taken from the queue: the toolkit's loop must see
+        its own messages, WM_QUIT among them.
+        https://learn.microsoft.com/windows/win32/shutdown/shutdown-changes-for-windows-vista"""
+        with self._lock:
+            self._wake = _api.CreateEventW(None, True, False, None)
+        try:
+            return self._wait_sent_only(handle, seconds)
+        finally:
+            with self._lock:
+                wake, self._wake = self._wake, None
+            _api.CloseHandle(wake)
+
+    def _wait_sent_only(self, handle: int | None, seconds: float) -> bool:
+        # The stop's event last, so a set `handle` wins (index 0).
+        handles = (_api.HANDLE * 2)(*((handle, self._wake) if handle else (self._wake,)))
+        count = 2 if handle else 1
+        forever = seconds * 1000 >= _api.INFINITE
+        deadline = time.monotonic() + (0 if forever else seconds)
+        msg = _api.MSG()
+        while True:
+            # Calls the window procedure for each message sent to this thread,
+            # and only those (PM_QS_SENDMESSAGE); PM_NOREMOVE leaves the
+            # posted ones where they are.
+            # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
+            _api.PeekMessageW(ctypes.byref(msg), None, 0, 0,
+                              _api.PM_NOREMOVE | _api.PM_QS_SENDMESSAGE)
+            if self._quit or self._stop_requested:
+                # The posted WM_STOP, if any, waits in the queue for a window
+                # that is gone by the time the toolkit's loop gets to it.
+                self._quit = True
+                return False
+            if forever:
+                millis = _api.INFINITE
+            else:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                millis = max(1, math.ceil(left * 1000))
+            # QS_SENDMESSAGE wakes it for a sent message, nothing posted does.
+            # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-msgwaitformultipleobjects
+            result = _api.MsgWaitForMultipleObjects(
+                count, handles, False, millis, _api.QS_SENDMESSAGE)
+            if handle and result == _api.WAIT_OBJECT_0:
+                return True
 
     def detach(self) -> bool:
         """Ends the notifier on its thread: what is queued for the window is
@@ -154,7 +218,7 @@ class HostedPump(_pump._Pump):
                     # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
                     _api.PostQuitMessage(ctypes.c_int(msg.wParam).value)
                     break
-                _api.DispatchMessageW(pmsg)
+                self._dispatch(msg)
         self._quit = True
         self.close()
         return True

@@ -24,6 +24,7 @@ import datetime
 from collections.abc import Hashable
 from typing import Final
 
+from . import _service_controls
 from . import _winapi as _api
 from ._codes import (
     WM_POWERBROADCAST,
@@ -148,10 +149,19 @@ class PowerChanges:
         return _TRUE
 
     def _on_setting(self, timestamp: datetime.datetime, address: int) -> None:
-        # The structure is Windows's, valid only during this call: copy it out.
-        head = _api.POWERBROADCAST_SETTING.from_address(address)
+        # The structure is Windows's, valid only during this call: copy it out,
+        # with ReadProcessMemory. A post that a nested loop in a callback
+        # dispatches reads as a send from this thread (both ISMEX_NOSEND),
+        # and its lParam may point anywhere: a ValueError, never a crash.
+        try:
+            raw = _service_controls.read_setting(address)
+        except ValueError as exc:
+            logger().warning("WM_POWERBROADCAST ignored: %s", exc)
+            return
+        head = _api.POWERBROADCAST_SETTING.from_buffer_copy(
+            raw.ljust(ctypes.sizeof(_api.POWERBROADCAST_SETTING), b"\0"))
         setting = decode_setting(guid_text(head.PowerSetting))
-        data = ctypes.string_at(address + _DATA_OFFSET, head.DataLength)
+        data = raw[_DATA_OFFSET:]
         value = (
             decode_setting_value(setting, int.from_bytes(data, "little"))
             if len(data) == 4 else None

@@ -30,6 +30,7 @@ import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from ctypes import wintypes
 from typing import Final
 
 from . import _console
@@ -63,7 +64,8 @@ _pumps_by_hwnd: dict[int, _Pump] = {}
 #: https://learn.microsoft.com/windows/win32/power/wm-powerbroadcast
 #: https://learn.microsoft.com/windows/win32/shutdown/wm-queryendsession
 _SENT_BY_WINDOWS: Final = frozenset({WM_POWERBROADCAST, WM_QUERYENDSESSION, WM_ENDSESSION})
-#: InSendMessageEx's answers for a message another thread sent.
+#: InSendMessageEx's answers for a message another thread sent (a hosted
+#: pump's only clue: _hosted.HostedPump.took_posted).
 _SENT_FLAGS: Final = _api.ISMEX_SEND | _api.ISMEX_NOTIFY | _api.ISMEX_CALLBACK
 
 
@@ -71,12 +73,8 @@ def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
     pump = _pumps_by_hwnd.get(hwnd) if hwnd is not None else None
     if pump is not None:
         try:
-            # Windows sends these from another thread (another process, even);
-            # InSendMessageEx says ISMEX_NOSEND for one that DispatchMessageW
-            # brings, i.e. a posted one.
-            # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex
-            posted = msg in _SENT_BY_WINDOWS and not _api.InSendMessageEx(None) & _SENT_FLAGS
-            result = pump.handle(msg, wparam, lparam, posted=posted)
+            result = pump.handle(msg, wparam, lparam,
+                                 posted=pump.took_posted(msg, wparam, lparam))
         except BaseException as exc:  # nothing may unwind into C
             pump.fail(exc)
             # Windows still gets the answer its message needs: a callback's
@@ -164,6 +162,9 @@ class _Pump:
         self._made_hwnd: int | None = None
         self._registered: list[EventSource] = []
         self._closing = False
+        #: The posted message this thread is dispatching to the window, until
+        #: the window procedure takes it (see :meth:`took_posted`).
+        self._dispatching: tuple[int, int, int] | None = None
 
     @property
     def quitting(self) -> bool:
@@ -356,6 +357,28 @@ class _Pump:
             return 0
         return None
 
+    def took_posted(self, msg: int, wparam: int, lparam: int) -> bool:
+        """Whether the window procedure's message is a posted one: one this
+        pump took from the queue and is dispatching (:meth:`_dispatch`). The
+        window procedure asks it first thing, so a message sent while that
+        one is handled (a nested loop) is no longer taken for it.
+
+        Not InSendMessageEx: it says ISMEX_NOSEND for a message the window's
+        own thread sent, which a posted one's answer would then drop.
+        https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-insendmessageex"""
+        dispatching, self._dispatching = self._dispatching, None
+        return dispatching == (msg, wparam, lparam)
+
+    def _dispatch(self, msg: wintypes.MSG) -> None:
+        """DispatchMessageW of a message taken from the queue, i.e. posted;
+        the window procedure learns so from :meth:`took_posted`."""
+        if msg.hWnd is not None and msg.hWnd == self._made_hwnd:
+            self._dispatching = (msg.message, msg.wParam, msg.lParam)
+        try:
+            _api.DispatchMessageW(ctypes.byref(msg))
+        finally:
+            self._dispatching = None
+
     def handle(self, msg: int, wparam: int, lparam: int, posted: bool = False) -> int | None:
         """The window procedure's work: the answer to ``msg``, or None to
         leave it to DefWindowProcW. ``posted``: the message was posted, not
@@ -395,7 +418,7 @@ class _Pump:
                 # GetMessageW; an exception here ends the pump as it would there.
                 self.handle(msg.message, msg.wParam, msg.lParam, posted=True)
             else:
-                _api.DispatchMessageW(pmsg)
+                self._dispatch(msg)
             if self._stop_post_failed:
                 with self._lock:
                     if self._post_to is not None:
@@ -427,7 +450,7 @@ class _Pump:
             if msg.message == _api.WM_QUIT:
                 self._quit = True
                 break
-            _api.DispatchMessageW(pmsg)
+            self._dispatch(msg)
 
     def _teardown(
         self,

@@ -39,6 +39,7 @@ __all__ = [
     "SERVICE_CONTROL_SESSIONCHANGE",
     "Fed",
     "decode_control",
+    "read_setting",
     "setting_bytes",
 ]
 
@@ -168,21 +169,45 @@ def _setting(event_data: object) -> bytes:
 
 
 def _read_session_id(address: int) -> int:
-    if sys.platform != "win32":
-        raise OSError("reading lpEventData needs Windows")
-    from . import _winapi as _api
+    data = _copy(address, _SESSION_NOTIFICATION_SIZE, "WTSSESSION_NOTIFICATION")
+    # cbSize, then dwSessionId: two DWORDs.
+    return int(struct.unpack_from("<I", data, 4)[0])
 
-    return int(_api.WTSSESSION_NOTIFICATION.from_address(address).dwSessionId)
+
+def read_setting(address: int) -> bytes:
+    """A copy of the POWERBROADCAST_SETTING at ``address``, head and data;
+    ValueError if it is not readable there (see :func:`_copy`)."""
+    return _read_setting(
+        _check_address(address, "POWERBROADCAST_SETTING", _SETTING_HEAD_SIZE))
 
 
 def _read_setting(address: int) -> bytes:
+    head = _copy(address, _SETTING_HEAD_SIZE, "POWERBROADCAST_SETTING")
+    # PowerSetting (a GUID, 16 bytes), then DataLength, then Data.
+    size = _SETTING_HEAD_SIZE + struct.unpack_from("<I", head, 16)[0]
+    _check_address(address, "POWERBROADCAST_SETTING", size)  # its data too
+    return _copy(address, size, "POWERBROADCAST_SETTING")
+
+
+def _copy(address: int, size: int, what: str) -> bytes:
+    """``size`` bytes from ``address``, copied by ReadProcessMemory: an
+    address in the application range may still be unmapped or unreadable,
+    which reading it directly would answer with a crash; this call checks the
+    whole range first and fails instead (ValueError then).
+    https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-readprocessmemory"""
     if sys.platform != "win32":
         raise OSError("reading lpEventData needs Windows")
     import ctypes
 
     from . import _winapi as _api
 
-    head = _api.POWERBROADCAST_SETTING.from_address(address)
-    size = _api.POWERBROADCAST_SETTING.Data.offset + int(head.DataLength)
-    _check_address(address, "POWERBROADCAST_SETTING", size)  # its data too
-    return ctypes.string_at(address, size)
+    buffer = ctypes.create_string_buffer(size)
+    copied = ctypes.c_size_t()
+    try:
+        _api.ReadProcessMemory(
+            _api.GetCurrentProcess(), address, buffer, size, ctypes.byref(copied))
+    except OSError as exc:
+        raise ValueError(
+            f"event_data {address:#x} is not the address of a {what}: its {size} bytes "
+            f"cannot be read ({exc.strerror or exc})") from exc
+    return buffer.raw[:copied.value]

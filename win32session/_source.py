@@ -27,8 +27,9 @@ class Waiting(Protocol):
         ...
 
     def wait(self, handle: int | None, seconds: float) -> bool:
-        """Waits for ``handle`` or ``seconds`` while posted messages (a stop)
-        are handled; whether the handle was signalled."""
+        """Waits for ``handle`` or ``seconds``, ended early by a stop, while
+        messages sent to the window are answered; whether the handle was
+        signalled."""
         ...
 
 

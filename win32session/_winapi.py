@@ -111,6 +111,23 @@ if sys.platform == "win32":
             ("wProcessorRevision", wintypes.WORD),
         ]
 
+    class MEMORY_BASIC_INFORMATION(ctypes.Structure):
+        """What VirtualQuery says of a region of pages (the tests' strict
+        ReadProcessMemory); 64-bit Windows adds a WORD PartitionId after
+        AllocationProtect, which the alignment of RegionSize already leaves
+        room for.
+        https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-memory_basic_information"""
+
+        _fields_ = [
+            ("BaseAddress", ctypes.c_void_p),
+            ("AllocationBase", ctypes.c_void_p),
+            ("AllocationProtect", wintypes.DWORD),
+            ("RegionSize", ctypes.c_size_t),
+            ("State", wintypes.DWORD),
+            ("Protect", wintypes.DWORD),
+            ("Type", wintypes.DWORD),
+        ]
+
     class WTS_SESSION_INFOW(ctypes.Structure):
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/ns-wtsapi32-wts_session_infow"""
 
@@ -170,6 +187,11 @@ if sys.platform == "win32":
     WM_QUIT: Final = 0x0012
     WM_APP: Final = 0x8000
     PM_REMOVE: Final = 0x0001
+    PM_NOREMOVE: Final = 0x0000
+    #: PeekMessageW handles only the messages sent to the thread, and leaves
+    #: every posted one queued (QS_SENDMESSAGE << 16).
+    #: https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
+    PM_QS_SENDMESSAGE: Final = 0x00400000
     QS_POSTMESSAGE: Final = 0x0008
     #: A message sent by another thread or process waits: GetMessageW and
     #: PeekMessageW call the window procedure for it.
@@ -185,6 +207,15 @@ if sys.platform == "win32":
     WAIT_OBJECT_0: Final = 0x00000000
     WAIT_FAILED: Final = 0xFFFFFFFF
     INFINITE: Final = 0xFFFFFFFF
+    # VirtualAlloc and VirtualFree (the tests' unreadable pages).
+    MEM_COMMIT: Final = 0x00001000
+    MEM_RESERVE: Final = 0x00002000
+    MEM_RELEASE: Final = 0x00008000
+    PAGE_NOACCESS: Final = 0x01
+    PAGE_READWRITE: Final = 0x04
+    PAGE_GUARD: Final = 0x100
+    #: ReadProcessMemory's error for a range it cannot read whole.
+    ERROR_PARTIAL_COPY: Final = 299
     SYNCHRONIZE: Final = 0x00100000
     SM_REMOTECONTROL: Final = 0x2001
     CTRL_C_EVENT: Final = 0
@@ -382,6 +413,32 @@ if sys.platform == "win32":
     #: https://learn.microsoft.com/windows/win32/api/sysinfoapi/nf-sysinfoapi-getsysteminfo
     GetSystemInfo: Callable[..., None] = _declare(
         _K, "GetSystemInfo", None, (_P(SYSTEM_INFO),), _cannot_fail)
+    #: Copies ``nSize`` bytes of a process's memory, ours included (the
+    #: handle of GetCurrentProcess has PROCESS_VM_READ, which it needs): it
+    #: checks first that the whole range is readable and fails otherwise
+    #: (ERROR_PARTIAL_COPY, ERROR_NOACCESS) where reading it would fault.
+    #: How feed() reads an lpEventData it cannot trust.
+    #: https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-readprocessmemory
+    ReadProcessMemory: Callable[..., int] = _declare(
+        _K, "ReadProcessMemory", wintypes.BOOL,
+        (HANDLE, wintypes.LPCVOID, wintypes.LPVOID, ctypes.c_size_t, _P(ctypes.c_size_t)),
+        _fails_on_zero)
+    #: Reserves or commits pages: the tests reserve some without committing,
+    #: an address in the application range that cannot be read.
+    #: https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-virtualalloc
+    VirtualAlloc: Callable[..., int] = _declare(
+        _K, "VirtualAlloc", wintypes.LPVOID,
+        (wintypes.LPVOID, ctypes.c_size_t, wintypes.DWORD, wintypes.DWORD), _fails_on_zero)
+    #: The region of pages an address lies in; 0 (a failure) beyond the
+    #: application range.
+    #: https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-virtualquery
+    VirtualQuery: Callable[..., int] = _declare(
+        _K, "VirtualQuery", ctypes.c_size_t,
+        (wintypes.LPCVOID, _P(MEMORY_BASIC_INFORMATION), ctypes.c_size_t), _fails_on_zero)
+    #: https://learn.microsoft.com/windows/win32/api/memoryapi/nf-memoryapi-virtualfree
+    VirtualFree: Callable[..., int] = _declare(
+        _K, "VirtualFree", wintypes.BOOL,
+        (wintypes.LPVOID, ctypes.c_size_t, wintypes.DWORD), _fails_on_zero)
     #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-getsystempowerstatus
     GetSystemPowerStatus: Callable[..., int] = _declare(
         _K, "GetSystemPowerStatus", wintypes.BOOL, (_P(SYSTEM_POWER_STATUS),), _fails_on_zero)
