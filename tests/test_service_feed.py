@@ -310,6 +310,11 @@ def test_an_unreadable_address_in_the_application_range_is_refused(
     ctypes.memmove(at, head, 20)
     with pytest.raises(ValueError, match="its 24 bytes cannot be read"):
         service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, at)
+    # A readable head whose DataLength says 2 GiB: refused before any buffer
+    # of that size is made.
+    ctypes.memmove(at + 16, (0x7FFFFFFF).to_bytes(4, "little"), 4)
+    with pytest.raises(ValueError, match="DataLength 2147483647 is more than any power setting"):
+        service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, at)
     assert feed_session(service_notifier, M.WTS_SESSION_UNLOCK, 3)
     assert [(e.reason, e.session_id) for e in collector.wait_for(1)] == [
         (M.WTS_SESSION_UNLOCK, 3)]

@@ -181,10 +181,21 @@ def read_setting(address: int) -> bytes:
         _check_address(address, "POWERBROADCAST_SETTING", _SETTING_HEAD_SIZE))
 
 
+#: More data than any power setting has (a DWORD, a GUID): a DataLength
+#: beyond it is no structure of Windows's, and copying it would first make a
+#: buffer of up to 4 GiB.
+_MAX_SETTING_DATA: Final = 0x10000
+
+
 def _read_setting(address: int) -> bytes:
     head = _copy(address, _SETTING_HEAD_SIZE, "POWERBROADCAST_SETTING")
     # PowerSetting (a GUID, 16 bytes), then DataLength, then Data.
-    size = _SETTING_HEAD_SIZE + struct.unpack_from("<I", head, 16)[0]
+    length = struct.unpack_from("<I", head, 16)[0]
+    if length > _MAX_SETTING_DATA:
+        raise ValueError(
+            f"event_data {address:#x} is not the address of a POWERBROADCAST_SETTING: its "
+            f"DataLength {length} is more than any power setting has")
+    size = _SETTING_HEAD_SIZE + length
     _check_address(address, "POWERBROADCAST_SETTING", size)  # its data too
     return _copy(address, size, "POWERBROADCAST_SETTING")
 
