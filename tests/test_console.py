@@ -242,20 +242,30 @@ CTRL_C_WITH_A_FOR_ON_A_WORKER_THREAD = textwrap.dedent(
 )
 
 
-def test_ctrl_c_with_a_for_on_a_worker_thread_is_the_main_threads(tmp_path: Path) -> None:
-    # As in any Python program, Ctrl+C raises KeyboardInterrupt in the main
-    # thread; the for on the worker goes on until the notifier stops.
-    script = tmp_path / "ctrl_c_with_a_for_on_a_worker_thread.py"
-    script.write_text(CTRL_C_WITH_A_FOR_ON_A_WORKER_THREAD, encoding="utf-8")
+def ctrl_c_to_the_main_thread(tmp_path: Path, source: str, ready: str) -> str:
+    """Runs ``source`` in a console child, which prints ``ready`` and how
+    many Ctrl+C handlers of ours are registered (none: its waits are on a
+    worker thread), sends it Ctrl+C, and returns what the child printed after
+    its main thread's KeyboardInterrupt; the child must exit 0."""
+    script = tmp_path / "ctrl_c_to_the_main_thread.py"
+    script.write_text(source, encoding="utf-8")
     child = Child(str(script))
     try:
-        assert child.expect("reading").split() == ["reading", "0"], child.output()
+        assert child.expect(ready).split() == [ready, "0"], child.output()
         child.ctrl_c()
         line = child.expect("KeyboardInterrupt")
     finally:
         code = child.wait()
-    assert line.split(maxsplit=1)[1].strip() == "['ended']", child.output()
     assert code == 0, child.output()
+    return line.split(maxsplit=1)[1].strip()
+
+
+def test_ctrl_c_with_a_for_on_a_worker_thread_is_the_main_threads(tmp_path: Path) -> None:
+    # As in any Python program, Ctrl+C raises KeyboardInterrupt in the main
+    # thread; the for on the worker goes on until the notifier stops.
+    outcome = ctrl_c_to_the_main_thread(tmp_path, CTRL_C_WITH_A_FOR_ON_A_WORKER_THREAD,
+                                        "reading")
+    assert outcome == "['ended']"
 
 
 RUN_ON_A_WORKER_THREAD = textwrap.dedent(
@@ -295,14 +305,5 @@ RUN_ON_A_WORKER_THREAD = textwrap.dedent(
 def test_ctrl_c_with_run_on_a_worker_thread_is_the_main_threads(tmp_path: Path) -> None:
     # The main thread gets KeyboardInterrupt and stops the notifier; run()
     # on the worker then returns as after any stop().
-    script = tmp_path / "run_on_a_worker_thread.py"
-    script.write_text(RUN_ON_A_WORKER_THREAD, encoding="utf-8")
-    child = Child(str(script))
-    try:
-        assert child.expect("running").split() == ["running", "0"], child.output()
-        child.ctrl_c()
-        line = child.expect("KeyboardInterrupt")
-    finally:
-        code = child.wait()
-    assert line.split(maxsplit=1)[1].strip() == "True ['returned']", child.output()
-    assert code == 0, child.output()
+    outcome = ctrl_c_to_the_main_thread(tmp_path, RUN_ON_A_WORKER_THREAD, "running")
+    assert outcome == "True ['returned']"
