@@ -388,7 +388,7 @@ def test_the_console_handler_is_added_once_and_never_under_our_lock(
     # Windows holds its console lock while it calls the handlers, and
     # SetConsoleCtrlHandler takes it: calling it while holding the lock the
     # handler takes would deadlock on a Ctrl+C at that moment. So it is called
-    # once per process, outside our lock, and never to remove the handler.
+    # once per process, outside our lock, and removes it only at exit.
     # https://learn.microsoft.com/windows/console/setconsolectrlhandler
     from win32session import _console, _winapi
 
@@ -410,6 +410,10 @@ def test_the_console_handler_is_added_once_and_never_under_our_lock(
             events.close()
     assert calls == [(_console._CTRL_HANDLER_THUNK, True, False)]
     assert not _console._interrupt_handlers
+    # At exit (atexit), before the thunk is freed with the module: removed once.
+    _console._uninstall()
+    _console._uninstall()
+    assert calls[1:] == [(_console._CTRL_HANDLER_THUNK, False, False)]
 
 
 def first_event(notifier: Notifier) -> tuple[SessionEvent, weakref.ref[EventIterator[Any]]]:

@@ -10,8 +10,8 @@ KeyboardInterrupt in the main thread, as in any Python program.
 
 Windows calls console control handlers on a thread of its own while it holds
 its console lock, and ``SetConsoleCtrlHandler`` takes that lock too; so our
-handler is registered once, on first need, and never removed, and no lock of
-ours is held while Windows is called. When no waiter is registered it
+handler is registered once, on first need, and removed only at exit, and no
+lock of ours is held while Windows is called. When no waiter is registered it
 returns FALSE, which passes the event on to the next handler (Python's).
 https://learn.microsoft.com/windows/console/handlerroutine
 
@@ -25,6 +25,8 @@ import sys
 if sys.platform != "win32":  # pragma: no cover - guarded by the importers
     raise ImportError("win32session._console needs Windows")
 
+import atexit
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Final
@@ -60,9 +62,9 @@ def _on_console_ctrl(ctrl_type: int) -> bool:
     return bool(handlers)
 
 
-# Windows keeps this thunk's address for the life of the process (it is never
-# removed); the module holds it as long, since a collected WINFUNCTYPE object
-# would leave Windows calling freed memory on the next Ctrl+C.
+# Windows keeps this thunk's address until the handler is removed at exit
+# (_uninstall); the module holds it as long, since a collected WINFUNCTYPE
+# object would leave Windows calling freed memory on the next Ctrl+C.
 _CTRL_HANDLER_THUNK: Final = _api.PHANDLER_ROUTINE(_on_console_ctrl)
 
 
@@ -74,6 +76,22 @@ def _install() -> None:
         if not _installed:
             _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, True)
             _installed = True
+            atexit.register(_uninstall)
+
+
+def _uninstall() -> None:
+    """At exit, before the interpreter frees this module (and the thunk
+    with it), takes our handler off Windows's list, so that a Ctrl+C during
+    the rest of the shutdown never calls freed memory. No lock of ours is
+    held, so the removal's wait for a handler in flight cannot deadlock."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            # The process is ending: a failure here changes nothing (the
+            # handler then stays, as it would have before this removal).
+            with contextlib.suppress(OSError):
+                _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, False)
+            _installed = False
 
 
 def add_interrupt_handler(handler: Callable[[], None]) -> None:
