@@ -303,6 +303,37 @@ def test_what_is_open_is_checked_again_before_a_line_is_written(
 
 
 @pytest.mark.windows
+def test_a_trail_opened_through_a_junction_gets_no_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder above swapped for a junction between the check and the open:
+    the open by name reaches the file the user picked. Wine 8.0 makes no
+    junction that resolves (CreateSymbolicLinkW does nothing, a junction
+    fails with error 50), so the redirection alone is simulated: the open
+    of the trail's name is given the other file, as Windows would through
+    the junction. GetFinalPathNameByHandleW on the write handle names the
+    other file, and the start fails before a line is written."""
+    from win32session import _audit, _audit_folder
+    from win32session._trust import UntrustedFile
+
+    trail, picked = tmp_path / "audit.jsonl", tmp_path / "elsewhere" / "picked.txt"
+    picked.parent.mkdir()
+    picked.write_text("the user's pick\n")
+    trail.write_text("")  # the checked trail, still there under its name
+    real_open = _audit._open_exclusive
+    monkeypatch.setattr(_audit_folder, "secure_trail", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_audit, "_open_exclusive",
+                        lambda path: real_open(str(picked) if path == str(trail) else path))
+    log = _audit._TrailLog(str(tmp_path / "audit.log"))
+    service = _audit._build("audit", str(trail), False, log)
+    (open_file,) = service._on_start
+    with pytest.raises(UntrustedFile, match=r"was opened as .*picked\.txt"):
+        open_file()
+    assert picked.read_text() == "the user's pick\n"
+    assert trail.read_text() == ""
+    log.close()
+
+
+@pytest.mark.windows
 def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
     import logging
 

@@ -514,3 +514,22 @@ def test_a_trail_that_inherits_others_write_is_taken_over() -> None:
 
 def test_a_file_with_owner_rights_is_still_a_users() -> None:
     assert file_verdict(_facts(windows("owner_rights_file"))) == ("fix", f"owned by {USER}")
+
+
+def test_the_write_handle_must_reach_the_checked_path() -> None:
+    """GetFinalPathNameByHandleW's answers as Windows gives them: the \\\\?\\
+    prefix and another case still name the trail; a path a junction led to
+    does not, nor does a file with a wrong verdict at the right path."""
+    from win32session._trust import handle_problem, same_path
+
+    path = r"C:\ProgramData\win32session\audit.jsonl"
+    assert same_path(r"\\?\C:\ProgramData\Win32Session\AUDIT.jsonl", path)
+    assert same_path(r"\\?\UNC\host\share\t.jsonl", r"\\host\share\t.jsonl")
+    assert not same_path(r"\\?\C:\Windows\System32\drivers\etc\hosts", path)
+    ok = FileFacts(Descriptor(SYSTEM, (Ace(0, 0, 0x1F01FF, SYSTEM),)), 0x20, 1)
+    assert handle_problem(ok, "\\\\?\\" + path, path, TRAIL_OWNERS) is None
+    assert handle_problem(ok, r"\\?\C:\Windows\win.ini", path, TRAIL_OWNERS) == (
+        rf"{path} was opened as \\?\C:\Windows\win.ini: a link or junction on the way, "
+        "or a folder renamed since the check")
+    linked = FileFacts(ok.descriptor, 0x20, 2)
+    assert "has 2 names" in (handle_problem(linked, path, path, TRAIL_OWNERS) or "")

@@ -110,6 +110,14 @@ def _sharing(exc: OSError, path: str) -> OSError | None:
 ERROR_SHARING_VIOLATION: Final = 32
 
 
+def _handle(fd: int) -> int:
+    """The Windows handle of the descriptor ``fd``."""
+    import msvcrt
+
+    handle: int = msvcrt.get_osfhandle(fd)  # type: ignore[attr-defined,unused-ignore]
+    return handle
+
+
 class _TrailLog(logging.FileHandler):
     """The service's ``.log``, written only once it was checked like the
     trail: until then (and for good if it fails) records go nowhere, so
@@ -133,10 +141,10 @@ class _TrailLog(logging.FileHandler):
                     encoding="utf-8", closefd=True)
 
     def open_checked(self, owners: frozenset[str]) -> None:
-        """Opens the log, then checks what was opened (``_trust.verify_file``):
-        ``UntrustedFile`` fails the start; a log that cannot be opened at all
-        is left out."""
-        from ._trust import verify_file
+        """Opens the log, then checks what was opened, through the handle
+        written to (``_trust.verify_handle``): ``UntrustedFile`` fails the
+        start; a log that cannot be opened at all is left out."""
+        from ._trust import verify_handle
 
         with self.lock or contextlib.nullcontext():
             if self.stream is None:
@@ -150,7 +158,8 @@ class _TrailLog(logging.FileHandler):
                     # the service goes on without one, as before the checks.
                     return
         try:
-            verify_file(self.baseFilename, owners)
+            # Through the handle written to: the name may reach another file now.
+            verify_handle(_handle(self.stream.fileno()), self.baseFilename, owners)
         except BaseException:
             self.close()
             raise
@@ -182,7 +191,7 @@ def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) ->
     def open_file() -> None:
         from ._audit_folder import secure_trail
         from ._paths import check_output
-        from ._trust import trail_owners, verify_file
+        from ._trust import trail_owners, verify_handle
 
         check_output(path)
         owners = trail_owners()
@@ -191,7 +200,8 @@ def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) ->
         secure_trail(path, False, owners, [path], create=True)
         output = _open_exclusive(path)
         try:
-            verify_file(path, owners)  # what is open is what was checked
+            # What is open is what was checked, read through the write handle.
+            verify_handle(_handle(output.fileno()), path, owners)
         except BaseException:
             output.close()
             raise

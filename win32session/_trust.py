@@ -621,6 +621,19 @@ if sys.platform == "win32":
         finally:
             _api.CloseHandle(handle)
 
+    def final_path(handle: int) -> str:
+        """The path of the file open through ``handle``, links resolved
+        (``GetFinalPathNameByHandleW``, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS):
+        asked again with the size it says when the buffer was too small."""
+        size = 260
+        while True:
+            buffer = ctypes.create_unicode_buffer(size)
+            length = _api.GetFinalPathNameByHandleW(
+                handle, buffer, size, _api.FILE_NAME_NORMALIZED | _api.VOLUME_NAME_DOS)
+            if length < size:
+                return buffer.value
+            size = length
+
     @contextlib.contextmanager
     def pinned(path: str) -> Iterator[FileFacts | None]:
         """:func:`held`'s facts alone: what is at ``path`` now, read through
@@ -831,6 +844,50 @@ def verify_file(path: str, owners: Iterable[str]) -> None:
         if verdict != "ok" or why == "not there yet":
             raise UntrustedFile(f"{path} {why}; the service does not append to a file "
                                 "it does not trust")
+
+
+def same_path(final: str, expected: str) -> bool:
+    """Whether ``final`` (``GetFinalPathNameByHandleW``'s answer, with its
+    ``\\\\?\\`` or ``\\\\?\\UNC\\`` prefix) names ``expected``: compared
+    without case, as NTFS names are. A short (8.3) name in ``expected``
+    does not match, which refuses rather than trusts."""
+    def plain(path: str) -> str:
+        if path.startswith("\\\\?\\UNC\\"):
+            path = "\\" + path[len("\\\\?\\UNC"):]
+        elif path.startswith("\\\\?\\"):
+            path = path[len("\\\\?\\"):]
+        return ntpath.normcase(ntpath.normpath(path))
+    return plain(final) == plain(ntpath.abspath(expected) if sys.platform == "win32"
+                                 else expected)
+
+
+def handle_problem(facts: FileFacts, final: str, path: str, owners: Iterable[str]
+                   ) -> str | None:
+    """Why the file open for writing (``facts`` and ``final``, its path now,
+    both read through the write handle) is not the trustworthy ``path``."""
+    if not same_path(final, path):
+        return (f"{path} was opened as {final}: a link or junction on the way, or a "
+                "folder renamed since the check")
+    verdict, why = file_verdict(facts, owners)
+    if verdict != "ok":
+        return f"{path} {'is ' if verdict == 'fix' else ''}{why}"
+    return None
+
+
+def verify_handle(handle: int, path: str, owners: Iterable[str]) -> None:
+    """Raises :class:`UntrustedFile` unless the file open through ``handle``
+    (for appending, with READ_CONTROL and FILE_READ_ATTRIBUTES) is the file
+    at ``path`` and :func:`file_verdict` trusts it, all read through this
+    handle, before a line is written: a name opened again after the check
+    may have reached another file (a folder above swapped for a junction).
+    https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfinalpathnamebyhandlew"""
+    require_windows()
+    if sys.platform == "win32":
+        facts = _facts(handle, True)[0]
+        problem = handle_problem(facts, final_path(handle), path, owners)
+        if problem:
+            raise UntrustedFile(f"{problem}; the service does not append to a file it "
+                                "does not trust")
 
 
 def verify_folder(path: str, owners: Iterable[str]) -> None:

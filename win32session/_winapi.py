@@ -1117,3 +1117,15 @@ if sys.platform == "win32":
     GetFileInformationByHandle: Callable[..., int] = _declare(
         _K, "GetFileInformationByHandle", wintypes.BOOL,
         (HANDLE, _P(BY_HANDLE_FILE_INFORMATION)), _fails_on_zero)
+
+    # The path the file of a handle has now, whatever name opened it: the
+    # trail's write handle must be the file at the checked path, not one a
+    # junction put there. Returns the length without the null; when the buffer
+    # is too small, the size needed with it; 0 on failure. FILE_NAME_NORMALIZED
+    # | VOLUME_NAME_DOS (0) gives "\\?\C:\..." (or "\\?\UNC\server\...").
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfinalpathnamebyhandlew
+    GetFinalPathNameByHandleW: Callable[..., int] = _declare(
+        _K, "GetFinalPathNameByHandleW", wintypes.DWORD,
+        (HANDLE, wintypes.LPWSTR, wintypes.DWORD, wintypes.DWORD), _fails_on_zero)
+    FILE_NAME_NORMALIZED: Final = 0x0
+    VOLUME_NAME_DOS: Final = 0x0
