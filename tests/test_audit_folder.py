@@ -604,3 +604,32 @@ def test_the_service_makes_a_missing_trail_with_its_own_dacl(tmp_path: Path) -> 
         return
     owner, flags, aces = _parts(made)
     assert (owner, "P" in flags, aces) == ("BA", True, {"(A;;FA;;;SY)", "(A;;FA;;;BA)"})
+
+
+@pytest.mark.windows
+def test_an_output_folder_users_may_rename_is_refused_before_anything_is_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``secure_trail``, as ``service install`` and each start run it, for
+    ``--output`` in a folder that inherits Authenticated Users' Modify (as
+    C:\\Logs does from C:\\). Wine keeps no such ACL, so the folder's
+    descriptor is the one Windows gives (faked); the ones above are Wine's."""
+    if sys.platform != "win32":
+        raise OSError("needs the Win32 API")
+    from win32session import _trust
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import ADMINISTRATORS, SYSTEM, Ace, Descriptor, UntrustedFile
+
+    logs = tmp_path / "Logs"
+    logs.mkdir()
+    real = _trust.read_descriptor
+    modify = Descriptor(ADMINISTRATORS, (Ace(0, 0x13, 0x1F01FF, SYSTEM),
+                                         Ace(0, 0x10, 0x1301BF, "S-1-5-11")))
+    monkeypatch.setattr(_trust, "read_descriptor",
+                        lambda path: modify if path == str(logs) else real(path))
+    with pytest.raises(UntrustedFile) as refused:
+        secure_trail(str(logs / "t.jsonl"), False, _owners(), create=True)
+    assert str(refused.value) == (
+        f"the folder of the output is not one only administrators can change: {logs} is "
+        "writable by Authenticated Users; use a folder whose ACL is locked down (the "
+        "README's audit service section)")
+    assert list(logs.iterdir()) == []

@@ -533,3 +533,42 @@ def test_the_write_handle_must_reach_the_checked_path() -> None:
         "or a folder renamed since the check")
     linked = FileFacts(ok.descriptor, 0x20, 2)
     assert "has 2 names" in (handle_problem(linked, path, path, TRAIL_OWNERS) or "")
+
+
+def test_an_output_folder_users_may_change_is_refused(tmp_path: Path) -> None:
+    """--output C:\\Logs\\t.jsonl, C:\\Logs made by an administrator under C:\\:
+    it inherits Authenticated Users' Modify (DELETE, add files), so a user
+    could rename it and put a junction in its place. Windows-shaped SDDL."""
+    from win32session._trust import output_folder_problem
+
+    logs = tmp_path / "Logs"
+    logs.mkdir()
+    root = os.path.abspath(os.sep)
+    inherited = Descriptor(ADMINISTRATORS, (
+        allow(ADMINISTRATORS, FA, OICI | ID), allow(SYSTEM, FA, OICI | ID),
+        allow(USERS, READ_EXECUTE, OICI | ID), allow(AUTHENTICATED, MODIFY, ID)))
+    read = _reader_of({"Logs": inherited, root: windows("c_root")})
+    assert output_folder_problem(str(logs), read, TRAIL_OWNERS) == (
+        f"{logs} is writable by Authenticated Users")
+    protected = Descriptor(ADMINISTRATORS, (allow(SYSTEM, FA, OICI),
+                                            allow(ADMINISTRATORS, FA, OICI)))
+    read = _reader_of({"Logs": protected, root: windows("c_root")})
+    assert output_folder_problem(str(logs), read, TRAIL_OWNERS) is None
+    # Protected, but in a folder that lets Users rename it (DELETE_CHILD).
+    read = _reader_of({"Logs": protected, tmp_path.name: Descriptor(
+        ADMINISTRATORS, (allow(USERS, 0x40),)), root: windows("c_root")})
+    assert output_folder_problem(str(logs), read, TRAIL_OWNERS) == (
+        f"{tmp_path} is writable by Users")
+
+
+def test_under_wine_an_output_folder_is_the_service_accounts(tmp_path: Path) -> None:
+    """What Wine 8.0 answers for every folder: the Wine user's, the account
+    Wine's services run as; trusted as the service's own, else refused."""
+    from win32session._trust import output_folder_problem
+
+    def read(path: str) -> Descriptor:
+        return WINE_FOLDER
+
+    assert output_folder_problem(str(tmp_path), read, TRAIL_OWNERS | {WINE_USER}) is None
+    assert output_folder_problem(str(tmp_path), read, TRAIL_OWNERS) == (
+        f"{tmp_path} is owned by {WINE_USER}")

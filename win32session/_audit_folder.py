@@ -207,7 +207,7 @@ def secure_trail(output: str, protect: bool, owners: Iterable[str],
     missing folder is made). Run by ``service install`` and at each start of
     the service."""
     from ._paths import log_path
-    from ._trust import secure_files, verify_folder
+    from ._trust import secure_files, trail_owners, verify_folder, verify_output_folder
 
     owner_set = frozenset(owners)
     folder = os.path.dirname(output)
@@ -216,7 +216,10 @@ def secure_trail(output: str, protect: bool, owners: Iterable[str],
         verify_folder(folder, owner_set)
     else:
         # A folder of the administrator's choice (--output) is made as it is
-        # named, with what it inherits; the files in it get their own DACL.
+        # named, with what it inherits, and must be one only administrators
+        # (and the service's account) can change: a user who may rename it
+        # or a folder above could put a junction in its place.
         os.makedirs(folder, exist_ok=True)
+        verify_output_folder(folder, owner_set | trail_owners())
     secure_files([log_path(output), output] if files is None else list(files), owner_set,
                  create=create)

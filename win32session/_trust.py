@@ -364,7 +364,8 @@ def _first_writable(paths: Iterable[str], read: Reader) -> str | None:
     return None
 
 
-def _first_replaceable(folders: Iterable[str], read: Reader) -> str | None:
+def _first_replaceable(folders: Iterable[str], read: Reader,
+                       trusted: Iterable[str] = TRUSTED) -> str | None:
     """The first of the folders above that lets others replace what it holds
     or itself (:data:`REPLACE_RIGHTS`; a drive's root cannot be renamed)."""
     for path in folders:
@@ -373,10 +374,35 @@ def _first_replaceable(folders: Iterable[str], read: Reader) -> str | None:
         except OSError as exc:
             return f"{path} cannot be read ({exc})"
         rights = ROOT_REPLACE_RIGHTS if os.path.dirname(path) == path else REPLACE_RIGHTS
-        found = writers(descriptor, TRUSTED, rights)
+        found = writers(descriptor, trusted, rights)
         if found:
             return f"{path} is {_describe_writers(descriptor, found)}"
     return None
+
+
+#: What no one else may do in ``--output``'s own folder: replace what it
+#: holds or itself, and add to it (a file made first under the trail's or
+#: the log's name).
+OUTPUT_FOLDER_RIGHTS: Final = REPLACE_RIGHTS | FILE_WRITE_DATA | FILE_APPEND_DATA
+
+
+def output_folder_problem(folder: str, read: Reader, owners: Iterable[str]) -> str | None:
+    """Why ``--output``'s ``folder`` is not one only administrators can
+    change, or None: it must let no one but SYSTEM, Administrators,
+    TrustedInstaller and ``owners`` (the service's account) add to it,
+    delete what it holds or rename it (:data:`OUTPUT_FOLDER_RIGHTS`), and
+    the folders above none of them replace it (:func:`_first_replaceable`):
+    otherwise a user renames a folder on the way and puts a junction in its
+    place. ``read`` gives a path's descriptor."""
+    trusted = TRUSTED | frozenset(owners)
+    try:
+        descriptor = read(folder)
+    except OSError as exc:
+        return f"{folder} cannot be read ({exc})"
+    found = writers(descriptor, trusted, OUTPUT_FOLDER_RIGHTS)
+    if found:
+        return f"{folder} is {_describe_writers(descriptor, found)}"
+    return _first_replaceable(_ancestors([folder]), read, trusted)
 
 
 def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | None
@@ -911,6 +937,18 @@ def verify_folder(path: str, owners: Iterable[str]) -> None:
                                 "over; the service does not write there")
 
 
+def verify_output_folder(folder: str, owners: Iterable[str]) -> None:
+    """Raises :class:`UntrustedFile` (one line) when :func:`output_folder_problem`
+    finds ``--output``'s ``folder`` changeable by others."""
+    require_windows()
+    if sys.platform == "win32":
+        problem = output_folder_problem(folder, read_descriptor, owners)
+        if problem:
+            raise UntrustedFile(f"the folder of the output is not one only administrators "
+                                f"can change: {problem}; use a folder whose ACL is locked "
+                                "down (the README's audit service section)")
+
+
 # --- `service install --check`: the trail and the prompt, read only. ---------
 
 def elevation_check() -> Check:
@@ -950,6 +988,14 @@ def trail_checks(output: str, protect: bool) -> list[Check]:
                 else:
                     found = folder_verdict(facts.descriptor, TRAIL_OWNERS)
                     checks.append(Check(what, found and f"{found}; install takes it over"))
+        else:
+            folder = os.path.dirname(os.path.abspath(output))
+            what = f"folder {folder} and those above changeable by administrators only"
+            if os.path.isdir(folder):
+                found = output_folder_problem(folder, read_descriptor, trail_owners())
+                checks.append(Check(what, found, False))
+            else:
+                checks.append(Check(f"{what} (made by the install: checked then)"))
         for path, verdict, why in file_checks([output, log_path(output)], TRAIL_OWNERS):
             what = f"file {path} trustworthy"
             if verdict == "ok":
