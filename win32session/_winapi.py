@@ -997,6 +997,16 @@ if sys.platform == "win32":
     CreateDirectoryW: Callable[..., int] = _declare(
         _K, "CreateDirectoryW", wintypes.BOOL,
         (wintypes.LPCWSTR, _P(SECURITY_ATTRIBUTES)), _fails_on_zero)
+    # Renames an untrusted audit folder or file aside (never adopted: handles
+    # opened before a take-over keep their access). Flags 0: fails when the
+    # new name exists, and moves within the volume only; a rename needs
+    # DELETE on the object or FILE_DELETE_CHILD on its folder, and adding to
+    # the folder (SYSTEM and Administrators have both on %ProgramData%). A
+    # link is renamed itself, not what it points to.
+    #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-movefileexw
+    MoveFileExW: Callable[..., int] = _declare(
+        _K, "MoveFileExW", wintypes.BOOL,
+        (wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD), _fails_on_zero)
     # Frees what the SDDL conversions and GetNamedSecurityInfoW allocate.
     #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-localfree
     LocalFree: Callable[..., int | None] = _declare(
