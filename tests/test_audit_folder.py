@@ -254,9 +254,13 @@ def test_the_default_folder_is_checked_after_it_is_protected(tmp_path: Path) -> 
     if under_wine():
         with pytest.raises(UntrustedFile) as refused:
             secure_trail(str(trail), True, TRAIL_OWNERS)
+        wine_user = sorted(_owners() - TRAIL_OWNERS)[0]
+        (aside,) = trail.parent.parent.glob("audit.untrusted-*")
+        # The move is said on the refusal's line: nothing else would say it.
         assert str(refused.value) == (
-            f"the audit folder {trail.parent} is owned by {sorted(_owners() - TRAIL_OWNERS)[0]}"
-            ", even made afresh; the service does not write there")
+            f"the audit folder {trail.parent} is owned by {wine_user}, even made afresh; the "
+            f"service does not write there (moved the audit folder {trail.parent} aside to "
+            f"{aside}: it was owned by {wine_user})")
     else:
         secure_trail(str(trail), True, TRAIL_OWNERS)
 

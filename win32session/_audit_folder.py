@@ -230,22 +230,33 @@ def secure_trail(output: str, protect: bool, owners: Iterable[str],
     Run by ``service install`` and at each start of the service; returns one
     line for each folder or file moved aside."""
     from ._paths import log_path
-    from ._trust import secure_files, trail_owners, verify_folder, verify_output_folder
+    from ._trust import (
+        UntrustedFile,
+        secure_files,
+        trail_owners,
+        verify_folder,
+        verify_output_folder,
+    )
 
     owner_set = frozenset(owners)
     folder = os.path.dirname(output)
     moved: list[str] = []
-    if protect:
-        aside = ensure_protected_folder(folder, owner_set)
-        moved += [aside] if aside else []
-        verify_folder(folder, owner_set)
-    else:
-        # A folder of the administrator's choice (--output) is made as it is
-        # named, with what it inherits, and must be one only administrators
-        # (and the service's account) can change: a user who may rename it
-        # or a folder above could put a junction in its place.
-        os.makedirs(folder, exist_ok=True)
-        verify_output_folder(folder, owner_set | trail_owners())
-    moved += secure_files([log_path(output), output] if files is None else list(files),
-                          owner_set, create=create)
+    try:
+        if protect:
+            aside = ensure_protected_folder(folder, owner_set)
+            moved += [aside] if aside else []
+            verify_folder(folder, owner_set)
+        else:
+            # A folder of the administrator's choice (--output) is made as it
+            # is named, with what it inherits, and must be one only
+            # administrators (and the service's account) can change: a user
+            # who may rename it or a folder above could put a junction there.
+            os.makedirs(folder, exist_ok=True)
+            verify_output_folder(folder, owner_set | trail_owners())
+        secure_files([log_path(output), output] if files is None else list(files),
+                     owner_set, create=create, moved=moved)
+    except UntrustedFile as exc:
+        if moved:  # said on the same line, since nothing else will say it
+            raise UntrustedFile(f"{exc} ({'; '.join(moved)})") from None
+        raise
     return moved

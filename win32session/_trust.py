@@ -776,15 +776,17 @@ def _file_verdict_now(path: str, owners: Iterable[str]) -> tuple[str, str]:
     raise AssertionError("unreachable")
 
 
-def secure_files(paths: Sequence[str], owners: Iterable[str], *, create: bool = False
-                 ) -> list[str]:
+def secure_files(paths: Sequence[str], owners: Iterable[str], *, create: bool = False,
+                 moved: list[str] | None = None) -> list[str]:
     """Makes each existing file of ``paths`` trustworthy, moving aside one
     :func:`file_verdict` says "fix" and making a fresh one, or raises
     :class:`UntrustedFile` (one line) when one cannot be: a link, a second
     name, or an owner that the fresh file has too (Wine keeps no owners).
     ``create``: the service, which makes a missing one with :data:`FILE_SDDL`
-    first. Returns one line for each file moved aside."""
-    moved: list[str] = []
+    first. Returns one line for each file moved aside (appended to
+    ``moved`` too, as they are moved, so that a caller that catches the
+    error still knows them)."""
+    moved = [] if moved is None else moved
     for path, verdict, why in file_checks(paths, frozenset(owners), fix=True, create=create,
                                           moved=moved):
         if verdict == "refuse":
