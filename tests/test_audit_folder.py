@@ -187,10 +187,10 @@ def test_files_of_the_service_account_pass(tmp_path: Path) -> None:
 if sys.platform == "win32":  # mypy reads these for Windows only
 
     @pytest.mark.windows
-    def test_a_file_of_someone_else_is_taken_over_or_refused(tmp_path: Path) -> None:
+    def test_a_file_of_someone_else_is_replaced_or_refused(tmp_path: Path) -> None:
         """For the service (SYSTEM) at install, a file another account owns is
-        taken over. Wine keeps no owner it is given: the file stays the Wine
-        user's, and the check made after the take-over refuses it."""
+        moved aside and made afresh. Wine keeps no owner it is given: the
+        fresh file is the Wine user's too, and the check made after refuses it."""
         from win32session import _trust
         from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
 
@@ -202,8 +202,8 @@ if sys.platform == "win32":  # mypy reads these for Windows only
             with pytest.raises(UntrustedFile) as refused:
                 secure_files([str(trail)], TRAIL_OWNERS)
             assert str(refused.value) == (
-                f"{trail} is owned by {read_descriptor(str(trail)).owner}, even after taking "
-                "it over; the service does not append to a file it does not trust")
+                f"{trail} is owned by {read_descriptor(str(trail)).owner}, even made "
+                "afresh; the service does not append to a file it does not trust")
             return
         secure_files([str(trail)], TRAIL_OWNERS)
         assert read_descriptor(str(trail)).owner in TRAIL_OWNERS
@@ -217,7 +217,7 @@ def test_the_folder_must_stay_ours_after_protection(tmp_path: Path) -> None:
     ensure_protected_folder(str(folder))
     verify_folder(str(folder), _owners())  # the service's own account
     if under_wine():
-        with pytest.raises(UntrustedFile, match="even after taking it over"):
+        with pytest.raises(UntrustedFile, match="even made afresh"):
             verify_folder(str(folder), TRAIL_OWNERS)
     else:
         verify_folder(str(folder), TRAIL_OWNERS)
@@ -240,24 +240,6 @@ def test_a_symbolic_link_as_the_trail(tmp_path: Path) -> None:
     assert target.read_text() == "not the trail\n"
 
 
-if sys.platform == "win32":  # mypy reads these for Windows only
-
-    @pytest.mark.windows
-    def test_take_ownership_needs_a_privilege_that_the_token_holds() -> None:
-        """Enabled for the block when the token holds it (an administrator, or
-        SYSTEM with it among the service's required privileges); False, not an
-        error, for one it does not hold, which AdjustTokenPrivileges reports
-        with ERROR_NOT_ALL_ASSIGNED on success."""
-        from win32session import _trust
-
-        privilege, name = _trust.privilege, _trust.REQUIRED_PRIVILEGES[0]
-
-        with privilege(name) as enabled:
-            assert enabled
-        with privilege("SeCreateTokenPrivilege") as enabled:  # LocalSystem's alone
-            assert not enabled
-
-
 @pytest.mark.windows
 def test_the_default_folder_is_checked_after_it_is_protected(tmp_path: Path) -> None:
     """secure_trail for the default file protects its folder, then checks
@@ -272,9 +254,13 @@ def test_the_default_folder_is_checked_after_it_is_protected(tmp_path: Path) -> 
     if under_wine():
         with pytest.raises(UntrustedFile) as refused:
             secure_trail(str(trail), True, TRAIL_OWNERS)
+        wine_user = sorted(_owners() - TRAIL_OWNERS)[0]
+        (aside,) = trail.parent.parent.glob("audit.untrusted-*")
+        # The move is said on the refusal's line: nothing else would say it.
         assert str(refused.value) == (
-            f"the audit folder {trail.parent} is owned by {sorted(_owners() - TRAIL_OWNERS)[0]}"
-            ", even after taking it over; the service does not write there")
+            f"the audit folder {trail.parent} is owned by {wine_user}, even made afresh; the "
+            f"service does not write there (moved the audit folder {trail.parent} aside to "
+            f"{aside}: it was owned by {wine_user})")
     else:
         secure_trail(str(trail), True, TRAIL_OWNERS)
 
@@ -293,13 +279,44 @@ def test_what_is_open_is_checked_again_before_a_line_is_written(
     trail = tmp_path / "audit.jsonl"
     trail.write_text("before\n")
     os.link(trail, tmp_path / "second-name")
-    monkeypatch.setattr(_audit_folder, "secure_trail", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_audit_folder, "secure_trail", lambda *args, **kwargs: [])
     log = _audit._TrailLog(str(tmp_path / "audit.log"))
     service = _audit._build("audit", str(trail), False, log)
     (open_file,) = service._on_start
     with pytest.raises(UntrustedFile, match="has 2 names"):
         open_file()
     assert trail.read_text() == "before\n"
+
+
+@pytest.mark.windows
+def test_a_trail_opened_through_a_junction_gets_no_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder above swapped for a junction between the check and the open:
+    the open by name reaches the file the user picked. Wine 8.0 makes no
+    junction that resolves (CreateSymbolicLinkW does nothing, a junction
+    fails with error 50), so the redirection alone is simulated: the open
+    of the trail's name is given the other file, as Windows would through
+    the junction. GetFinalPathNameByHandleW on the write handle names the
+    other file, and the start fails before a line is written."""
+    from win32session import _audit, _audit_folder
+    from win32session._trust import UntrustedFile
+
+    trail, picked = tmp_path / "audit.jsonl", tmp_path / "elsewhere" / "picked.txt"
+    picked.parent.mkdir()
+    picked.write_text("the user's pick\n")
+    trail.write_text("")  # the checked trail, still there under its name
+    real_open = _audit._open_exclusive
+    monkeypatch.setattr(_audit_folder, "secure_trail", lambda *args, **kwargs: [])
+    monkeypatch.setattr(_audit, "_open_exclusive",
+                        lambda path: real_open(str(picked) if path == str(trail) else path))
+    log = _audit._TrailLog(str(tmp_path / "audit.log"))
+    service = _audit._build("audit", str(trail), False, log)
+    (open_file,) = service._on_start
+    with pytest.raises(UntrustedFile, match=r"was opened as .*picked\.txt"):
+        open_file()
+    assert picked.read_text() == "the user's pick\n"
+    assert trail.read_text() == ""
+    log.close()
 
 
 @pytest.mark.windows
@@ -320,197 +337,103 @@ def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
     assert path.read_text() == ""
 
 
-# --- Acting on what was checked (second review of issue 15). -----------------------
-# What Windows does and Wine 8.0 does too, as these tests see: a handle that
-# asks only READ_CONTROL/FILE_READ_ATTRIBUTES/WRITE_OWNER pins nothing (share
-# modes apply to opens that read, write or delete data), so another process
-# may rename the file and put another under its name meanwhile; an open for
-# writing with FILE_SHARE_READ alone fails with a sharing violation (32) while
-# another handle may write.
+# --- Never adopted: moved aside (final review). -----------------------------------
+# A handle opened before an owner or DACL change keeps what it was granted,
+# so a folder or file someone else made first is renamed aside and a fresh
+# one made. Wine's facts are real here: everything is the Wine user's, which
+# is not SYSTEM or Administrators (TRAIL_OWNERS), so the verdict is "fix".
 
-if sys.platform == "win32":  # mypy reads these for Windows only
-    import contextlib
-    from collections.abc import Iterator
 
-    def _identity(path: str) -> tuple[int, int, int]:
-        from win32session import _trust
+@pytest.mark.windows
+def test_an_untrusted_folder_is_moved_aside_and_made_afresh(tmp_path: Path) -> None:
+    from win32session._trust import TRAIL_OWNERS
 
-        with _trust.held(path) as found:
-            assert found is not None
-            return found.identity
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    (folder / "old.jsonl").write_text("{}\n")
+    said = ensure_protected_folder(str(folder), TRAIL_OWNERS)
+    (aside,) = tmp_path.glob("audit.untrusted-*")
+    assert re.fullmatch(r"audit\.untrusted-\d{8}T\d{6}", aside.name)
+    assert said is not None and said.startswith(
+        f"moved the audit folder {folder} aside to {aside}: it was owned by ")
+    assert (aside / "old.jsonl").read_text() == "{}\n"
+    assert folder.is_dir() and list(folder.iterdir()) == []
 
-    def _spy_security_writes(monkeypatch: pytest.MonkeyPatch
-                             ) -> list[tuple[str, tuple[int, int, int]]]:
-        """Every owner/DACL write, by handle or by name, and the file it
-        reached (volume serial number and file index)."""
-        import ctypes
 
-        from win32session import _winapi
+@pytest.mark.windows
+def test_a_trusted_folder_stays(tmp_path: Path) -> None:
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    (folder / "old.jsonl").write_text("{}\n")
+    assert ensure_protected_folder(str(folder), _owners()) is None
+    assert (folder / "old.jsonl").read_text() == "{}\n"
+    assert list(tmp_path.glob("*.untrusted-*")) == []
 
-        reached: list[tuple[str, tuple[int, int, int]]] = []
-        by_handle, by_name = _winapi.SetSecurityInfo, _winapi.SetNamedSecurityInfoW
 
-        def set_security_info(handle: int, *args: object) -> int:
-            info = _winapi.BY_HANDLE_FILE_INFORMATION()
-            _winapi.GetFileInformationByHandle(handle, ctypes.byref(info))
-            reached.append(("handle", (info.dwVolumeSerialNumber, info.nFileIndexHigh,
-                                       info.nFileIndexLow)))
-            return by_handle(handle, *args)
+@pytest.mark.windows
+def test_an_untrusted_trail_is_moved_aside_and_made_afresh(tmp_path: Path) -> None:
+    """Under Wine the fresh file is the Wine user's again (Wine keeps no
+    owner it is given), so it is refused after the move; on Windows it is
+    Administrators' and trusted."""
+    from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
 
-        def set_named_security_info(path: str, *args: object) -> int:
-            reached.append(("name", _identity(path)))
-            return by_name(path, *args)
-
-        monkeypatch.setattr(_winapi, "SetSecurityInfo", set_security_info)
-        monkeypatch.setattr(_winapi, "SetNamedSecurityInfoW", set_named_security_info)
-        return reached
-
-    def _swap_when_held(monkeypatch: pytest.MonkeyPatch, path: Path, make: str) -> None:
-        """Another process's move, simulated in this one at the worst time:
-        once the object at ``path`` is open and checked, it is renamed away
-        (a real rename, which the open handle does not prevent) and a new
-        file or folder (``make``) takes its name; once."""
-        from win32session import _trust
-
-        real = _trust.held
-        swapped: list[bool] = []
-
-        @contextlib.contextmanager
-        def held(name: str, *, take: bool = False) -> Iterator[_trust.Held | None]:
-            with real(name, take=take) as found:
-                if found is not None and Path(name) == path and not swapped:
-                    swapped.append(True)
-                    os.rename(path, path.with_name(path.name + ".moved"))
-                    if make == "folder":
-                        path.mkdir()
-                    else:
-                        path.write_text("the other file\n")
-                yield found
-
-        monkeypatch.setattr(_trust, "held", held)
-
-    @pytest.mark.windows
-    def test_a_file_swapped_after_its_check_is_not_what_is_changed(
-            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """The trail is checked (its owner is not SYSTEM's or Administrators':
-        under Wine, the Wine user's), then replaced by another file before
-        the take-over: the owner is written through the checked handle, to
-        the checked file; the second handle finds another file under the
-        name, and nothing is written to it."""
-        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
-
-        trail = tmp_path / "audit.jsonl"
-        trail.write_text("{}\n")
-        checked = _identity(str(trail))
-        reached = _spy_security_writes(monkeypatch)
-        _swap_when_held(monkeypatch, trail, "file")
-        with pytest.raises(UntrustedFile) as refused:
+    trail = tmp_path / "audit.jsonl"
+    trail.write_text("a user's line\n")
+    if under_wine():
+        with pytest.raises(UntrustedFile, match="even made afresh"):
             secure_files([str(trail)], TRAIL_OWNERS)
-        assert str(refused.value) == (
-            f"{trail} was replaced by another file while it was taken over; the service "
-            "does not append to it: try again")
-        assert reached == [("handle", checked)]
-        assert _identity(str(trail)) != checked
+    else:
+        (said,) = secure_files([str(trail)], TRAIL_OWNERS)
+        assert said.startswith(f"moved {trail} aside to ")
+    (aside,) = tmp_path.glob("audit.jsonl.untrusted-*")
+    assert aside.read_text() == "a user's line\n"
+    assert trail.read_text() == ""
 
-    @pytest.mark.windows
-    def test_a_folder_swapped_after_its_check_is_not_what_is_protected(
-            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        from win32session._trust import UntrustedFile
 
-        folder = tmp_path / "audit"
-        folder.mkdir()
-        checked = _identity(str(folder))
-        reached = _spy_security_writes(monkeypatch)
-        _swap_when_held(monkeypatch, folder, "folder")
-        with pytest.raises(UntrustedFile, match="was replaced by another file"):
-            ensure_protected_folder(str(folder))
-        assert reached == [("handle", checked)]
+@pytest.mark.windows
+def test_the_service_logs_what_it_moved_aside(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The start hook for --output: a trail the service does not trust
+    (faked "fix" verdict for the first check only: Wine's files are the
+    service account's own) is moved aside, a fresh one is appended to, and
+    the log says what was moved."""
+    import logging
+    from collections.abc import Iterable
 
-    @pytest.mark.windows
-    def test_a_take_over_writes_the_owner_then_the_dacl_through_handles(
-            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """No swap: both writes reach the checked file, by handle, and the
-        handles asked what SetSecurityInfo's page requires (WRITE_OWNER for
-        the owner, WRITE_DAC for the DACL): Wine 8.0 checks that too."""
-        from win32session import _winapi
-        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+    from win32session import _audit, _trust
 
-        trail = tmp_path / "audit.jsonl"
-        trail.write_text("{}\n")
-        checked = _identity(str(trail))
-        reached = _spy_security_writes(monkeypatch)
-        access: dict[int, int] = {}
-        real_open, real_set = _winapi.CreateFileW, _winapi.SetSecurityInfo
+    trail = tmp_path / "audit.jsonl"
+    trail.write_text("a user's line\n")
+    real = _trust.file_verdict
+    first: list[bool] = []
 
-        def create_file(path: str, wanted: int, *args: object) -> int:
-            handle = real_open(path, wanted, *args)
-            access[handle] = wanted
-            return handle
+    def verdict(facts: _trust.FileFacts, owners: Iterable[str] = _trust.TRAIL_OWNERS
+                ) -> tuple[str, str]:
+        if not first and facts.attributes and facts.links == 1:
+            first.append(True)
+            return "fix", "owned by S-1-5-21-1004336348-1177238915-682003330-1001"
+        return real(facts, owners)
 
-        def set_security_info(handle: int, kind: int, what: int, *args: object) -> int:
-            needed = (_winapi.WRITE_OWNER if what & _winapi.OWNER_SECURITY_INFORMATION
-                      else 0) | (_winapi.WRITE_DAC if what & _winapi.DACL_SECURITY_INFORMATION
-                                 else 0)
-            assert access[handle] & needed == needed, (hex(access[handle]), hex(needed))
-            return real_set(handle, kind, what, *args)
-
-        monkeypatch.setattr(_winapi, "CreateFileW", create_file)
-        monkeypatch.setattr(_winapi, "SetSecurityInfo", set_security_info)
-        with pytest.raises(UntrustedFile) if under_wine() else contextlib.nullcontext():
-            secure_files([str(trail)], TRAIL_OWNERS)  # Wine keeps no owner it is given
-        assert reached == [("handle", checked), ("handle", checked)]
-
-    @pytest.mark.windows
-    def test_owner_rights_cannot_keep_the_dacl_from_the_service(
-            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """A user's file with an OWNER RIGHTS (S-1-3-4) ACE that grants
-        read only: on Windows that ACE replaces the owner's implicit
-        WRITE_DAC, so after taking ownership an open asking WRITE_DAC is
-        still denied, unless SeRestorePrivilege is enabled and the open says
-        FILE_FLAG_BACKUP_SEMANTICS. Wine keeps no ACEs and runs everything as
-        an administrator, so that rule is the test bed's (a fake CreateFileW
-        in front of the real one, for this file only); the rest is real.
-        https://learn.microsoft.com/windows/win32/secauthz/sid-components
-        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
-        from win32session import _trust, _winapi
-        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
-
-        trail = tmp_path / "audit.jsonl"
-        trail.write_text("{}\n")
-        enabled: set[str] = set()
-        real_privilege, real_open = _trust.privilege, _winapi.CreateFileW
-
-        @contextlib.contextmanager
-        def privilege(name: str) -> Iterator[bool]:
-            with real_privilege(name) as held:
-                if held:
-                    enabled.add(name)
-                try:
-                    yield held
-                finally:
-                    enabled.discard(name)
-
-        def create_file(path: str, wanted: int, share: int, attributes: object,
-                        disposition: int, flags: int, template: object) -> int:
-            if Path(path) == trail and wanted & _winapi.WRITE_DAC and not (
-                    "SeRestorePrivilege" in enabled
-                    and flags & _winapi.FILE_FLAG_BACKUP_SEMANTICS):
-                raise PermissionError(13, "Access is denied (OWNER RIGHTS: read only)",
-                                      None, 5)
-            return real_open(path, wanted, share, attributes, disposition, flags, template)
-
-        monkeypatch.setattr(_trust, "privilege", privilege)
-        monkeypatch.setattr(_winapi, "CreateFileW", create_file)
-        reached = _spy_security_writes(monkeypatch)
-        if under_wine():
-            # The DACL was written; the check after it still finds the Wine
-            # user as the owner, which Wine keeps.
-            with pytest.raises(UntrustedFile, match="even after taking it over"):
-                secure_files([str(trail)], TRAIL_OWNERS)
-        else:
-            secure_files([str(trail)], TRAIL_OWNERS)
-        assert len(reached) == 2  # the owner, then the DACL
-        assert "SeRestorePrivilege" in _trust.REQUIRED_PRIVILEGES
+    log = _audit._TrailLog(str(tmp_path / "audit.log"))
+    log.open_checked(_owners())
+    logger = logging.getLogger("win32session")
+    logger.addHandler(log)
+    logger.setLevel(logging.INFO)
+    monkeypatch.setattr(_trust, "file_verdict", verdict)
+    service = _audit._build("audit", str(trail), False, log)
+    (open_file,) = service._on_start
+    try:
+        open_file()
+    finally:
+        logger.removeHandler(log)
+        for close in service._on_stop:
+            close(0)
+        log.close()
+    (aside,) = tmp_path.glob("audit.jsonl.untrusted-*")
+    assert aside.read_text() == "a user's line\n"
+    assert '"state": "start"' in trail.read_text()
+    assert f"moved {trail} aside to {aside}: it was owned by S-1-5-21-" in (
+        tmp_path / "audit.log").read_text(encoding="utf-8")
 
 
 @pytest.mark.windows
@@ -573,3 +496,32 @@ def test_the_service_makes_a_missing_trail_with_its_own_dacl(tmp_path: Path) -> 
         return
     owner, flags, aces = _parts(made)
     assert (owner, "P" in flags, aces) == ("BA", True, {"(A;;FA;;;SY)", "(A;;FA;;;BA)"})
+
+
+@pytest.mark.windows
+def test_an_output_folder_users_may_rename_is_refused_before_anything_is_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``secure_trail``, as ``service install`` and each start run it, for
+    ``--output`` in a folder that inherits Authenticated Users' Modify (as
+    C:\\Logs does from C:\\). Wine keeps no such ACL, so the folder's
+    descriptor is the one Windows gives (faked); the ones above are Wine's."""
+    if sys.platform != "win32":
+        raise OSError("needs the Win32 API")
+    from win32session import _trust
+    from win32session._audit_folder import secure_trail
+    from win32session._trust import ADMINISTRATORS, SYSTEM, Ace, Descriptor, UntrustedFile
+
+    logs = tmp_path / "Logs"
+    logs.mkdir()
+    real = _trust.read_descriptor
+    modify = Descriptor(ADMINISTRATORS, (Ace(0, 0x13, 0x1F01FF, SYSTEM),
+                                         Ace(0, 0x10, 0x1301BF, "S-1-5-11")))
+    monkeypatch.setattr(_trust, "read_descriptor",
+                        lambda path: modify if path == str(logs) else real(path))
+    with pytest.raises(UntrustedFile) as refused:
+        secure_trail(str(logs / "t.jsonl"), False, _owners(), create=True)
+    assert str(refused.value) == (
+        f"the folder of the output is not one only administrators can change: {logs} is "
+        "writable by Authenticated Users; use a folder whose ACL is locked down (the "
+        "README's audit service section)")
+    assert list(logs.iterdir()) == []

@@ -163,7 +163,7 @@ if sys.platform == "win32":
         passed: dict[int, object] = {}
         change = _winapi.ChangeServiceConfig2W
         # A multi-string: each name ended by a NUL, and one more at the end.
-        expected = "SeChangeNotifyPrivilege\0SeTakeOwnershipPrivilege\0SeRestorePrivilege\0\0"
+        expected = "SeChangeNotifyPrivilege\0\0"
 
         def spy(handle: int, level: int, info: object) -> int:
             if level == _winapi.SERVICE_CONFIG_SERVICE_SID_INFO:
@@ -194,8 +194,7 @@ if sys.platform == "win32":
         else:
             assert installed.service_sid == "unrestricted"
             assert installed.required_privileges == manager.REQUIRED_PRIVILEGES
-        assert manager.REQUIRED_PRIVILEGES == (
-            "SeChangeNotifyPrivilege", "SeTakeOwnershipPrivilege", "SeRestorePrivilege")
+        assert manager.REQUIRED_PRIVILEGES == ("SeChangeNotifyPrivilege",)
 
 
     def test_installing_twice_names_the_service(service_name: str) -> None:

@@ -514,3 +514,61 @@ def test_a_trail_that_inherits_others_write_is_taken_over() -> None:
 
 def test_a_file_with_owner_rights_is_still_a_users() -> None:
     assert file_verdict(_facts(windows("owner_rights_file"))) == ("fix", f"owned by {USER}")
+
+
+def test_the_write_handle_must_reach_the_checked_path() -> None:
+    """GetFinalPathNameByHandleW's answers as Windows gives them: the \\\\?\\
+    prefix and another case still name the trail; a path a junction led to
+    does not, nor does a file with a wrong verdict at the right path."""
+    from win32session._trust import handle_problem, same_path
+
+    path = r"C:\ProgramData\win32session\audit.jsonl"
+    assert same_path(r"\\?\C:\ProgramData\Win32Session\AUDIT.jsonl", path)
+    assert same_path(r"\\?\UNC\host\share\t.jsonl", r"\\host\share\t.jsonl")
+    assert not same_path(r"\\?\C:\Windows\System32\drivers\etc\hosts", path)
+    ok = FileFacts(Descriptor(SYSTEM, (Ace(0, 0, 0x1F01FF, SYSTEM),)), 0x20, 1)
+    assert handle_problem(ok, "\\\\?\\" + path, path, TRAIL_OWNERS) is None
+    assert handle_problem(ok, r"\\?\C:\Windows\win.ini", path, TRAIL_OWNERS) == (
+        rf"{path} was opened as \\?\C:\Windows\win.ini: a link or junction on the way, "
+        "or a folder renamed since the check")
+    linked = FileFacts(ok.descriptor, 0x20, 2)
+    assert "has 2 names" in (handle_problem(linked, path, path, TRAIL_OWNERS) or "")
+
+
+def test_an_output_folder_users_may_change_is_refused(tmp_path: Path) -> None:
+    """--output C:\\Logs\\t.jsonl, C:\\Logs made by an administrator under C:\\:
+    it inherits Authenticated Users' Modify (DELETE, add files), so a user
+    could rename it and put a junction in its place. Windows-shaped SDDL."""
+    from win32session._trust import output_folder_problem
+
+    logs = tmp_path / "Logs"
+    logs.mkdir()
+    root = os.path.abspath(os.sep)
+    inherited = Descriptor(ADMINISTRATORS, (
+        allow(ADMINISTRATORS, FA, OICI | ID), allow(SYSTEM, FA, OICI | ID),
+        allow(USERS, READ_EXECUTE, OICI | ID), allow(AUTHENTICATED, MODIFY, ID)))
+    read = _reader_of({"Logs": inherited, root: windows("c_root")})
+    assert output_folder_problem(str(logs), read, TRAIL_OWNERS) == (
+        f"{logs} is writable by Authenticated Users")
+    protected = Descriptor(ADMINISTRATORS, (allow(SYSTEM, FA, OICI),
+                                            allow(ADMINISTRATORS, FA, OICI)))
+    read = _reader_of({"Logs": protected, root: windows("c_root")})
+    assert output_folder_problem(str(logs), read, TRAIL_OWNERS) is None
+    # Protected, but in a folder that lets Users rename it (DELETE_CHILD).
+    read = _reader_of({"Logs": protected, tmp_path.name: Descriptor(
+        ADMINISTRATORS, (allow(USERS, 0x40),)), root: windows("c_root")})
+    assert output_folder_problem(str(logs), read, TRAIL_OWNERS) == (
+        f"{tmp_path} is writable by Users")
+
+
+def test_under_wine_an_output_folder_is_the_service_accounts(tmp_path: Path) -> None:
+    """What Wine 8.0 answers for every folder: the Wine user's, the account
+    Wine's services run as; trusted as the service's own, else refused."""
+    from win32session._trust import output_folder_problem
+
+    def read(path: str) -> Descriptor:
+        return WINE_FOLDER
+
+    assert output_folder_problem(str(tmp_path), read, TRAIL_OWNERS | {WINE_USER}) is None
+    assert output_folder_problem(str(tmp_path), read, TRAIL_OWNERS) == (
+        f"{tmp_path} is owned by {WINE_USER}")

@@ -516,7 +516,8 @@ def _install(args: argparse.Namespace) -> int:
         from . import _service_manager as manager
         from ._audit_folder import secure_trail
 
-        secure_trail(output, protect, _trust.TRAIL_OWNERS)
+        for moved in secure_trail(output, protect, _trust.TRAIL_OWNERS):
+            print(f"{PROG}: service install: {moved}")
         manager.install(name, service_display_name(name), SERVICE_DESCRIPTION, command)
     if refused:  # accepted by the flag: said once, after it was done
         failed = next(c for c in checks if not c.ok)

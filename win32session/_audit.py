@@ -13,9 +13,10 @@ losing events while it looks healthy.
 The default file lives in ``%ProgramData%\\win32session``, a folder that only
 SYSTEM and Administrators may write (``_audit_folder``). At each start the
 folder, the file and the log are checked before anything is appended, and
-each file again once it is open (``_trust``): owned by SYSTEM or
-Administrators and writable by no one else (taken over if not), not a link,
-one name; a file that fails stops the start
+each file again through the handle it is written through (``_trust``):
+owned by SYSTEM or Administrators and writable by no one else (moved aside
+and made afresh if not), not a link, one name, at the checked path; a file
+that fails stops the start
 (:attr:`ServiceExit.START_FAILED`) instead of being written. A missing file
 is made with a protected DACL of its own, and each is opened shared for
 reading only, so that no other process writes it while the service does.
@@ -82,7 +83,7 @@ def build(name: str, output: str | None) -> Service:
 def _open_exclusive(path: str) -> LineOutput:
     """The trail open for appending with no one else allowed to write it
     (FILE_SHARE_READ only): access is checked when a file is opened, so a
-    writer that opened it before it was taken over would write on; with it
+    writer that opened it before would write on; with it
     open, this open fails with a sharing violation, which fails the start
     (``UntrustedFile``, one line).
     https://learn.microsoft.com/windows/win32/fileio/creating-and-opening-files"""
@@ -110,6 +111,14 @@ def _sharing(exc: OSError, path: str) -> OSError | None:
 ERROR_SHARING_VIOLATION: Final = 32
 
 
+def _handle(fd: int) -> int:
+    """The Windows handle of the descriptor ``fd``."""
+    import msvcrt
+
+    handle: int = msvcrt.get_osfhandle(fd)  # type: ignore[attr-defined,unused-ignore]
+    return handle
+
+
 class _TrailLog(logging.FileHandler):
     """The service's ``.log``, written only once it was checked like the
     trail: until then (and for good if it fails) records go nowhere, so
@@ -133,10 +142,10 @@ class _TrailLog(logging.FileHandler):
                     encoding="utf-8", closefd=True)
 
     def open_checked(self, owners: frozenset[str]) -> None:
-        """Opens the log, then checks what was opened (``_trust.verify_file``):
-        ``UntrustedFile`` fails the start; a log that cannot be opened at all
-        is left out."""
-        from ._trust import verify_file
+        """Opens the log, then checks what was opened, through the handle
+        written to (``_trust.verify_handle``): ``UntrustedFile`` fails the
+        start; a log that cannot be opened at all is left out."""
+        from ._trust import verify_handle
 
         with self.lock or contextlib.nullcontext():
             if self.stream is None:
@@ -150,7 +159,8 @@ class _TrailLog(logging.FileHandler):
                     # the service goes on without one, as before the checks.
                     return
         try:
-            verify_file(self.baseFilename, owners)
+            # Through the handle written to: the name may reach another file now.
+            verify_handle(_handle(self.stream.fileno()), self.baseFilename, owners)
         except BaseException:
             self.close()
             raise
@@ -164,9 +174,16 @@ def _secure_log(path: str, protect: bool, owners: frozenset[str],
     from ._audit_folder import secure_trail
     from ._paths import log_path
 
-    secure_trail(path, protect, owners, [log_path(path)], create=True)
+    moved = secure_trail(path, protect, owners, [log_path(path)], create=True)
     if log is not None:
         log.open_checked(owners)
+    _say_moved(moved)
+
+
+def _say_moved(moved: list[str]) -> None:
+    """Each folder or file moved aside, in the service's log."""
+    for line in moved:
+        logging.getLogger("win32session").warning("%s", line)
 
 
 def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) -> Service:
@@ -182,16 +199,17 @@ def _build(name: str, path: str, protect: bool, log: _TrailLog | None = None) ->
     def open_file() -> None:
         from ._audit_folder import secure_trail
         from ._paths import check_output
-        from ._trust import trail_owners, verify_file
+        from ._trust import trail_owners, verify_handle
 
         check_output(path)
         owners = trail_owners()
         if log is None or not log.trusted:
             _secure_log(path, protect, owners, log)
-        secure_trail(path, False, owners, [path], create=True)
+        _say_moved(secure_trail(path, False, owners, [path], create=True))
         output = _open_exclusive(path)
         try:
-            verify_file(path, owners)  # what is open is what was checked
+            # What is open is what was checked, read through the write handle.
+            verify_handle(_handle(output.fileno()), path, owners)
         except BaseException:
             output.close()
             raise
@@ -232,16 +250,16 @@ def run(name: str, output: str | None) -> int:
 
     path, protect = _destination(name, output)
     handler = _TrailLog(log_path(path))
-    # Before the service starts, so that a start that fails early (the
-    # notifier's registration, say) is logged; the start hook tries again
-    # and fails the start if this did not succeed.
-    with contextlib.suppress(OSError, ValueError):
-        _secure_log(path, protect, trail_owners(), handler)
-    service = _build(name, path, protect, handler)
     logger = logging.getLogger("win32session")
-    logger.addHandler(handler)
+    logger.addHandler(handler)  # records nothing until the log is checked
     logger.setLevel(logging.INFO)
     try:
+        # Before the service starts, so that a start that fails early (the
+        # notifier's registration, say) is logged; the start hook tries again
+        # and fails the start if this did not succeed.
+        with contextlib.suppress(OSError, ValueError):
+            _secure_log(path, protect, trail_owners(), handler)
+        service = _build(name, path, protect, handler)
         return service.run()
     finally:
         logger.removeHandler(handler)

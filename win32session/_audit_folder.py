@@ -103,22 +103,20 @@ def check_name(name: str) -> None:
                          f"file {name}.jsonl would be the device, not a file: {name!r}")
 
 
-def ensure_protected_folder(path: str) -> None:
-    """Makes ``path`` a folder with :data:`FOLDER_SDDL`'s owner and DACL.
+def ensure_protected_folder(path: str, owners: Iterable[str] | None = None) -> str | None:
+    """Makes ``path`` a folder with :data:`FOLDER_SDDL`'s owner and DACL;
+    returns one line when an untrusted folder was moved aside, else None.
 
     A new folder gets them from ``CreateDirectoryW``'s SECURITY_ATTRIBUTES, so
     it never exists with the parent's ACL; missing parents are made first, as
-    usual. An existing folder is taken over through the handle it was
-    checked through (``_trust.take_over``: the owner first, with
-    SeTakeOwnershipPrivilege, as a folder a user made and closed to everyone
-    else needs, then the DACL with PROTECTED_DACL_SECURITY_INFORMATION, on
-    the same folder or not at all), which also replaces the inherited
-    ACEs of what it holds; a file's own owner and explicit ACEs stay, and
-    ``_trust.secure_files`` deals with those. A link or junction is refused:
-    the trail must not be redirected. Needs an administrator or SYSTEM;
-    ``OSError`` says what failed and where.
+    usual. An existing folder that ``_trust.folder_verdict`` does not trust
+    for ``owners`` (default SYSTEM and Administrators) is never adopted: a
+    user who made it first may still hold a handle with WRITE_DAC, which an
+    owner or DACL change would not take back. It is moved aside
+    (``_trust.move_aside``) and a fresh one made. A link or junction, or a
+    file, is refused: the trail must not be redirected. Needs an
+    administrator or SYSTEM; ``OSError`` says what failed and where.
     https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectoryw
-    https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setnamedsecurityinfow
     """
     require_windows()
     path = os.path.abspath(path)
@@ -126,21 +124,17 @@ def ensure_protected_folder(path: str) -> None:
     if parent != path:
         os.makedirs(parent, exist_ok=True)
     if sys.platform == "win32":
-        from ._trust import UntrustedFile, held, sddl_descriptor, take_over
+        from ._trust import (
+            TRAIL_OWNERS,
+            UntrustedFile,
+            folder_verdict,
+            held,
+            move_aside,
+        )
 
-        with sddl_descriptor(FOLDER_SDDL) as descriptor:
-            attributes = _api.SECURITY_ATTRIBUTES(
-                ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
-            try:
-                _api.CreateDirectoryW(path, ctypes.byref(attributes))
-                return
-            except OSError as exc:
-                if exc.winerror != _api.ERROR_ALREADY_EXISTS:
-                    raise _explained(exc, "cannot create the audit folder", path) from None
-
-        # Checked, then taken over, through one handle: a junction given its
-        # name in between is not what is changed.
-        with held(path, take=True) as found:
+        if _create_protected_folder(path):
+            return None
+        with held(path) as found:
             if found is None:
                 raise FileNotFoundError(f"the audit folder {path} vanished")
             if found.facts.attributes & _api.FILE_ATTRIBUTE_REPARSE_POINT:
@@ -148,12 +142,39 @@ def ensure_protected_folder(path: str) -> None:
                               "remove it and try again")
             if not found.facts.attributes & _api.FILE_ATTRIBUTE_DIRECTORY:
                 raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
+            why = folder_verdict(found.facts.descriptor,
+                                 TRAIL_OWNERS if owners is None else owners)
+        if why is None:
+            return None
+        try:
+            aside = move_aside(path)
+        except OSError as exc:
+            raise _explained(exc, "cannot move aside the untrusted audit folder",
+                             path) from None
+        if not _create_protected_folder(path):
+            raise UntrustedFile(f"the audit folder {path} was made again by someone else "
+                                "after it was moved aside; try again")
+        return f"moved the audit folder {path} aside to {aside}: it was {why}"
+    return None
+
+
+if sys.platform == "win32":
+
+    def _create_protected_folder(path: str) -> bool:
+        """``CreateDirectoryW`` with :data:`FOLDER_SDDL`; False when the name
+        is taken already."""
+        from ._trust import sddl_descriptor
+
+        with sddl_descriptor(FOLDER_SDDL) as descriptor:
+            attributes = _api.SECURITY_ATTRIBUTES(
+                ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
             try:
-                take_over(found, FOLDER_SDDL, protect=True)
-            except UntrustedFile:
-                raise
+                _api.CreateDirectoryW(path, ctypes.byref(attributes))
+                return True
             except OSError as exc:
-                raise _explained(exc, "cannot protect the audit folder", path) from None
+                if exc.winerror != _api.ERROR_ALREADY_EXISTS:
+                    raise _explained(exc, "cannot create the audit folder", path) from None
+                return False
 
 
 def folder_sddl(path: str) -> str:
@@ -196,27 +217,46 @@ if sys.platform == "win32":
 
 
 def secure_trail(output: str, protect: bool, owners: Iterable[str],
-                 files: Iterable[str] | None = None, *, create: bool = False) -> None:
+                 files: Iterable[str] | None = None, *, create: bool = False) -> list[str]:
     """Makes the trail ``output`` and its log ones the service may append
     to, or raises ``OSError`` (``_trust.UntrustedFile``: one line): with
     ``protect`` (the default file), its folder protected and then checked;
-    then each file that exists taken over where its owner or its own ACEs
-    are wrong, and refused where it is a link or has a second name (``files``:
+    then each file that exists moved aside where its owner or its ACEs are
+    wrong, a fresh one made in its place, and refused where it is a link or
+    has a second name (``files``:
     which of them, the log first by default; ``create``: a missing one made
     with ``_trust.FILE_SDDL``, as the service does; without ``protect``, a
-    missing folder is made). Run by ``service install`` and at each start of
-    the service."""
+    missing folder is made, and must be one only administrators can change).
+    Run by ``service install`` and at each start of the service; returns one
+    line for each folder or file moved aside."""
     from ._paths import log_path
-    from ._trust import secure_files, verify_folder
+    from ._trust import (
+        UntrustedFile,
+        secure_files,
+        trail_owners,
+        verify_folder,
+        verify_output_folder,
+    )
 
     owner_set = frozenset(owners)
     folder = os.path.dirname(output)
-    if protect:
-        ensure_protected_folder(folder)
-        verify_folder(folder, owner_set)
-    else:
-        # A folder of the administrator's choice (--output) is made as it is
-        # named, with what it inherits; the files in it get their own DACL.
-        os.makedirs(folder, exist_ok=True)
-    secure_files([log_path(output), output] if files is None else list(files), owner_set,
-                 create=create)
+    moved: list[str] = []
+    try:
+        if protect:
+            aside = ensure_protected_folder(folder, owner_set)
+            moved += [aside] if aside else []
+            verify_folder(folder, owner_set)
+        else:
+            # A folder of the administrator's choice (--output) is made as it
+            # is named, with what it inherits, and must be one only
+            # administrators (and the service's account) can change: a user
+            # who may rename it or a folder above could put a junction there.
+            os.makedirs(folder, exist_ok=True)
+            verify_output_folder(folder, owner_set | trail_owners())
+        secure_files([log_path(output), output] if files is None else list(files),
+                     owner_set, create=create, moved=moved)
+    except UntrustedFile as exc:
+        if moved:  # said on the same line, since nothing else will say it
+            raise UntrustedFile(f"{exc} ({'; '.join(moved)})") from None
+        raise
+    return moved

@@ -231,6 +231,13 @@ class LineOutput:
             # Only a message at exit is at stake; the run still ends.
             logger().debug("could not point stdout at %s: %r", os.devnull, exc)
 
+    def fileno(self) -> int:
+        """The file's descriptor (a file or a pipe only): for checks that
+        must read the very file that is written (the audit trail)."""
+        if self._path is None or self._fd is None:
+            raise ValueError(f"{self.name} has no descriptor of its own")
+        return self._fd
+
     def close(self) -> None:
         """Closes the file; stdout stays open."""
         with self._lock:
@@ -390,8 +397,11 @@ def _open_windows(path: str, pipe: bool, exclusive: bool = False) -> int:
         else:
             # FILE_APPEND_DATA: Windows puts each write at the end of the
             # file, even when another process appends too.
+            # exclusive (the audit trail): also READ_CONTROL and
+            # FILE_READ_ATTRIBUTES, so that _trust checks this very handle.
             handle = _api.CreateFileW(
-                path, _api.FILE_APPEND_DATA,
+                path, _api.FILE_APPEND_DATA | (_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES
+                                               if exclusive else 0),
                 _api.FILE_SHARE_READ | (0 if exclusive else _api.FILE_SHARE_WRITE), None,
                 _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
         try:

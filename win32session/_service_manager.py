@@ -424,9 +424,8 @@ def _set_recovery(handle: int, recovery: Recovery) -> None:
 #: in a folder whose ACL gives SYSTEM full control, reads session details and
 #: registers for power settings: none of that needs a privilege but traversing
 #: folders (SeChangeNotifyPrivilege, which Windows never removes anyway; named
-#: to say so). At each start it also takes over the trail's folder or a file
-#: that a user made first (``_trust.REQUIRED_PRIVILEGES``:
-#: SeTakeOwnershipPrivilege).
+#: to say so). A folder or file a user made first is moved aside, not taken
+#: over, so ``_trust.REQUIRED_PRIVILEGES`` adds none.
 #: https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_required_privileges_infow
 REQUIRED_PRIVILEGES: Final = ("SeChangeNotifyPrivilege", *_TRAIL_PRIVILEGES)
 

@@ -20,14 +20,16 @@ a link to a file of Windows's, or a second name (a hard link) of one. So each
 must be owned by SYSTEM or Administrators (or the account the service runs
 as: SYSTEM), not be a reparse point, and have one link (:func:`file_verdict`).
 Anyone else who may write it, through its own ACEs or inherited ones, counts
-too. Either is fixed by taking it over through the handle it was checked
-through (:func:`take_over`: the owner with ``SeTakeOwnershipPrivilege``, then
-a protected DACL for SYSTEM and Administrators with ``SeRestorePrivilege``,
-:data:`REQUIRED_PRIVILEGES`); a link or a second name is refused: which file
-it reaches is not ours to change. The service opens each for writing with no
-one else allowed to write it (``LineOutput(exclusive=True)``), so a writer
-that opened it before the take-over makes the start fail instead of writing
-on. https://learn.microsoft.com/windows/win32/secauthz/taking-object-ownership-in-c--
+too. Such a folder or file is never adopted: a handle its maker opened
+before an owner or DACL change keeps the access it was granted. It is moved
+aside (:func:`move_aside`) and a fresh one made with a protected DACL; a
+link or a second name is refused: which file it reaches is not ours to
+change. The service opens each for writing with no one else allowed to
+write it (``LineOutput(exclusive=True)``) and, before the first line, checks
+the file through that very handle (:func:`verify_handle`: owner, DACL,
+links, and that its final path is the checked one, not a file a junction
+put on the way). ``--output``'s folder, and the folders above it, must be
+ones only administrators can change (:func:`output_folder_problem`).
 
 The decisions are pure functions of parsed descriptors (:class:`Descriptor`),
 so that tests feed them the descriptors Wine really returns and descriptors
@@ -73,17 +75,12 @@ __all__ = [
 #: ``service install``'s flag that accepts an interpreter others can write.
 ALLOW_FLAG: Final = "--allow-user-writable-python"
 
-#: The privileges the audit service uses to take over a folder or file that a
-#: user created and closed to SYSTEM: WRITE_OWNER for the owner
-#: (SeTakeOwnershipPrivilege), then WRITE_DAC for the DACL
-#: (SeRestorePrivilege with FILE_FLAG_BACKUP_SEMANTICS), which owning the file
-#: does not give when an OWNER RIGHTS ACE is there. The second adds little to
-#: the first: whoever may take any file over may already rewrite any DACL.
+#: The privileges the audit service needs beyond what LocalSystem's DACL
+#: rights give it: none. A folder or file it does not trust is moved aside,
+#: never taken over (a handle opened before a take-over keeps its access),
+#: which SYSTEM's FILE_DELETE_CHILD on the folder allows.
 #: For ``SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO``.
-#: https://learn.microsoft.com/windows/win32/secauthz/privilege-constants
-TAKE_OWNERSHIP: Final = "SeTakeOwnershipPrivilege"
-RESTORE: Final = "SeRestorePrivilege"
-REQUIRED_PRIVILEGES: Final = (TAKE_OWNERSHIP, RESTORE)
+REQUIRED_PRIVILEGES: Final[tuple[str, ...]] = ()
 
 # Well-known SIDs. https://learn.microsoft.com/windows/win32/secauthz/well-known-sids
 SYSTEM: Final = "S-1-5-18"
@@ -364,7 +361,8 @@ def _first_writable(paths: Iterable[str], read: Reader) -> str | None:
     return None
 
 
-def _first_replaceable(folders: Iterable[str], read: Reader) -> str | None:
+def _first_replaceable(folders: Iterable[str], read: Reader,
+                       trusted: Iterable[str] = TRUSTED) -> str | None:
     """The first of the folders above that lets others replace what it holds
     or itself (:data:`REPLACE_RIGHTS`; a drive's root cannot be renamed)."""
     for path in folders:
@@ -373,10 +371,35 @@ def _first_replaceable(folders: Iterable[str], read: Reader) -> str | None:
         except OSError as exc:
             return f"{path} cannot be read ({exc})"
         rights = ROOT_REPLACE_RIGHTS if os.path.dirname(path) == path else REPLACE_RIGHTS
-        found = writers(descriptor, TRUSTED, rights)
+        found = writers(descriptor, trusted, rights)
         if found:
             return f"{path} is {_describe_writers(descriptor, found)}"
     return None
+
+
+#: What no one else may do in ``--output``'s own folder: replace what it
+#: holds or itself, and add to it (a file made first under the trail's or
+#: the log's name).
+OUTPUT_FOLDER_RIGHTS: Final = REPLACE_RIGHTS | FILE_WRITE_DATA | FILE_APPEND_DATA
+
+
+def output_folder_problem(folder: str, read: Reader, owners: Iterable[str]) -> str | None:
+    """Why ``--output``'s ``folder`` is not one only administrators can
+    change, or None: it must let no one but SYSTEM, Administrators,
+    TrustedInstaller and ``owners`` (the service's account) add to it,
+    delete what it holds or rename it (:data:`OUTPUT_FOLDER_RIGHTS`), and
+    the folders above none of them replace it (:func:`_first_replaceable`):
+    otherwise a user renames a folder on the way and puts a junction in its
+    place. ``read`` gives a path's descriptor."""
+    trusted = TRUSTED | frozenset(owners)
+    try:
+        descriptor = read(folder)
+    except OSError as exc:
+        return f"{folder} cannot be read ({exc})"
+    found = writers(descriptor, trusted, OUTPUT_FOLDER_RIGHTS)
+    if found:
+        return f"{folder} is {_describe_writers(descriptor, found)}"
+    return _first_replaceable(_ancestors([folder]), read, trusted)
 
 
 def interpreter_checks(interpreter: Interpreter, read: Reader, profiles: str | None
@@ -586,32 +609,28 @@ if sys.platform == "win32":
         identity: tuple[int, int, int]
 
     @contextlib.contextmanager
-    def held(path: str, *, take: bool = False) -> Iterator[Held | None]:
+    def held(path: str) -> Iterator[Held | None]:
         """The file or folder at ``path`` itself (a link is not followed:
         FILE_FLAG_OPEN_REPARSE_POINT), open for the block; None when there
         is nothing there. Its descriptor is None when this account may not
         read it (READ_CONTROL denied: a user's file closed to SYSTEM); its
         attributes and links are read anyway (FILE_READ_ATTRIBUTES, which
-        the folder's list right grants). With ``take``, the handle also asks
-        WRITE_OWNER with SeTakeOwnershipPrivilege enabled, which grants it
-        whatever the DACL says, so that :func:`take_over` changes this very
-        object. The handle pins nothing: Windows applies share modes only to
-        opens that ask to read, write or delete data, so the name may be
-        given to another file meanwhile; whatever acts must act on the handle.
+        the folder's list right grants). The handle pins nothing: Windows
+        applies share modes only to opens that ask to read, write or delete
+        data, so the name may be given to another file meanwhile.
         https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
-        plain = [_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES, _api.FILE_READ_ATTRIBUTES]
-        tries = [a | _api.WRITE_OWNER for a in plain] + plain if take else plain
-        with privilege(TAKE_OWNERSHIP) if take else contextlib.nullcontext(False):
-            for access in tries:
-                try:
-                    handle = _open_itself(path, access)
-                    break
-                except FileNotFoundError:
-                    handle = None
-                    break
-                except PermissionError:
-                    if access == tries[-1]:
-                        raise
+        tries = [_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES, _api.FILE_READ_ATTRIBUTES]
+        handle: int | None = None
+        for access in tries:
+            try:
+                handle = _open_itself(path, access)
+                break
+            except FileNotFoundError:
+                handle = None
+                break
+            except PermissionError:
+                if access == tries[-1]:
+                    raise
         if handle is None:
             yield None
             return
@@ -620,6 +639,19 @@ if sys.platform == "win32":
             yield Held(path, handle, access, facts, identity)
         finally:
             _api.CloseHandle(handle)
+
+    def final_path(handle: int) -> str:
+        """The path of the file open through ``handle``, links resolved
+        (``GetFinalPathNameByHandleW``, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS):
+        asked again with the size it says when the buffer was too small."""
+        size = 260
+        while True:
+            buffer = ctypes.create_unicode_buffer(size)
+            length = _api.GetFinalPathNameByHandleW(
+                handle, buffer, size, _api.FILE_NAME_NORMALIZED | _api.VOLUME_NAME_DOS)
+            if length < size:
+                return buffer.value
+            size = length
 
     @contextlib.contextmanager
     def pinned(path: str) -> Iterator[FileFacts | None]:
@@ -644,91 +676,18 @@ if sys.platform == "win32":
         finally:
             _api.CloseHandle(token)
 
-    @contextlib.contextmanager
-    def privilege(name: str) -> Iterator[bool]:
-        """``name`` enabled in this process's token for the block (and set
-        back after); yields False when the token does not hold it, so that
-        the caller still tries what the DACL may allow anyway.
-        https://learn.microsoft.com/windows/win32/secauthz/enabling-and-disabling-privileges-in-c--"""
-        token = wintypes.HANDLE()
-        _api.OpenProcessToken(_api.GetCurrentProcess(),
-                              _api.TOKEN_ADJUST_PRIVILEGES | _api.TOKEN_QUERY,
-                              ctypes.byref(token))
-        try:
-            luid = _api.LUID()
-            _api.LookupPrivilegeValueW(None, name, ctypes.byref(luid))
-            wanted = _api.TOKEN_PRIVILEGES(1)
-            wanted.Privileges[0].Luid = luid
-            wanted.Privileges[0].Attributes = _api.SE_PRIVILEGE_ENABLED
-            before = _api.TOKEN_PRIVILEGES()
-            size = wintypes.DWORD()
-            try:
-                _api.AdjustTokenPrivileges(token, False, ctypes.byref(wanted),
-                                           ctypes.sizeof(before), ctypes.byref(before),
-                                           ctypes.byref(size))
-            except OSError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                if before.PrivilegeCount:  # it was off: set it back
-                    with contextlib.suppress(OSError):
-                        _api.AdjustTokenPrivileges(token, False, ctypes.byref(before), 0,
-                                                   None, None)
-        finally:
-            _api.CloseHandle(token)
+    def move_aside(path: str) -> str:
+        """Renames ``path`` (a file, a folder, or a link itself) to
+        ``NAME.untrusted-YYYYmmddTHHMMSS`` next to it, and returns that name:
+        an object someone else made first is never adopted, since handles
+        opened before an owner or DACL change keep the access they were
+        granted. https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-movefileexw"""
+        import datetime
 
-    @contextlib.contextmanager
-    def _sddl_parts(sddl: str) -> Iterator[tuple[int | None, int | None]]:
-        descriptor = ctypes.c_void_p()
-        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
-        try:
-            owner, dacl = ctypes.c_void_p(), ctypes.c_void_p()
-            present, defaulted = wintypes.BOOL(), wintypes.BOOL()
-            _api.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner),
-                                            ctypes.byref(defaulted))
-            _api.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present), ctypes.byref(dacl),
-                                           ctypes.byref(defaulted))
-            yield owner.value, dacl.value
-        finally:
-            _api.LocalFree(descriptor)
-
-    def take_over(found: Held, sddl: str, protect: bool) -> FileFacts:
-        """Gives the object ``found`` holds ``sddl``'s owner, then its DACL,
-        protected or (``protect`` False) inheriting from its folder again;
-        the facts read after. The owner through ``found``'s own handle
-        (WRITE_OWNER, from SeTakeOwnershipPrivilege); the DACL through a
-        second handle asking WRITE_DAC, checked to be the same object (volume
-        serial number and file index) or nothing is changed further: the
-        name may have been given to another file since. WRITE_DAC comes with
-        SeRestorePrivilege and FILE_FLAG_BACKUP_SEMANTICS, whatever the DACL
-        says: an OWNER RIGHTS (S-1-3-4) ACE replaces the owner's implicit
-        WRITE_DAC, so owning the file would not be enough.
-        https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-setsecurityinfo
-        https://learn.microsoft.com/windows/win32/secauthz/sid-components"""
-        inherit = (_api.PROTECTED_DACL_SECURITY_INFORMATION if protect
-                   else _api.UNPROTECTED_DACL_SECURITY_INFORMATION)
-        if not found.access & _api.WRITE_OWNER:
-            raise PermissionError(13, f"cannot take ownership of {found.path}: "
-                                      "SeTakeOwnershipPrivilege is not held", None, 1314)
-        with _sddl_parts(sddl) as (owner, dacl):
-            _api.SetSecurityInfo(found.handle, _api.SE_FILE_OBJECT,
-                                 _api.OWNER_SECURITY_INFORMATION, owner, None, None, None)
-            with privilege(RESTORE):
-                second = _open_itself(found.path, _api.WRITE_DAC | _api.READ_CONTROL
-                                      | _api.FILE_READ_ATTRIBUTES)
-            try:
-                if _facts(second, False)[1] != found.identity:
-                    raise UntrustedFile(f"{found.path} was replaced by another file while "
-                                        "it was taken over")
-                _api.SetSecurityInfo(second, _api.SE_FILE_OBJECT,
-                                     _api.DACL_SECURITY_INFORMATION | inherit, None, None,
-                                     dacl, None)
-                return _facts(second, True)[0]
-            finally:
-                _api.CloseHandle(second)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S")
+        aside = f"{path}.untrusted-{stamp}"
+        _api.MoveFileExW(path, aside, 0)
+        return aside
 
     def create_protected(path: str) -> bool:
         """Creates ``path`` empty with :data:`FILE_SDDL`'s owner and DACL,
@@ -758,7 +717,7 @@ if sys.platform == "win32":
         finally:
             _api.LocalFree(descriptor)
 
-#: What a trail file gets when taken over: owner Administrators, and full
+#: What the service gives a trail file it creates: owner Administrators, and full
 #: control for SYSTEM and Administrators only, protected: a file of one's own
 #: (``--output``) may sit in a folder whose inheritable ACEs let its user in.
 FILE_SDDL: Final = "O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)"
@@ -774,12 +733,13 @@ def trail_owners() -> frozenset[str]:
 
 
 def file_checks(paths: Sequence[str], owners: Iterable[str], *, fix: bool = False,
-                create: bool = False) -> list[tuple[str, str, str]]:
+                create: bool = False, moved: list[str] | None = None
+                ) -> list[tuple[str, str, str]]:
     """(path, verdict, why) for each of ``paths`` (the trail and its log)
     as :func:`file_verdict` decides; with ``fix``, a file it says "fix" is
-    taken over through the handle it was checked through (:func:`take_over`,
-    so never through a link put there after the check), and its verdict is
-    the one read after; with ``create``, a file not there yet is made with
+    moved aside (:func:`move_aside`; one line saying so goes to ``moved``)
+    and a fresh one made with :data:`FILE_SDDL` in its place, whose verdict
+    is the one given; with ``create``, a file not there yet is made with
     :data:`FILE_SDDL` and checked like one that was."""
     require_windows()
     found: list[tuple[str, str, str]] = []
@@ -787,38 +747,55 @@ def file_checks(paths: Sequence[str], owners: Iterable[str], *, fix: bool = Fals
         for path in paths:
             if create:
                 create_protected(path)
-            with held(path, take=fix) as it:
-                if it is None:
-                    found.append((path, "ok", "not there yet"))
-                    continue
-                verdict, why = file_verdict(it.facts, owners)
-                if fix and verdict == "fix":
-                    try:
-                        verdict, why = file_verdict(take_over(it, FILE_SDDL, True), owners)
-                    except UntrustedFile as exc:
-                        raise UntrustedFile(f"{exc}; the service does not append to it: "
-                                            "try again") from None
-                    except OSError as exc:
-                        raise UntrustedFile(f"{path} is {why}, and taking it over failed: "
-                                            f"{exc}; remove it and try again") from None
+            verdict, why = _file_verdict_now(path, owners)
+            if fix and verdict == "fix":
+                try:
+                    aside = move_aside(path)
+                except OSError as exc:
+                    raise UntrustedFile(f"{path} is {why}, and moving it aside failed: "
+                                        f"{exc}; remove it and try again") from None
+                if moved is not None:
+                    moved.append(f"moved {path} aside to {aside}: it was {why}")
+                if not create_protected(path):
+                    raise UntrustedFile(f"{path} was made again by someone else after it was "
+                                        "moved aside; the service does not append to it: "
+                                        "try again")
+                verdict, why = _file_verdict_now(path, owners)
             found.append((path, verdict, why))
     return found
 
 
-def secure_files(paths: Sequence[str], owners: Iterable[str], *, create: bool = False
-                 ) -> None:
-    """Makes each existing file of ``paths`` trustworthy, taking ownership
-    where :func:`file_verdict` says "fix", or raises :class:`UntrustedFile`
-    (one line) when one cannot be: a link, a second name, or an owner that
-    stays after the take-over (Wine keeps no owners). ``create``: the
-    service, which makes a missing one with :data:`FILE_SDDL` first."""
-    for path, verdict, why in file_checks(paths, frozenset(owners), fix=True, create=create):
+def _file_verdict_now(path: str, owners: Iterable[str]) -> tuple[str, str]:
+    """:func:`file_verdict` of what is at ``path`` now, read through one handle."""
+    require_windows()
+    if sys.platform == "win32":
+        with pinned(path) as facts:
+            if facts is None:
+                return "ok", "not there yet"
+            return file_verdict(facts, owners)
+    raise AssertionError("unreachable")
+
+
+def secure_files(paths: Sequence[str], owners: Iterable[str], *, create: bool = False,
+                 moved: list[str] | None = None) -> list[str]:
+    """Makes each existing file of ``paths`` trustworthy, moving aside one
+    :func:`file_verdict` says "fix" and making a fresh one, or raises
+    :class:`UntrustedFile` (one line) when one cannot be: a link, a second
+    name, or an owner that the fresh file has too (Wine keeps no owners).
+    ``create``: the service, which makes a missing one with :data:`FILE_SDDL`
+    first. Returns one line for each file moved aside (appended to
+    ``moved`` too, as they are moved, so that a caller that catches the
+    error still knows them)."""
+    moved = [] if moved is None else moved
+    for path, verdict, why in file_checks(paths, frozenset(owners), fix=True, create=create,
+                                          moved=moved):
         if verdict == "refuse":
             raise UntrustedFile(f"{path} {why}; the service does not append to it: "
                                 "remove it and try again")
         if verdict == "fix":
-            raise UntrustedFile(f"{path} is {why}, even after taking it over; the service "
+            raise UntrustedFile(f"{path} is {why}, even made afresh; the service "
                                 "does not append to a file it does not trust")
+    return moved
 
 
 def verify_file(path: str, owners: Iterable[str]) -> None:
@@ -831,6 +808,50 @@ def verify_file(path: str, owners: Iterable[str]) -> None:
         if verdict != "ok" or why == "not there yet":
             raise UntrustedFile(f"{path} {why}; the service does not append to a file "
                                 "it does not trust")
+
+
+def same_path(final: str, expected: str) -> bool:
+    """Whether ``final`` (``GetFinalPathNameByHandleW``'s answer, with its
+    ``\\\\?\\`` or ``\\\\?\\UNC\\`` prefix) names ``expected``: compared
+    without case, as NTFS names are. A short (8.3) name in ``expected``
+    does not match, which refuses rather than trusts."""
+    def plain(path: str) -> str:
+        if path.startswith("\\\\?\\UNC\\"):
+            path = "\\" + path[len("\\\\?\\UNC"):]
+        elif path.startswith("\\\\?\\"):
+            path = path[len("\\\\?\\"):]
+        return ntpath.normcase(ntpath.normpath(path))
+    return plain(final) == plain(ntpath.abspath(expected) if sys.platform == "win32"
+                                 else expected)
+
+
+def handle_problem(facts: FileFacts, final: str, path: str, owners: Iterable[str]
+                   ) -> str | None:
+    """Why the file open for writing (``facts`` and ``final``, its path now,
+    both read through the write handle) is not the trustworthy ``path``."""
+    if not same_path(final, path):
+        return (f"{path} was opened as {final}: a link or junction on the way, or a "
+                "folder renamed since the check")
+    verdict, why = file_verdict(facts, owners)
+    if verdict != "ok":
+        return f"{path} {'is ' if verdict == 'fix' else ''}{why}"
+    return None
+
+
+def verify_handle(handle: int, path: str, owners: Iterable[str]) -> None:
+    """Raises :class:`UntrustedFile` unless the file open through ``handle``
+    (for appending, with READ_CONTROL and FILE_READ_ATTRIBUTES) is the file
+    at ``path`` and :func:`file_verdict` trusts it, all read through this
+    handle, before a line is written: a name opened again after the check
+    may have reached another file (a folder above swapped for a junction).
+    https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfinalpathnamebyhandlew"""
+    require_windows()
+    if sys.platform == "win32":
+        facts = _facts(handle, True)[0]
+        problem = handle_problem(facts, final_path(handle), path, owners)
+        if problem:
+            raise UntrustedFile(f"{problem}; the service does not append to a file it "
+                                "does not trust")
 
 
 def verify_folder(path: str, owners: Iterable[str]) -> None:
@@ -850,8 +871,20 @@ def verify_folder(path: str, owners: Iterable[str]) -> None:
                 found = folder_verdict(facts.descriptor, owners)
                 why = f"is {found}" if found else None
         if why:
-            raise UntrustedFile(f"the audit folder {path} {why}, even after taking it "
-                                "over; the service does not write there")
+            raise UntrustedFile(f"the audit folder {path} {why}, even made afresh; "
+                                "the service does not write there")
+
+
+def verify_output_folder(folder: str, owners: Iterable[str]) -> None:
+    """Raises :class:`UntrustedFile` (one line) when :func:`output_folder_problem`
+    finds ``--output``'s ``folder`` changeable by others."""
+    require_windows()
+    if sys.platform == "win32":
+        problem = output_folder_problem(folder, read_descriptor, owners)
+        if problem:
+            raise UntrustedFile(f"the folder of the output is not one only administrators "
+                                f"can change: {problem}; use a folder whose ACL is locked "
+                                "down (the README's audit service section)")
 
 
 # --- `service install --check`: the trail and the prompt, read only. ---------
@@ -876,7 +909,7 @@ def elevation_check() -> Check:
 def trail_checks(output: str, protect: bool) -> list[Check]:
     """The folder (``protect``: the default one) and each file of the trail,
     judged for the service (SYSTEM) without changing anything. A wrong owner
-    fails here although the install takes it over: it holds only once taken."""
+    fails here although the install moves it aside: it holds only once made afresh."""
     from ._paths import log_path
 
     require_windows()
@@ -892,13 +925,21 @@ def trail_checks(output: str, protect: bool) -> list[Check]:
                     checks.append(Check(what, "it is a link or junction", False))
                 else:
                     found = folder_verdict(facts.descriptor, TRAIL_OWNERS)
-                    checks.append(Check(what, found and f"{found}; install takes it over"))
+                    checks.append(Check(what, found and f"{found}; install moves it aside"))
+        else:
+            folder = os.path.dirname(os.path.abspath(output))
+            what = f"folder {folder} and those above changeable by administrators only"
+            if os.path.isdir(folder):
+                found = output_folder_problem(folder, read_descriptor, trail_owners())
+                checks.append(Check(what, found, False))
+            else:
+                checks.append(Check(f"{what} (made by the install: checked then)"))
         for path, verdict, why in file_checks([output, log_path(output)], TRAIL_OWNERS):
             what = f"file {path} trustworthy"
             if verdict == "ok":
                 checks.append(Check(f"{what}: {why}"))
             elif verdict == "fix":
-                checks.append(Check(what, f"{why}; install takes it over"))
+                checks.append(Check(what, f"{why}; install moves it aside"))
             else:
                 checks.append(Check(what, f"it {why}", False))
     return checks

@@ -997,6 +997,16 @@ if sys.platform == "win32":
     CreateDirectoryW: Callable[..., int] = _declare(
         _K, "CreateDirectoryW", wintypes.BOOL,
         (wintypes.LPCWSTR, _P(SECURITY_ATTRIBUTES)), _fails_on_zero)
+    # Renames an untrusted audit folder or file aside (never adopted: handles
+    # opened before a take-over keep their access). Flags 0: fails when the
+    # new name exists, and moves within the volume only; a rename needs
+    # DELETE on the object or FILE_DELETE_CHILD on its folder, and adding to
+    # the folder (SYSTEM and Administrators have both on %ProgramData%). A
+    # link is renamed itself, not what it points to.
+    #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-movefileexw
+    MoveFileExW: Callable[..., int] = _declare(
+        _K, "MoveFileExW", wintypes.BOOL,
+        (wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD), _fails_on_zero)
     # Frees what the SDDL conversions and GetNamedSecurityInfoW allocate.
     #: https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-localfree
     LocalFree: Callable[..., int | None] = _declare(
@@ -1117,3 +1127,15 @@ if sys.platform == "win32":
     GetFileInformationByHandle: Callable[..., int] = _declare(
         _K, "GetFileInformationByHandle", wintypes.BOOL,
         (HANDLE, _P(BY_HANDLE_FILE_INFORMATION)), _fails_on_zero)
+
+    # The path the file of a handle has now, whatever name opened it: the
+    # trail's write handle must be the file at the checked path, not one a
+    # junction put there. Returns the length without the null; when the buffer
+    # is too small, the size needed with it; 0 on failure. FILE_NAME_NORMALIZED
+    # | VOLUME_NAME_DOS (0) gives "\\?\C:\..." (or "\\?\UNC\server\...").
+    #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfinalpathnamebyhandlew
+    GetFinalPathNameByHandleW: Callable[..., int] = _declare(
+        _K, "GetFinalPathNameByHandleW", wintypes.DWORD,
+        (HANDLE, wintypes.LPWSTR, wintypes.DWORD, wintypes.DWORD), _fails_on_zero)
+    FILE_NAME_NORMALIZED: Final = 0x0
+    VOLUME_NAME_DOS: Final = 0x0
