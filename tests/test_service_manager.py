@@ -525,7 +525,8 @@ sys.exit(main(sys.argv[1:]))
         assert manager._service_exit_code(state, line) == shown
 
 
-    def test_the_cli_touches_no_other_programs_service(service_name: str) -> None:
+    def test_the_cli_touches_no_other_programs_service(service_name: str,
+                                                       tmp_path: Path) -> None:
         """A service win32session did not install (the tiny one, with its own
         display name) is refused by start, stop, status and uninstall with
         one line and exit 2, and left as it was; --any-service acts on it."""
@@ -540,7 +541,8 @@ sys.exit(main(sys.argv[1:]))
                 f"{'query' if action == 'status' else action} it all the same)\n")
         assert manager.status(service_name).state == "stopped"
         installed = run_cli("service", "install", "--name", service_name,
-                            "--output", "x.jsonl", "--allow-user-writable-python")
+                            "--output", str(tmp_path / "x.jsonl"),
+                            "--allow-user-writable-python")
         assert installed.returncode == 1
         assert "exists already (choose another --name)" in installed.stderr
         assert "uninstall it first" not in installed.stderr
