@@ -483,14 +483,16 @@ def test_the_service_makes_a_missing_trail_with_its_own_dacl(tmp_path: Path) -> 
     never has the folder's ACEs. Wine maps that DACL to permission bits:
     others lose their read."""
     from win32session._audit_folder import secure_trail
-    from win32session._trust import verify_file
+    from win32session._trust import file_checks
 
     trail = tmp_path / "audit.jsonl"
     secure_trail(str(trail), False, _owners(), [str(trail)], create=True)
     assert trail.exists() and trail.read_text() == ""
     made = folder_sddl(str(trail))
     print("made:", made)
-    verify_file(str(trail), _owners())
+    # The file made is one the service trusts as it is: nothing to fix.
+    ((_, verdict, why),) = file_checks([str(trail)], _owners())
+    assert (verdict, why != "not there yet") == ("ok", True), why
     if under_wine():
         assert EVERYONE not in _trustees(made)
         return

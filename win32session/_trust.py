@@ -798,18 +798,6 @@ def secure_files(paths: Sequence[str], owners: Iterable[str], *, create: bool = 
     return moved
 
 
-def verify_file(path: str, owners: Iterable[str]) -> None:
-    """Raises :class:`UntrustedFile` unless ``path`` exists and
-    :func:`file_verdict` says "ok": the check made after the file is open,
-    so that what is appended to is what was checked."""
-    for _, verdict, why in file_checks([path], owners):
-        if verdict == "fix":
-            why = f"is {why}"
-        if verdict != "ok" or why == "not there yet":
-            raise UntrustedFile(f"{path} {why}; the service does not append to a file "
-                                "it does not trust")
-
-
 def same_path(final: str, expected: str) -> bool:
     """Whether ``final`` (``GetFinalPathNameByHandleW``'s answer, with its
     ``\\\\?\\`` or ``\\\\?\\UNC\\`` prefix) names ``expected``: compared
