@@ -1,9 +1,9 @@
 """How long service management takes, through the real service control manager.
 
 Each round installs a service under a new name, starts it, stops it and
-uninstalls it with ``win32session._service_manager``, timing each step; the
+uninstalls it with ``win32session._service.mgr``, timing each step; the
 table shows the medians over the rounds, and the slowest round. The service is
-``tests/tiny_service.py`` (the library's host with no callbacks), or with
+``tests/services/tiny_service.py`` (the library's host with no callbacks), or with
 ``--audit`` the audit service itself, installed with the very command line
 ``win32session service install`` registers (appending to a file in a
 temporary folder); for that one, the service process's CPU time while idle is
@@ -36,10 +36,10 @@ import ctypes
 import tempfile
 from ctypes import wintypes
 
-from win32session import _service_manager as manager
-from win32session._service_command import service_command_line
+from win32session._cli.audit.image_path import service_command_line
+from win32session._service import mgr as manager
 
-TINY_SERVICE = Path(__file__).resolve().parent.parent / "tests" / "tiny_service.py"
+TINY_SERVICE = Path(__file__).resolve().parent.parent / "tests" / "services" / "tiny_service.py"
 STEPS = ("install", "start (to RUNNING)", "stop (to STOPPED)", "uninstall")
 IDLE = "idle CPU"
 

@@ -17,9 +17,11 @@ import threading
 from win32session import (
     Notifier,
     SessionEvent,
-    SessionNotificationMsg as M,
     current_session_id,
     session_info,
+)
+from win32session import (
+    SessionNotificationMsg as M,
 )
 
 CHUNKS = 100_000

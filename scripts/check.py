@@ -22,8 +22,8 @@ import contextlib
 import hashlib
 import io
 import os
-import shutil
 import select
+import shutil
 import signal
 import subprocess
 import sys

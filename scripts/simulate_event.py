@@ -162,7 +162,8 @@ def notifier_windows() -> list[int]:
     """Every notifier window: message-only ones, then hidden top-level ones."""
     found: list[int] = []
     if sys.platform == "win32":
-        from win32session import _pump, _winapi
+        from win32session import _winapi
+        from win32session._notifier import pump as _pump
 
         for parent in (_winapi.HWND_MESSAGE, None):
             after = None

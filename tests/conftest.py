@@ -16,9 +16,8 @@ real-Windows workflow passes without hiding anything but Wine's own tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import sys
+from collections.abc import Iterator
 
 import pytest
 from support import Child, Collector, under_wine

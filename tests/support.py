@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from win32session import WM_WTSSESSION_CHANGE
-from win32session._sessions import current_session_id
+from win32session._queries.sessions import current_session_id
 
 if sys.platform == "win32":
     import winreg
@@ -93,7 +93,7 @@ def _send(hwnd: int | None, msg: int, wparam: int, lparam: int,
     registration call (see send_power_setting_on_its_thread)."""
     assert hwnd is not None, "the notifier has no window"
     if sys.platform == "win32":
-        import win32session._pump as _pump  # whose thread owns the window
+        import win32session._notifier.pump as _pump  # whose thread owns the window
 
         pump = _pump._pumps_by_hwnd.get(hwnd)
         assert pump is None or (pump.thread_ident == threading.get_ident()) == own_thread, (
@@ -364,7 +364,7 @@ def power_setting_buffer(guid: str, data: bytes) -> Any:
     if sys.platform == "win32":
         import ctypes
 
-        from win32session._power_source import guid_struct
+        from win32session._sources.power import guid_struct
 
         offset = _winapi.POWERBROADCAST_SETTING.Data.offset
         buffer = ctypes.create_string_buffer(offset + max(1, len(data)))

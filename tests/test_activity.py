@@ -15,7 +15,7 @@ import pytest
 
 import win32session
 from win32session import ACLineStatus, IdleState, PowerStatus
-from win32session._activity import decode_power_status, ticks_between
+from win32session._queries.activity import decode_power_status, ticks_between
 
 windows = pytest.mark.windows
 needs_win32 = pytest.mark.skipif(sys.platform != "win32", reason="needs the Win32 API")
@@ -198,7 +198,9 @@ def test_power_status_is_what_windows_says(monkeypatch: pytest.MonkeyPatch) -> N
 @needs_win32
 def test_idle_state_active_idle_and_locked(monkeypatch: pytest.MonkeyPatch) -> None:
     # Faked: the idle time, and the lock state Wine never gives.
-    from win32session import SessionInfo, _activity, _sessions
+    from win32session import SessionInfo
+    from win32session._queries import activity as _activity
+    from win32session._queries import sessions as _sessions
 
     monkeypatch.setattr(_activity, "idle_seconds", lambda: 30.0)
     assert win32session.idle_state(60) is IdleState.ACTIVE
@@ -217,7 +219,9 @@ def test_idle_state_without_a_lock_state_counts_as_unlocked(
     # and one that cannot be described at all. The idle time alone decides.
     from support import under_wine
 
-    from win32session import SessionInfo, _activity, _sessions
+    from win32session import SessionInfo
+    from win32session._queries import activity as _activity
+    from win32session._queries import sessions as _sessions
 
     def undescribed(session: int) -> SessionInfo:
         raise LookupError(f"there is no session {session}")
@@ -245,6 +249,6 @@ def test_idle_state_without_a_lock_state_counts_as_unlocked(
 def test_idle_state_from_answers_already_asked(
     locked: bool | None, idle: float, threshold: float, state: IdleState
 ) -> None:
-    from win32session._activity import idle_state_from
+    from win32session._queries.activity import idle_state_from
 
     assert idle_state_from(locked, idle, threshold) is state

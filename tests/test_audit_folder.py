@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from support import under_wine
 
-from win32session._audit_folder import (
+from win32session._cli.audit.folder import (
     FOLDER_NAME,
     check_name,
     default_output,
@@ -144,15 +144,15 @@ def test_reading_a_missing_folder_says_which(tmp_path: Path) -> None:
 
 
 def _owners() -> frozenset[str]:
-    from win32session._trust import trail_owners
+    from win32session._cli.audit.trust import trail_owners
 
     return trail_owners()
 
 
 @pytest.mark.windows
 def test_a_hard_linked_trail_is_refused_and_left_alone(tmp_path: Path) -> None:
-    from win32session._audit_folder import secure_trail
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit.folder import secure_trail
+    from win32session._cli.audit.trust import UntrustedFile
 
     trail = tmp_path / "audit.jsonl"
     trail.write_text("old\n")
@@ -167,8 +167,8 @@ def test_a_hard_linked_trail_is_refused_and_left_alone(tmp_path: Path) -> None:
 
 @pytest.mark.windows
 def test_the_log_is_checked_like_the_trail(tmp_path: Path) -> None:
-    from win32session._audit_folder import secure_trail
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit.folder import secure_trail
+    from win32session._cli.audit.trust import UntrustedFile
 
     (tmp_path / "audit.log").write_text("")
     os.link(tmp_path / "audit.log", tmp_path / "other")
@@ -178,7 +178,7 @@ def test_the_log_is_checked_like_the_trail(tmp_path: Path) -> None:
 
 @pytest.mark.windows
 def test_files_of_the_service_account_pass(tmp_path: Path) -> None:
-    from win32session._audit_folder import secure_trail
+    from win32session._cli.audit.folder import secure_trail
 
     (tmp_path / "audit.jsonl").write_text("{}\n")
     secure_trail(str(tmp_path / "audit.jsonl"), False, _owners())  # raises if not
@@ -191,8 +191,8 @@ if sys.platform == "win32":  # mypy reads these for Windows only
         """For the service (SYSTEM) at install, a file another account owns is
         moved aside and made afresh. Wine keeps no owner it is given: the
         fresh file is the Wine user's too, and the check made after refuses it."""
-        from win32session import _trust
-        from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+        from win32session._cli.audit import trust as _trust
+        from win32session._cli.audit.trust import TRAIL_OWNERS, UntrustedFile, secure_files
 
         read_descriptor = _trust.read_descriptor
 
@@ -211,7 +211,7 @@ if sys.platform == "win32":  # mypy reads these for Windows only
 
 @pytest.mark.windows
 def test_the_folder_must_stay_ours_after_protection(tmp_path: Path) -> None:
-    from win32session._trust import TRAIL_OWNERS, UntrustedFile, verify_folder
+    from win32session._cli.audit.trust import TRAIL_OWNERS, UntrustedFile, verify_folder
 
     folder = tmp_path / "audit"
     ensure_protected_folder(str(folder))
@@ -225,7 +225,7 @@ def test_the_folder_must_stay_ours_after_protection(tmp_path: Path) -> None:
 
 @pytest.mark.windows
 def test_a_symbolic_link_as_the_trail(tmp_path: Path) -> None:
-    from win32session._trust import UntrustedFile, secure_files
+    from win32session._cli.audit.trust import UntrustedFile, secure_files
 
     target = tmp_path / "target.txt"
     target.write_text("not the trail\n")
@@ -246,8 +246,8 @@ def test_the_default_folder_is_checked_after_it_is_protected(tmp_path: Path) -> 
     it: for the service's account it passes; for the install (a service that
     runs as SYSTEM) Wine's folder stays the Wine user's and is refused, which
     is why a default `service install` refuses under Wine."""
-    from win32session._audit_folder import secure_trail
-    from win32session._trust import TRAIL_OWNERS, UntrustedFile
+    from win32session._cli.audit.folder import secure_trail
+    from win32session._cli.audit.trust import TRAIL_OWNERS, UntrustedFile
 
     trail = tmp_path / "audit" / "audit.jsonl"
     secure_trail(str(trail), True, _owners())
@@ -273,8 +273,9 @@ def test_what_is_open_is_checked_again_before_a_line_is_written(
     file: the start fails and nothing is appended. The start hook is called
     in this process, as the service host calls it after StartServiceCtrl-
     DispatcherW; only the race is simulated."""
-    from win32session import _audit, _audit_folder
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit import folder as _audit_folder
+    from win32session._cli.audit import service as _audit
+    from win32session._cli.audit.trust import UntrustedFile
 
     trail = tmp_path / "audit.jsonl"
     trail.write_text("before\n")
@@ -298,8 +299,9 @@ def test_a_trail_opened_through_a_junction_gets_no_line(
     of the trail's name is given the other file, as Windows would through
     the junction. GetFinalPathNameByHandleW on the write handle names the
     other file, and the start fails before a line is written."""
-    from win32session import _audit, _audit_folder
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit import folder as _audit_folder
+    from win32session._cli.audit import service as _audit
+    from win32session._cli.audit.trust import UntrustedFile
 
     trail, picked = tmp_path / "audit.jsonl", tmp_path / "elsewhere" / "picked.txt"
     picked.parent.mkdir()
@@ -323,8 +325,8 @@ def test_a_trail_opened_through_a_junction_gets_no_line(
 def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
     import logging
 
-    from win32session import _audit
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit import service as _audit
+    from win32session._cli.audit.trust import UntrustedFile
 
     path = tmp_path / "audit.log"
     path.write_text("")
@@ -346,7 +348,7 @@ def test_a_log_that_fails_its_check_gets_no_line(tmp_path: Path) -> None:
 
 @pytest.mark.windows
 def test_an_untrusted_folder_is_moved_aside_and_made_afresh(tmp_path: Path) -> None:
-    from win32session._trust import TRAIL_OWNERS
+    from win32session._cli.audit.trust import TRAIL_OWNERS
 
     folder = tmp_path / "audit"
     folder.mkdir()
@@ -375,7 +377,7 @@ def test_an_untrusted_trail_is_moved_aside_and_made_afresh(tmp_path: Path) -> No
     """Under Wine the fresh file is the Wine user's again (Wine keeps no
     owner it is given), so it is refused after the move; on Windows it is
     Administrators' and trusted."""
-    from win32session._trust import TRAIL_OWNERS, UntrustedFile, secure_files
+    from win32session._cli.audit.trust import TRAIL_OWNERS, UntrustedFile, secure_files
 
     trail = tmp_path / "audit.jsonl"
     trail.write_text("a user's line\n")
@@ -400,7 +402,8 @@ def test_the_service_logs_what_it_moved_aside(tmp_path: Path,
     import logging
     from collections.abc import Iterable
 
-    from win32session import _audit, _trust
+    from win32session._cli.audit import service as _audit
+    from win32session._cli.audit import trust as _trust
 
     trail = tmp_path / "audit.jsonl"
     trail.write_text("a user's line\n")
@@ -443,8 +446,8 @@ def test_a_writer_that_opened_the_trail_first_fails_the_start(tmp_path: Path) ->
     reading only, so that open fails with a sharing violation (Wine 8.0
     enforces share modes as Windows does) and the start fails with one line;
     nothing is appended."""
-    from win32session import _audit
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit import service as _audit
+    from win32session._cli.audit.trust import UntrustedFile
 
     trail = tmp_path / "audit.jsonl"
     trail.write_text("before\n")
@@ -464,8 +467,8 @@ def test_a_writer_that_opened_the_trail_first_fails_the_start(tmp_path: Path) ->
 
 @pytest.mark.windows
 def test_a_writer_that_opened_the_log_first_fails_its_check(tmp_path: Path) -> None:
-    from win32session import _audit
-    from win32session._trust import UntrustedFile
+    from win32session._cli.audit import service as _audit
+    from win32session._cli.audit.trust import UntrustedFile
 
     path = tmp_path / "audit.log"
     path.write_text("")
@@ -482,8 +485,8 @@ def test_the_service_makes_a_missing_trail_with_its_own_dacl(tmp_path: Path) -> 
     makes the file itself, protected (SYSTEM and Administrators only), so it
     never has the folder's ACEs. Wine maps that DACL to permission bits:
     others lose their read."""
-    from win32session._audit_folder import secure_trail
-    from win32session._trust import file_checks
+    from win32session._cli.audit.folder import secure_trail
+    from win32session._cli.audit.trust import file_checks
 
     trail = tmp_path / "audit.jsonl"
     secure_trail(str(trail), False, _owners(), [str(trail)], create=True)
@@ -509,9 +512,9 @@ def test_an_output_folder_users_may_rename_is_refused_before_anything_is_made(
     descriptor is the one Windows gives (faked); the ones above are Wine's."""
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session import _trust
-    from win32session._audit_folder import secure_trail
-    from win32session._trust import ADMINISTRATORS, SYSTEM, Ace, Descriptor, UntrustedFile
+    from win32session._cli.audit import trust as _trust
+    from win32session._cli.audit.folder import secure_trail
+    from win32session._cli.audit.trust import ADMINISTRATORS, SYSTEM, Ace, Descriptor, UntrustedFile
 
     logs = tmp_path / "Logs"
     logs.mkdir()

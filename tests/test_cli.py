@@ -53,7 +53,7 @@ from win32session.__main__ import (
     session_record,
     status_record,
 )
-from win32session._records import event_record, format_event
+from win32session._cli.records import event_record, format_event
 
 M = SessionNotificationMsg
 P = PowerBroadcast
@@ -597,7 +597,7 @@ import dataclasses, os, sys
 name, wine = sys.argv[1], sys.argv[2] == "wine"
 if wine:
     os.environ["WINEUSERNAME"] = name
-from win32session import _sessions
+from win32session._queries import sessions as _sessions
 import win32session.__main__ as cli
 def listing():
     info = _sessions.session_info(_sessions.current_session_id())
@@ -698,7 +698,8 @@ def test_status_asks_windows_each_question_once(
     # Real calls, counted: the lock state and the idle time are asked once
     # and the idle state is worked out from those same answers, so the
     # printed lines cannot disagree.
-    from win32session import _sessions, _winapi
+    from win32session import _winapi
+    from win32session._queries import sessions as _sessions
 
     counts = {"session_info": 0, "GetLastInputInfo": 0}
     for module, name in ((_sessions, "session_info"), (_winapi, "GetLastInputInfo")):

@@ -83,7 +83,8 @@ def test_ctrl_c_ends_run_after_clean_teardown_with_keyboardinterrupt(tmp_path: P
 CTRL_C_AFTER_AN_ABANDONED_FOR = textwrap.dedent(
     """
     import sys, time
-    from win32session import Notifier, NotifyType, _console, _winapi
+    from win32session import Notifier, NotifyType, _winapi
+    from win32session._notifier import ctrl_c as _console
 
     def first_event(notifier):
         events = notifier.iter_events()
@@ -134,7 +135,7 @@ def test_ctrl_c_raises_keyboardinterrupt_again_after_an_abandoned_for_and_stop(
 CTRL_C_WHILE_LETTING_GO = textwrap.dedent(
     """
     import sys, threading, time
-    from win32session import _console
+    from win32session._notifier import ctrl_c as _console
 
     real_lock = _console._interrupt_lock
     handler_thread_waits = threading.Event()
@@ -196,7 +197,8 @@ def test_ctrl_c_while_a_wait_lets_go_of_it_neither_deadlocks_nor_is_lost(
 CTRL_C_WITH_A_FOR_ON_A_WORKER_THREAD = textwrap.dedent(
     """
     import sys, threading, time
-    from win32session import Notifier, NotifyType, _console
+    from win32session import Notifier, NotifyType
+    from win32session._notifier import ctrl_c as _console
 
     notifier = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS)
     notifier.start()
@@ -271,7 +273,8 @@ def test_ctrl_c_with_a_for_on_a_worker_thread_is_the_main_threads(tmp_path: Path
 RUN_ON_A_WORKER_THREAD = textwrap.dedent(
     """
     import sys, threading, time
-    from win32session import Notifier, NotifyType, _console
+    from win32session import Notifier, NotifyType
+    from win32session._notifier import ctrl_c as _console
 
     notifier = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS)
     registered = threading.Event()

@@ -20,7 +20,7 @@ from support import Child, under_wine
 import win32session
 from win32session import ConnectState, SessionInfo, SessionNotificationMsg
 from win32session.__main__ import main
-from win32session._doctor import Result, System, Verdict, format_line, run, summary
+from win32session._cli.doctor import Result, System, Verdict, format_line, run, summary
 
 windows = pytest.mark.windows
 ON_WINDOWS = System(session_id=1, wine=None)
@@ -98,8 +98,11 @@ def test_a_line_is_verdict_check_and_answer_in_columns() -> None:
 if sys.platform == "win32":
     import ctypes
 
-    from win32session import _doctor, _selftest, _sessions, _winapi
-    from win32session._doctor import CHECKS
+    from win32session import _winapi
+    from win32session._cli import doctor as _doctor
+    from win32session._cli import selftest as _selftest
+    from win32session._cli.doctor import CHECKS
+    from win32session._queries import sessions as _sessions
 
     def doctor_process() -> tuple[int, list[str], str]:
         """Exit status, stdout lines and stderr of ``python -m win32session doctor``.
@@ -135,7 +138,7 @@ if sys.platform == "win32":
 
         from support import dword, send_power_setting
 
-        from win32session._power_source import guid_text
+        from win32session._sources.power import guid_text
 
         handles = itertools.count(0x1000)
         real_setting = _winapi.RegisterPowerSettingNotification
@@ -529,7 +532,7 @@ if sys.platform == "win32":
         # Windows before 11 24H2 may refuse it.
         import itertools
 
-        from win32session._power_source import guid_text
+        from win32session._sources.power import guid_text
 
         handles = itertools.count(0x1000)
 

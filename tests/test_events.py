@@ -19,7 +19,7 @@ from win32session import (
     W32HandleSessionChanges,
 )
 from win32session._codes import decode_reason, decode_state
-from win32session._sessions import lock_state
+from win32session._queries.sessions import lock_state
 
 # The documented wParam codes (WinUser.h), written out independently of the enum.
 DOCUMENTED = {

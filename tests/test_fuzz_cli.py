@@ -158,7 +158,8 @@ _CHANGES = re.compile(r"^(CreateService|DeleteService|StartService(?!CtrlDispatc
 def hostile_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
     """The stand-ins of the module docstring; returns the names of the calls
     that were refused (none is expected to be reached, but any may be)."""
-    from win32session import _doctor, _winapi
+    from win32session import _winapi
+    from win32session._cli import doctor as _doctor
 
     refused: list[str] = []
 

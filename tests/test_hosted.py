@@ -55,7 +55,8 @@ from win32session import (
 pytestmark = pytest.mark.windows
 
 if sys.platform == "win32":
-    from win32session import _pump, _winapi
+    from win32session import _winapi
+    from win32session._notifier import pump as _pump
 else:
     _pump: Any = None  # the tests that use them skip there
     _winapi: Any = None

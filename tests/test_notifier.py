@@ -24,13 +24,14 @@ import pytest
 from support import Collector, call_in_thread, is_window, own_session, post, under_wine
 
 from win32session import (
+    WM_WTSSESSION_CHANGE,
     Notifier,
     NotifyType,
     SessionEvent,
     SessionNotificationMsg,
     W32HandleSessionChanges,
+    _winapi,
 )
-from win32session import WM_WTSSESSION_CHANGE, _winapi
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -500,7 +501,7 @@ def test_details_that_cannot_be_had_leave_info_none_and_the_pump_going(
     collector: Collector, error: Exception, level: int,
 ) -> None:
     # Fake: Wine describes every session id; a failing query must be forced.
-    from win32session import _sessions
+    from win32session._queries import sessions as _sessions
 
     def fail(session_id: int) -> None:
         raise error

@@ -35,7 +35,7 @@ from support import (
 )
 
 from win32session import SessionNotificationMsg
-from win32session._output import (
+from win32session._cli.output import (
     ERROR_BROKEN_PIPE,
     ERROR_NO_DATA,
     ERROR_PIPE_NOT_CONNECTED,
@@ -433,7 +433,7 @@ def test_watch_ends_quietly_when_its_reader_goes_away(
 #: is opened: its descriptor is pointed at Linux's /dev/full (fill_up).
 WATCH_FILLING_UP = """
 import os, sys
-from win32session import _output
+from win32session._cli import output as _output
 real = _output._open_output
 def filling_up(path, **options):
     fd = real(path, **options)
@@ -500,7 +500,7 @@ name, wine = sys.argv[1], sys.argv[2] == "wine"
 if wine:
     os.environ["WINEUSERNAME"] = name
 else:
-    from win32session import _sessions
+    from win32session._queries import sessions as _sessions
     real = _sessions.session_info
     _sessions.session_info = lambda session: dataclasses.replace(real(session), user_name=name)
 from win32session.__main__ import main

@@ -1,4 +1,4 @@
-"""Which paths name a plain file on a disk (``win32session._paths``).
+"""Which paths name a plain file on a disk (``win32session._cli.paths``).
 
 The string rules are Microsoft's naming rules and are checked on any OS; the
 file-system part (a folder, a file in the folder's way, a missing drive) asks
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from win32session._paths import MAX_PATH_LENGTH, check_output, device_name, log_path, problem
+from win32session._cli.paths import MAX_PATH_LENGTH, check_output, device_name, log_path, problem
 
 
 @pytest.mark.parametrize(("path", "device"), [
@@ -75,9 +75,8 @@ def test_the_file_system_part(tmp_path: Path) -> None:
 def test_a_missing_drive_is_refused() -> None:
     if sys.platform != "win32":
         raise AssertionError("unreachable: marked windows")
-    import string
-
     import os
+    import string
 
     free = next(d for d in reversed(string.ascii_uppercase) if not os.path.exists(f"{d}:\\"))
     with pytest.raises(ValueError, match=f"there is no drive or share {free}:"):

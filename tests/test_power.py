@@ -403,7 +403,7 @@ def test_tests_deliver_windows_sent_messages_only_through_support() -> None:
 
     names = {name for name, _, _ in SENT_BY_WINDOWS.values()}
     offences = []
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
         if path.name == "support.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -697,8 +697,8 @@ def test_the_doctor_expects_no_battery_value_where_there_is_no_battery(
     # battery (then its value is due, and its absence differs).
     import ctypes
 
-    from win32session import _doctor
-    from win32session._power_source import guid_text
+    from win32session._cli import doctor as _doctor
+    from win32session._sources.power import guid_text
 
     real_setting = _winapi.RegisterPowerSettingNotification
     real_status = _winapi.GetSystemPowerStatus

@@ -36,7 +36,7 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
-from win32session import _sessions  # noqa: E402
+from win32session._queries import sessions as _sessions  # noqa: E402
 
 M = SessionNotificationMsg
 P = PowerBroadcast

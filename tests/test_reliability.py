@@ -133,7 +133,7 @@ def test_start_stop_cycles_leak_no_window_class_or_handle(scale: float) -> None:
     unregistered (USER objects both), and no handle kept (counted one by
     one). Where Windows counts them itself, the process's USER objects and
     handles too; Wine answers 0 for both."""
-    from win32session import _pump
+    from win32session._notifier import pump as _pump
 
     cycles = int(1000 * scale)
     users, handles = user_objects(), handle_count()

@@ -22,7 +22,9 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
-from win32session import _doctor, _selftest, _winapi  # noqa: E402
+from win32session import _winapi  # noqa: E402
+from win32session._cli import doctor as _doctor  # noqa: E402
+from win32session._cli import selftest as _selftest  # noqa: E402
 
 M = SessionNotificationMsg
 ON_WINE = _doctor.System(session_id=1, wine="8.0")

@@ -4,7 +4,7 @@ The pure part (which interpreter, which arguments, the quoting) is checked on
 any OS. The Windows tests install a real service through the real service
 control manager (Wine's, or Windows's) with the command line
 ``_service_command.command_line`` builds, start it, stop it, and read what the
-probe service (tests/service_probe.py) found itself to be: nothing of the
+probe service (tests/services/service_probe.py) found itself to be: nothing of the
 operating system's part is simulated. Each service is removed in ``finally``.
 
 The interpreters are copies of the running one's installation without its
@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 import win32session
-from win32session._service_command import (
+from win32session._cli.audit.image_path import (
     VENV_BOOTSTRAP,
     Interpreter,
     command_line,
@@ -143,7 +143,8 @@ def _install_into(site_packages: Path, *, marker: bool) -> None:
     site_packages.mkdir(parents=True, exist_ok=True)
     shutil.copytree(Path(win32session.__file__).parent, site_packages / "win32session",
                     copy_function=_copy, ignore=shutil.ignore_patterns("__pycache__"))
-    _copy(Path(__file__).with_name("service_probe.py"), site_packages / "service_probe.py")
+    probe = Path(__file__).parent / "services" / "service_probe.py"
+    _copy(probe, site_packages / "service_probe.py")
     if marker:
         (site_packages / "w32s_venv_only").mkdir()
         (site_packages / "w32s_venv_only" / "__init__.py").write_text("")
@@ -167,7 +168,7 @@ def _run_service(name: str, line: str, output: Path) -> tuple[dict[str, object],
     """Installs, starts and stops the service; its report and its RUNNING pid."""
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session import _service_manager as manager
+    from win32session._service import mgr as manager
 
     manager.install(name, name, "the service_probe.py test service", line, start="demand")
     try:
@@ -241,7 +242,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def _installed(name: str) -> bool:
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session import _service_manager as manager
+    from win32session._service import mgr as manager
 
     try:
         manager.status(name)
@@ -252,7 +253,7 @@ def _installed(name: str) -> bool:
 
 def _remove(name: str) -> None:
     if sys.platform == "win32":
-        from win32session import _service_manager as manager
+        from win32session._service import mgr as manager
 
         try:
             manager.uninstall(name)
@@ -264,7 +265,7 @@ def _this_interpreter_refused() -> str | None:
     """What `service install` must say of this Python, judged in-process."""
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session import _trust
+    from win32session._cli.audit import trust as _trust
 
     return _trust.refusal(_trust.interpreter_checks(
         Interpreter.running(), _trust.read_descriptor, _trust.profiles_directory()))
@@ -407,7 +408,7 @@ def test_the_service_does_not_append_to_a_trail_linked_after_the_install(
     its log, and nothing is appended to the file."""
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session import _service_manager as manager
+    from win32session._service import mgr as manager
 
     name = f"w32s-linked-start-{os.getpid()}"
     output = tmp_path / "audit.jsonl"

@@ -5,7 +5,7 @@ Wine's SCM starts the service's process, calls its ServiceMain and handler,
 and keeps its status for real. What it cannot do is send session changes or
 power events: ControlService refuses SERVICE_CONTROL_SESSIONCHANGE and
 POWEREVENT with error 87, as Windows does (asserted below). So the test sends
-a user-defined control, and the service (tests/host_service.py) then calls its
+a user-defined control, and the service (tests/services/host_service.py) then calls its
 own registered handler with the control and a real WTSSESSION_NOTIFICATION
 or POWERBROADCAST_SETTING, as the SCM would: only Windows's part is
 simulated. Every test removes its service, even when it fails.
@@ -34,10 +34,10 @@ if sys.platform != "win32":
 import strict_service  # noqa: E402
 
 from win32session import ServiceExit, _winapi  # noqa: E402
-from win32session import _service_manager as manager  # noqa: E402
+from win32session._service import mgr as manager  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SERVICE_SCRIPT = HERE / "host_service.py"
+SERVICE_SCRIPT = HERE / "services" / "host_service.py"
 SIMULATE_LOGON, SIMULATE_LOCK_BAD, SIMULATE_PRESENCE, FAIL = 200, 201, 202, 203
 SIMULATE_SUSPEND, SIMULATE_RESUME_AUTOMATIC, SIMULATE_RESUME_SUSPEND = 204, 205, 206
 _serial = itertools.count(1)

@@ -35,11 +35,11 @@ pytestmark = pytest.mark.windows
 # Everything below exists on Windows (or Windows CPython under Wine) only;
 # conftest skips the tests marked windows elsewhere.
 if sys.platform == "win32":
-    from win32session import _service_manager as manager
-    from win32session._service_command import Interpreter, service_command_line
     from win32session import _winapi
+    from win32session._cli.audit.image_path import Interpreter, service_command_line
+    from win32session._service import mgr as manager
 
-    TINY_SERVICE = Path(__file__).with_name("tiny_service.py")
+    TINY_SERVICE = Path(__file__).parent / "services" / "tiny_service.py"
     _serial = itertools.count(1)
 
 

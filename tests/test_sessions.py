@@ -34,7 +34,8 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
-from win32session import _sessions, _winapi  # noqa: E402
+from win32session import _winapi  # noqa: E402
+from win32session._queries import sessions as _sessions  # noqa: E402
 
 WTS_SESSION_INFOW = _winapi.WTS_SESSION_INFOW
 WTSINFOEXW = _winapi.WTSINFOEXW

@@ -253,7 +253,7 @@ def test_for_blocks_without_polling_until_an_event_comes() -> None:
 
 
 def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
-    from win32session import _console
+    from win32session._notifier import ctrl_c as _console
 
     with Notifier(ALL) as notifier:
         events = notifier.iter_events()
@@ -283,7 +283,8 @@ def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
 
 def press_ctrl_c() -> bool:
     """What Windows does on Ctrl+C: calls the handler, on a thread of its own."""
-    from win32session import _console, _winapi
+    from win32session import _winapi
+    from win32session._notifier import ctrl_c as _console
 
     answer: list[bool] = []
     call_in_thread(lambda: answer.append(_console._on_console_ctrl(_winapi.CTRL_C_EVENT))).join(10)
@@ -295,7 +296,7 @@ def once_the_main_thread_waits(action: Callable[[], object]) -> threading.Thread
     """Calls ``action()`` on another thread once an iterator waits on the main
     thread (its Ctrl+C handler registered); after 20 s regardless, so that a
     failure cannot leave the main thread waiting for ever."""
-    from win32session import _console
+    from win32session._notifier import ctrl_c as _console
 
     def act() -> None:
         wait_until(lambda: bool(_console._interrupt_handlers))
@@ -305,7 +306,7 @@ def once_the_main_thread_waits(action: Callable[[], object]) -> threading.Thread
 
 
 def test_a_for_waiting_on_another_thread_leaves_ctrl_c_to_the_main_thread() -> None:
-    from win32session import _console
+    from win32session._notifier import ctrl_c as _console
 
     with Notifier(ALL) as notifier:
         events = notifier.iter_events()
@@ -336,7 +337,7 @@ def test_a_for_waiting_on_another_thread_leaves_ctrl_c_to_the_main_thread() -> N
 def test_ctrl_c_while_the_main_thread_waits_raises_from_that_wait() -> None:
     with Notifier(ALL) as notifier:
         events = notifier.iter_events()
-        from win32session import _console
+        from win32session._notifier import ctrl_c as _console
 
         answers: list[bool] = []
 
@@ -359,7 +360,7 @@ def test_ctrl_c_as_an_event_ends_the_wait_raises_now_never_later(
     # The press comes after the queue handed over an event but before the
     # wait lets go of Ctrl+C: Windows was told it was handled, so it is
     # raised from this __next__, and no marker is left to raise later.
-    from win32session import _console
+    from win32session._notifier import ctrl_c as _console
 
     real_remove = _console.remove_interrupt_handler
     pressed: list[bool] = []
@@ -390,7 +391,8 @@ def test_the_console_handler_is_added_once_and_never_under_our_lock(
     # handler takes would deadlock on a Ctrl+C at that moment. So it is called
     # once per process, outside our lock, and removes it only at exit.
     # https://learn.microsoft.com/windows/console/setconsolectrlhandler
-    from win32session import _console, _winapi
+    from win32session import _winapi
+    from win32session._notifier import ctrl_c as _console
 
     calls: list[tuple[object, bool, bool]] = []
 
@@ -428,7 +430,7 @@ def first_event(notifier: Notifier) -> tuple[SessionEvent, weakref.ref[EventIter
 
 
 def test_a_for_left_half_way_gives_its_subscription_back() -> None:
-    from win32session import _console
+    from win32session._notifier import ctrl_c as _console
 
     with Notifier(ALL) as notifier:
         event, iterator = first_event(notifier)

@@ -55,8 +55,8 @@ from win32session import (
     SessionInfo,
     SessionNotificationMsg,
     SessionTracker,
-    _sessions,
 )
+from win32session._queries import sessions as _sessions
 
 M = SessionNotificationMsg
 ALL = NotifyType.NOTIFY_FOR_ALL_SESSIONS

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from support import under_wine
 
-from win32session._service_command import Interpreter
-from win32session._trust import (
+from win32session._cli.audit.image_path import Interpreter
+from win32session._cli.audit.trust import (
     ADMINISTRATORS,
     EVERYONE,
     FILE_ATTRIBUTE_DIRECTORY,
@@ -373,14 +373,14 @@ if sys.platform == "win32":  # mypy reads these for Windows only
     def test_the_sddl_reads_back_as_the_descriptor(key: str) -> None:
         """Windows's SDDL parser and our GetAce reading give the descriptor the
         decisions above were fed."""
-        from win32session import _trust
+        from win32session._cli.audit import trust as _trust
 
         sddl, expected = WINDOWS[key]
         assert _trust.from_sddl(sddl) == expected
 
     @pytest.mark.windows
     def test_a_real_file_is_described_as_this_windows_does(tmp_path: Path) -> None:
-        from win32session import _trust
+        from win32session._cli.audit import trust as _trust
 
         pinned, read_descriptor = _trust.pinned, _trust.read_descriptor
         service_account = _trust.service_account
@@ -520,7 +520,7 @@ def test_the_write_handle_must_reach_the_checked_path() -> None:
     """GetFinalPathNameByHandleW's answers as Windows gives them: the \\\\?\\
     prefix and another case still name the trail; a path a junction led to
     does not, nor does a file with a wrong verdict at the right path."""
-    from win32session._trust import handle_problem, same_path
+    from win32session._cli.audit.trust import handle_problem, same_path
 
     path = r"C:\ProgramData\win32session\audit.jsonl"
     assert same_path(r"\\?\C:\ProgramData\Win32Session\AUDIT.jsonl", path)
@@ -539,7 +539,7 @@ def test_an_output_folder_users_may_change_is_refused(tmp_path: Path) -> None:
     """--output C:\\Logs\\t.jsonl, C:\\Logs made by an administrator under C:\\:
     it inherits Authenticated Users' Modify (DELETE, add files), so a user
     could rename it and put a junction in its place. Windows-shaped SDDL."""
-    from win32session._trust import output_folder_problem
+    from win32session._cli.audit.trust import output_folder_problem
 
     logs = tmp_path / "Logs"
     logs.mkdir()
@@ -564,7 +564,7 @@ def test_an_output_folder_users_may_change_is_refused(tmp_path: Path) -> None:
 def test_under_wine_an_output_folder_is_the_service_accounts(tmp_path: Path) -> None:
     """What Wine 8.0 answers for every folder: the Wine user's, the account
     Wine's services run as; trusted as the service's own, else refused."""
-    from win32session._trust import output_folder_problem
+    from win32session._cli.audit.trust import output_folder_problem
 
     def read(path: str) -> Descriptor:
         return WINE_FOLDER

@@ -10,9 +10,18 @@ from typing import Any
 import pytest
 
 import win32session
-from win32session import Notifier, NotifyType, SessionEvent, SessionNotificationMsg
-from win32session import SessionTracker, W32HandleSessionChanges, session_info
-from win32session import PowerBroadcast, PowerSetting, SessionEnding
+from win32session import (
+    Notifier,
+    NotifyType,
+    PowerBroadcast,
+    PowerSetting,
+    SessionEnding,
+    SessionEvent,
+    SessionNotificationMsg,
+    SessionTracker,
+    W32HandleSessionChanges,
+    session_info,
+)
 
 LOCK = SessionNotificationMsg.WTS_SESSION_LOCK
 

@@ -89,33 +89,32 @@ _HOMES = {
     "SessionEndingEvent": "_events",
     "SessionEvent": "_events",
     "SessionInfo": "_events",
-    "idle_seconds": "_activity",
-    "idle_state": "_activity",
-    "power_status": "_activity",
-    "Presence": "_presence",
-    "PresenceHook": "_presence",
-    "PresenceTracker": "_presence",
-    "Callback": "_notifier",
-    "ErrorHandler": "_notifier",
-    "Notifier": "_notifier",
-    "MessageDecoder": "_mirror",
-    "W32HandleSessionChanges": "_mirror",
-    "active_console_session_id": "_sessions",
-    "current_session_id": "_sessions",
-    "list_sessions": "_sessions",
-    "session_info": "_sessions",
+    "idle_seconds": "_queries.activity",
+    "idle_state": "_queries.activity",
+    "power_status": "_queries.activity",
+    "Presence": "_trackers.presence",
+    "PresenceHook": "_trackers.presence",
+    "PresenceTracker": "_trackers.presence",
+    "Callback": "_notifier.notifier",
+    "ErrorHandler": "_notifier.notifier",
+    "Notifier": "_notifier.notifier",
+    "MessageDecoder": "_csharp",
+    "W32HandleSessionChanges": "_csharp",
+    "active_console_session_id": "_queries.sessions",
+    "current_session_id": "_queries.sessions",
+    "list_sessions": "_queries.sessions",
+    "session_info": "_queries.sessions",
     "EventIterator": "_streams",
     "EventStream": "_streams",
-    "SessionHook": "_tracker",
-    "SessionTracker": "_tracker",
-    "NotAServiceError": "_service",
-    "Service": "_service",
-    "ServiceExit": "_service",
+    "SessionHook": "_trackers.session",
+    "SessionTracker": "_trackers.session",
+    "NotAServiceError": "_service.host",
+    "Service": "_service.host",
+    "ServiceExit": "_service.host",
 }
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._activity import idle_seconds, idle_state, power_status
     from ._codes import (
         WM_POWERBROADCAST,
         WM_WTSSESSION_CHANGE,
@@ -133,6 +132,7 @@ if TYPE_CHECKING:
         SystemPowerCondition,
         UserActivityPresence,
     )
+    from ._csharp import MessageDecoder, W32HandleSessionChanges
     from ._events import (
         Event,
         PowerEvent,
@@ -141,18 +141,18 @@ if TYPE_CHECKING:
         SessionEvent,
         SessionInfo,
     )
-    from ._mirror import MessageDecoder, W32HandleSessionChanges
-    from ._notifier import Callback, ErrorHandler, Notifier
-    from ._presence import Presence, PresenceHook, PresenceTracker
-    from ._service import NotAServiceError, Service, ServiceExit
-    from ._sessions import (
+    from ._notifier.notifier import Callback, ErrorHandler, Notifier
+    from ._queries.activity import idle_seconds, idle_state, power_status
+    from ._queries.sessions import (
         active_console_session_id,
         current_session_id,
         list_sessions,
         session_info,
     )
+    from ._service.host import NotAServiceError, Service, ServiceExit
     from ._streams import EventIterator, EventStream
-    from ._tracker import SessionHook, SessionTracker
+    from ._trackers.presence import Presence, PresenceHook, PresenceTracker
+    from ._trackers.session import SessionHook, SessionTracker
 
 
 def __getattr__(name: str) -> object:

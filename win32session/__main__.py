@@ -38,6 +38,9 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from . import __version__
+from ._cli.output import LineOutput, OutputError, ReaderGone, UnsuitableOutput, utf8_stdio
+from ._cli.records import event_record, format_event
+from ._cli.selftest import round_trip
 from ._codes import (
     ACLineStatus,
     ConnectState,
@@ -45,11 +48,8 @@ from ._codes import (
     NotifyType,
 )
 from ._events import Event, PowerStatus, SessionInfo
-from ._notifier import Notifier
-from ._output import LineOutput, OutputError, ReaderGone, UnsuitableOutput, utf8_stdio
-from ._records import event_record, format_event
-from ._selftest import round_trip
-from ._sessions import current_session_id, list_sessions
+from ._notifier.notifier import Notifier
+from ._queries.sessions import current_session_id, list_sessions
 
 PROG = "win32session"
 _COMMANDS = ("watch", "status", "sessions", "selftest", "doctor", "service")
@@ -210,7 +210,7 @@ def watch(
 
 def status(as_json: bool, threshold: float) -> int:
     """This session's state, once."""
-    from ._activity import idle_seconds, idle_state_from, power_status, this_session_locked
+    from ._queries.activity import idle_seconds, idle_state_from, power_status, this_session_locked
 
     # Each asked of Windows once: the state is worked out from these very
     # answers, so the lines printed cannot disagree with one another.
@@ -417,7 +417,7 @@ def service_record(state: Any) -> dict[str, Any]:
     ``service_exit_code`` is the code without the customer bit that the
     service host adds for the event log; ``service_exit`` names it when it is
     a ``ServiceExit`` (``OUTPUT_FAILED``), else null."""
-    from ._service import ServiceExit
+    from ._service.host import ServiceExit
 
     recovery = state.recovery
     specific = state.win32_exit_code == 1066  # ERROR_SERVICE_SPECIFIC_ERROR
@@ -458,7 +458,7 @@ def service(args: argparse.Namespace) -> int:
 
 def _service_action(args: argparse.Namespace) -> int:
     if args.action == "run":
-        from . import _audit
+        from ._cli.audit import service as _audit
 
         return _audit.run(args.name, args.output)
     from ._platform import require_windows
@@ -475,10 +475,10 @@ def _install(args: argparse.Namespace) -> int:
     made; an interpreter others can change (unless the flag accepts it) or a
     trail file that cannot be trusted is one line and 1, with nothing
     installed; ``--check`` prints each precondition and installs nothing."""
-    from . import _trust
-    from ._audit_folder import check_name, default_output
-    from ._paths import check_output
-    from ._service_command import Interpreter, service_command_line
+    from ._cli.audit import trust as _trust
+    from ._cli.audit.folder import check_name, default_output
+    from ._cli.audit.image_path import Interpreter, service_command_line
+    from ._cli.paths import check_output
 
     name = args.name
     checks: list[_trust.Check] = []
@@ -513,8 +513,8 @@ def _install(args: argparse.Namespace) -> int:
         _error(f"{PROG}: service install: {refused}")
         return 1
     if sys.platform == "win32":  # the form mypy narrows on; require_windows() raised
-        from . import _service_manager as manager
-        from ._audit_folder import secure_trail
+        from ._cli.audit.folder import secure_trail
+        from ._service import mgr as manager
 
         for moved in secure_trail(output, protect, _trust.TRAIL_OWNERS):
             print(f"{PROG}: service install: {moved}")
@@ -530,7 +530,7 @@ def _install(args: argparse.Namespace) -> int:
 
 def _print_checks(checks: list[Any], output: str, protect: bool) -> int:
     """``service install --check``: every precondition, one line each."""
-    from . import _trust
+    from ._cli.audit import trust as _trust
 
     lines = [_trust.elevation_check(), *checks]
     if output:
@@ -543,7 +543,7 @@ def _print_checks(checks: list[Any], output: str, protect: bool) -> int:
 def _manage(args: argparse.Namespace) -> None:
     if sys.platform != "win32":  # the form mypy narrows on; require_windows() raised
         return
-    from . import _service_manager as manager
+    from ._service import mgr as manager
 
     name = args.name
     # Only win32session's own audit services, unless --any-service
@@ -610,7 +610,7 @@ def _service_name(text: str) -> str:
     if bad:
         raise argparse.ArgumentTypeError(
             f"a service name cannot hold {''.join(bad)!r}, got {text!r}")
-    from ._audit_folder import check_name
+    from ._cli.audit.folder import check_name
 
     try:
         check_name(text)  # what install accepts: any other name is not ours
@@ -686,7 +686,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "selftest":
             return selftest()
         if args.command == "doctor":
-            from . import _doctor  # loaded only for the doctor
+            from ._cli import doctor as _doctor  # loaded only for the doctor
 
             return _doctor.run()
         if args.command == "status":

@@ -17,8 +17,8 @@ import sys
 
 if sys.platform == "win32":
     import ctypes
-    from ctypes import wintypes
     from collections.abc import Callable
+    from ctypes import wintypes
     from typing import Any, Final
 
     _user32 = ctypes.WinDLL("user32", use_last_error=True)
@@ -887,7 +887,7 @@ if sys.platform == "win32":
     GetSecurityDescriptorOwner: Callable[..., int] = _declare(
         _A, "GetSecurityDescriptorOwner", wintypes.BOOL,
         (PSECURITY_DESCRIPTOR, _P(PSID), _P(wintypes.BOOL)), _fails_on_zero)
-    # --- advapi32: what the audit service trusts (win32session._trust). -------
+    # --- advapi32: what the audit service trusts (win32session._cli.audit.trust). -------
     # Reading a descriptor's owner and ACEs one by one, the file it names, and
     # the token privilege that lets SYSTEM take ownership of a file that a
     # user created and closed to everyone else.
@@ -1035,7 +1035,7 @@ if sys.platform == "win32":
         else None
     )
 
-    # --- kernel32: output lines (win32session._output). ----------------------
+    # --- kernel32: output lines (win32session._cli.output). ----------------------
     # Written with WriteFile, not the C runtime's write(), because the C
     # runtime turns a closed pipe (ERROR_NO_DATA) into EINVAL and drops the
     # Windows error code; ctypes.WinError keeps it, and maps 232 and 109 to
@@ -1068,7 +1068,7 @@ if sys.platform == "win32":
     ERROR_SHARING_VIOLATION: Final = 32
     ERROR_FILE_EXISTS: Final = 80
     FILE_READ_ATTRIBUTES: Final = 0x0080
-    #: The link itself, not what it points to (win32session._trust).
+    #: The link itself, not what it points to (win32session._cli.audit.trust).
     FILE_FLAG_OPEN_REPARSE_POINT: Final = 0x00200000
     #: Needed to open a folder at all.
     FILE_FLAG_BACKUP_SEMANTICS: Final = 0x02000000
