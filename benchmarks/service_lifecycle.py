@@ -1,7 +1,7 @@
 """How long service management takes, through the real service control manager.
 
 Each round installs a service under a new name, starts it, stops it and
-uninstalls it with ``win32session._service.mgr``, timing each step; the
+uninstalls it with ``win32session._cli.scm``, timing each step; the
 table shows the medians over the rounds, and the slowest round. The service is
 ``tests/services/tiny_service.py`` (the library's host with no callbacks), or with
 ``--audit`` the audit service itself, installed with the very command line
@@ -37,7 +37,7 @@ import tempfile
 from ctypes import wintypes
 
 from win32session._cli.audit.image_path import service_command_line
-from win32session._service import mgr as manager
+from win32session._cli import scm as manager
 
 TINY_SERVICE = Path(__file__).resolve().parent.parent / "tests" / "services" / "tiny_service.py"
 STEPS = ("install", "start (to RUNNING)", "stop (to STOPPED)", "uninstall")

@@ -44,16 +44,17 @@ from win32session import (
     SessionNotificationMsg,
     UserActivityPresence,
 )
-from win32session.__main__ import (
-    _normalise,
-    _parser,
+from win32session.__main__ import main
+from win32session._cli.main import _normalise
+from win32session._cli.parser import build_parser as _parser
+from win32session._cli.records import (
+    event_record,
+    format_event,
     format_sessions,
     format_status,
-    main,
     session_record,
     status_record,
 )
-from win32session._cli.records import event_record, format_event
 
 M = SessionNotificationMsg
 P = PowerBroadcast
@@ -598,12 +599,13 @@ name, wine = sys.argv[1], sys.argv[2] == "wine"
 if wine:
     os.environ["WINEUSERNAME"] = name
 from win32session._queries import sessions as _sessions
-import win32session.__main__ as cli
+import win32session._cli.commands as commands
+from win32session.__main__ import main
 def listing():
     info = _sessions.session_info(_sessions.current_session_id())
     return [info if wine else dataclasses.replace(info, user_name=name)]
-cli.list_sessions = listing
-sys.exit(cli.main(sys.argv[3:]))
+commands.list_sessions = listing
+sys.exit(main(sys.argv[3:]))
 """
 NAMES = "\u0141ukasz \u738b"  # Łukasz 王: neither is in cp1252
 

@@ -248,7 +248,7 @@ def test_audit_service_under_the_service_control_manager(tmp_path: pathlib.Path)
 
     if sys.platform != "win32":  # for mypy: the skipif says so
         raise OSError("runs a Windows service")
-    from win32session._service import mgr as manager
+    from win32session._cli import scm as manager
 
     script = tmp_path / "audit_service.py"
     shutil.copyfile(EXAMPLES / "audit_service.py", script)  # copy2 upsets Wine 8.0

@@ -51,7 +51,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import spawn, under_wine
 
-import win32session.__main__ as cli
+import win32session._cli.watch as watch_command
+from win32session.__main__ import main
+from win32session._cli.parser import build_parser
 from win32session import SessionEvent, SessionInfo, SessionNotificationMsg
 
 windows = pytest.mark.windows
@@ -93,7 +95,7 @@ def _commands() -> list[tuple[list[str], list[tuple[str, bool]]]]:
         return {}
 
     found: list[tuple[list[str], list[tuple[str, bool]]]] = []
-    for name, parser in subcommands(cli._parser()).items():
+    for name, parser in subcommands(build_parser()).items():
         actions = subcommands(parser)
         found.append(([name], options(parser)))
         found += [([name, action], options(sub)) for action, sub in actions.items()]
@@ -177,7 +179,7 @@ def hostile_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
             raise OSError(None, "StartServiceCtrlDispatcherW: not started by the service "
                           "control manager", None, 1063)
         monkeypatch.setattr(_winapi, "StartServiceCtrlDispatcherW", not_a_service)
-    monkeypatch.setattr(cli, "Notifier", _ReadyNotifier)
+    monkeypatch.setattr(watch_command, "Notifier", _ReadyNotifier)
     monkeypatch.setattr(_doctor, "run", lambda *args: 0)
     monkeypatch.chdir(tmp_path)
     return refused
@@ -195,7 +197,7 @@ def run_main(argv: list[str]) -> tuple[int, str, str]:
     sys.stdout, sys.stderr = streams
     try:
         try:
-            status = cli.main(argv)
+            status = main(argv)
         except SystemExit as exited:  # --help, --version
             status = exited.code if isinstance(exited.code, int) else 1
         for stream in streams:

@@ -168,7 +168,7 @@ def _run_service(name: str, line: str, output: Path) -> tuple[dict[str, object],
     """Installs, starts and stops the service; its report and its RUNNING pid."""
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session._service import mgr as manager
+    from win32session._cli import scm as manager
 
     manager.install(name, name, "the service_probe.py test service", line, start="demand")
     try:
@@ -242,7 +242,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def _installed(name: str) -> bool:
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session._service import mgr as manager
+    from win32session._cli import scm as manager
 
     try:
         manager.status(name)
@@ -253,7 +253,7 @@ def _installed(name: str) -> bool:
 
 def _remove(name: str) -> None:
     if sys.platform == "win32":
-        from win32session._service import mgr as manager
+        from win32session._cli import scm as manager
 
         try:
             manager.uninstall(name)
@@ -408,7 +408,7 @@ def test_the_service_does_not_append_to_a_trail_linked_after_the_install(
     its log, and nothing is appended to the file."""
     if sys.platform != "win32":
         raise OSError("needs the Win32 API")
-    from win32session._service import mgr as manager
+    from win32session._cli import scm as manager
 
     name = f"w32s-linked-start-{os.getpid()}"
     output = tmp_path / "audit.jsonl"

@@ -34,7 +34,7 @@ if sys.platform != "win32":
 import strict_service  # noqa: E402
 
 from win32session import ServiceExit, _winapi  # noqa: E402
-from win32session._service import mgr as manager  # noqa: E402
+from win32session._cli import scm as manager  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SERVICE_SCRIPT = HERE / "services" / "host_service.py"

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.windows
 if sys.platform == "win32":
     from win32session import _winapi
     from win32session._cli.audit.image_path import Interpreter, service_command_line
-    from win32session._service import mgr as manager
+    from win32session._cli import scm as manager
 
     TINY_SERVICE = Path(__file__).parent / "services" / "tiny_service.py"
     _serial = itertools.count(1)
@@ -582,7 +582,7 @@ sys.exit(main(sys.argv[1:]))
 
     def test_a_display_name_within_windows_limit() -> None:
         """CreateServiceW takes display names of up to 256 characters."""
-        from win32session.__main__ import service_display_name
+        from win32session._cli.service import service_display_name
 
         assert service_display_name("x") == "win32session audit trail (x)"
         longest = "n" * 256

@@ -669,8 +669,8 @@ if sys.platform == "win32":
 
     # --- advapi32: security descriptors (the audit folder's ACL) ---------------
     # With kernel32's CreateDirectoryW and LocalFree, shell32's
-    # SHGetKnownFolderPath and ole32's CoTaskMemFree: everything _audit_folder
-    # needs to find %ProgramData% and give the audit trail's folder its DACL.
+    # SHGetKnownFolderPath and ole32's CoTaskMemFree: everything
+    # _cli.audit.folder needs to find %ProgramData% and give the audit trail's folder its DACL.
     # shell32 (and ole32) load at their first call: every notifier imports
     # this module, and only the audit service and `service install` ask.
     def _declare_lazily(
@@ -887,7 +887,7 @@ if sys.platform == "win32":
     GetSecurityDescriptorOwner: Callable[..., int] = _declare(
         _A, "GetSecurityDescriptorOwner", wintypes.BOOL,
         (PSECURITY_DESCRIPTOR, _P(PSID), _P(wintypes.BOOL)), _fails_on_zero)
-    # --- advapi32: what the audit service trusts (win32session._cli.audit.trust). -------
+    # --- advapi32: what the audit service trusts (win32session._cli.audit.trust). ---
     # Reading a descriptor's owner and ACEs one by one, the file it names, and
     # the token privilege that lets SYSTEM take ownership of a file that a
     # user created and closed to everyone else.
@@ -1035,7 +1035,7 @@ if sys.platform == "win32":
         else None
     )
 
-    # --- kernel32: output lines (win32session._cli.output). ----------------------
+    # --- kernel32: output lines (win32session._cli.output). -----------
     # Written with WriteFile, not the C runtime's write(), because the C
     # runtime turns a closed pipe (ERROR_NO_DATA) into EINVAL and drops the
     # Windows error code; ctypes.WinError keeps it, and maps 232 and 109 to
@@ -1122,7 +1122,7 @@ if sys.platform == "win32":
             ("nFileIndexLow", wintypes.DWORD),
         ]
 
-    # nNumberOfLinks: a trail file with a second name is refused (_trust).
+    # nNumberOfLinks: a trail file with a second name is refused (_cli.audit.trust).
     #: https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getfileinformationbyhandle
     GetFileInformationByHandle: Callable[..., int] = _declare(
         _K, "GetFileInformationByHandle", wintypes.BOOL,

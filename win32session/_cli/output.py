@@ -15,7 +15,7 @@ so that fails too.
 Only a destination that keeps the lines is opened: a disk file, or a named
 pipe named as one (``\\\\.\\pipe\\NAME``, written with ``FILE_WRITE_DATA``:
 ``FILE_APPEND_DATA`` means something else on a pipe). A reserved device name
-(``nul.txt``, ``CON``: ``_paths``), a folder, or a handle that
+(``nul.txt``, ``CON``: ``paths``), a folder, or a handle that
 ``GetFileType`` does not call a disk file raises :class:`UnsuitableOutput`
 before any line is lost, and nothing is created.
 
@@ -398,7 +398,7 @@ def _open_windows(path: str, pipe: bool, exclusive: bool = False) -> int:
             # FILE_APPEND_DATA: Windows puts each write at the end of the
             # file, even when another process appends too.
             # exclusive (the audit trail): also READ_CONTROL and
-            # FILE_READ_ATTRIBUTES, so that _trust checks this very handle.
+            # FILE_READ_ATTRIBUTES, so that audit.trust checks this very handle.
             handle = _api.CreateFileW(
                 path, _api.FILE_APPEND_DATA | (_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES
                                                if exclusive else 0),

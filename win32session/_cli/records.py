@@ -1,5 +1,6 @@
 """Events as the command line and the audit service write them: one
-readable line (``format_event``), or one JSON object (``event_record``).
+readable line (``format_event``), or one JSON object (``event_record``); and
+the sessions and this session's state as ``sessions`` and ``status`` print them.
 
 The JSON keys are a contract for whoever reads the files: add keys, never
 rename or drop one.
@@ -10,10 +11,20 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from .._codes import PowerBroadcast, PowerSetting, SessionNotificationMsg
-from .._events import Event, PowerEvent, SessionEndingEvent
+from collections.abc import Sequence
 
-__all__ = ["ending_record", "event_record", "format_event", "power_record"]
+from .._codes import (
+    ACLineStatus,
+    ConnectState,
+    IdleState,
+    PowerBroadcast,
+    PowerSetting,
+    SessionNotificationMsg,
+)
+from .._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionInfo
+
+__all__ = ["ending_record", "event_record", "format_event", "format_sessions", "format_status",
+           "power_record", "session_record", "status_record"]
 
 _KIND_WIDTH = 28  # the longest name, WTS_SESSION_REMOTE_CONTROL, and two spaces
 
@@ -103,3 +114,82 @@ def ending_record(event: SessionEndingEvent) -> dict[str, Any]:
         "flags": event.flag_names,
         "ending": event.ending,
     }
+
+
+# --- Sessions and this session's state (``sessions``, ``status``). ---
+
+
+def session_record(info: SessionInfo) -> dict[str, Any]:
+    """One session as a JSON object (``sessions --json``)."""
+    state = info.state
+    return {
+        "session_id": info.session_id,
+        "station": info.station_name,
+        "state": state.name if isinstance(state, ConnectState) else state,
+        "user": info.user_name,
+        "domain": info.domain,
+        "client": info.client_name,
+        "locked": info.locked,
+    }
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, ConnectState):
+        return value.name.removeprefix("WTS")
+    return str(value)
+
+
+def format_sessions(sessions: Sequence[SessionInfo]) -> list[str]:
+    """The sessions as a table: a header, then a row each."""
+    header = ("ID", "STATION", "STATE", "USER", "CLIENT", "LOCKED")
+    rows = [
+        (str(s.session_id), _cell(s.station_name), _cell(s.state), _cell(s.account),
+         _cell(s.client_name), _cell(s.locked))
+        for s in sessions
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]]
+
+
+def status_record(
+    session_id: int,
+    locked: bool | None,
+    idle: float,
+    threshold: float,
+    state: IdleState,
+    power: PowerStatus,
+) -> dict[str, Any]:
+    """``status --json``: this session's state as one object. ``in_use`` is
+    ``idle_state`` ``active``: not locked, and input within the threshold."""
+    ac_line = power.ac_line
+    return {
+        "session_id": session_id,
+        "locked": locked,
+        "idle_seconds": round(idle, 3),
+        "idle_threshold": threshold,
+        "idle_state": state.value,
+        "in_use": state is IdleState.ACTIVE,
+        "ac_line": ac_line.name if isinstance(ac_line, ACLineStatus) else ac_line,
+        "battery_percent": power.battery_percent,
+        "battery_saver": power.battery_saver,
+    }
+
+
+def format_status(record: dict[str, Any]) -> list[str]:
+    """``status``: one aligned ``key  value`` line per key of the record
+    (``-`` where Windows does not say, ``yes``/``no`` for booleans)."""
+    width = max(len(key) for key in record)
+    lines = []
+    for key, value in record.items():
+        text = _cell(value)
+        if key == "idle_seconds":
+            text = f"{value:.1f}"
+        elif key == "idle_threshold":
+            text = f"{value:g}"
+        lines.append(f"{key:<{width}}  {text}")
+    return lines

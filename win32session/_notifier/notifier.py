@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     Kind = SessionNotificationMsg | int | PowerBroadcast | PowerSetting | SessionEnding
 
     class _Pump(Protocol):
-        """What the notifier uses of ``_pump._Pump`` (Windows-only, so mypy
+        """What the notifier uses of ``pump._Pump`` (Windows-only, so mypy
         for other platforms cannot see it)."""
 
         ready: threading.Event
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
         def fail(self, exc: BaseException) -> None: ...
 
     class _HostedPump(_Pump, Protocol):
-        """What attach() adds: ``_hosted.HostedPump``."""
+        """What attach() adds: ``hosted.HostedPump``."""
 
         def detach(self) -> bool: ...
         def reap(self) -> bool: ...

@@ -65,7 +65,7 @@ _pumps_by_hwnd: dict[int, _Pump] = {}
 #: https://learn.microsoft.com/windows/win32/shutdown/wm-queryendsession
 _SENT_BY_WINDOWS: Final = frozenset({WM_POWERBROADCAST, WM_QUERYENDSESSION, WM_ENDSESSION})
 #: InSendMessageEx's answers for a message another thread sent (a hosted
-#: pump's only clue: _hosted.HostedPump.took_posted).
+#: pump's only clue: hosted.HostedPump.took_posted).
 _SENT_FLAGS: Final = _api.ISMEX_SEND | _api.ISMEX_NOTIFY | _api.ISMEX_CALLBACK
 
 
@@ -113,7 +113,7 @@ def _console_interrupts(pump: _Pump) -> Iterator[None]:
 class _Pump:
     """A window and its message loop, from creation to teardown, on one thread."""
 
-    #: Whether another loop (a GUI toolkit's) pumps the window: _hosted.HostedPump.
+    #: Whether another loop (a GUI toolkit's) pumps the window: hosted.HostedPump.
     hosted = False
 
     def __init__(

@@ -109,11 +109,11 @@ def ensure_protected_folder(path: str, owners: Iterable[str] | None = None) -> s
 
     A new folder gets them from ``CreateDirectoryW``'s SECURITY_ATTRIBUTES, so
     it never exists with the parent's ACL; missing parents are made first, as
-    usual. An existing folder that ``_trust.folder_verdict`` does not trust
+    usual. An existing folder that ``trust.folder_verdict`` does not trust
     for ``owners`` (default SYSTEM and Administrators) is never adopted: a
     user who made it first may still hold a handle with WRITE_DAC, which an
     owner or DACL change would not take back. It is moved aside
-    (``_trust.move_aside``) and a fresh one made. A link or junction, or a
+    (``trust.move_aside``) and a fresh one made. A link or junction, or a
     file, is refused: the trail must not be redirected. Needs an
     administrator or SYSTEM; ``OSError`` says what failed and where.
     https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectoryw
@@ -219,13 +219,13 @@ if sys.platform == "win32":
 def secure_trail(output: str, protect: bool, owners: Iterable[str],
                  files: Iterable[str] | None = None, *, create: bool = False) -> list[str]:
     """Makes the trail ``output`` and its log ones the service may append
-    to, or raises ``OSError`` (``_trust.UntrustedFile``: one line): with
+    to, or raises ``OSError`` (``trust.UntrustedFile``: one line): with
     ``protect`` (the default file), its folder protected and then checked;
     then each file that exists moved aside where its owner or its ACEs are
     wrong, a fresh one made in its place, and refused where it is a link or
     has a second name (``files``:
     which of them, the log first by default; ``create``: a missing one made
-    with ``_trust.FILE_SDDL``, as the service does; without ``protect``, a
+    with ``trust.FILE_SDDL``, as the service does; without ``protect``, a
     missing folder is made, and must be one only administrators can change).
     Run by ``service install`` and at each start of the service; returns one
     line for each folder or file moved aside."""

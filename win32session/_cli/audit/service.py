@@ -11,9 +11,9 @@ is flushed before the next event. A line that cannot be written stops the servic
 losing events while it looks healthy.
 
 The default file lives in ``%ProgramData%\\win32session``, a folder that only
-SYSTEM and Administrators may write (``_audit_folder``). At each start the
+SYSTEM and Administrators may write (``folder``). At each start the
 folder, the file and the log are checked before anything is appended, and
-each file again through the handle it is written through (``_trust``):
+each file again through the handle it is written through (``trust``):
 owned by SYSTEM or Administrators and writable by no one else (moved aside
 and made afresh if not), not a link, one name, at the checked path; a file
 that fails stops the start
@@ -143,7 +143,7 @@ class _TrailLog(logging.FileHandler):
 
     def open_checked(self, owners: frozenset[str]) -> None:
         """Opens the log, then checks what was opened, through the handle
-        written to (``_trust.verify_handle``): ``UntrustedFile`` fails the
+        written to (``trust.verify_handle``): ``UntrustedFile`` fails the
         start; a log that cannot be opened at all is left out."""
         from .trust import verify_handle
 

@@ -1,9 +1,12 @@
 """Service management: install, start, stop, query and uninstall a Windows
 service through the service control manager (SCM).
 
-Management only, as Go's ``x/sys/windows/svc/mgr`` keeps it: the code that
-runs inside the service (the dispatcher and the control handler) is
-``_service``'s, and the audit service itself is ``_audit``'s. Every handle is
+Management only, as Go's ``x/sys/windows/svc/mgr`` keeps it apart from
+``svc``: the code that runs inside a service (the dispatcher and the control
+handler) is the library's (:mod:`win32session._service`), and the audit
+service itself is ``audit.service``'s. Only the command line manages
+services, so this client of the service control manager is the application's,
+and it knows the audit service's command line (``audit.image_path``). Every handle is
 closed in a ``finally``; every failure is an ``OSError`` whose message is one
 line naming the service, and access denied is :class:`NeedsAdministrator`.
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import sys
 
 if sys.platform != "win32":  # pragma: no cover - guarded by the importer
-    raise ImportError("win32session._service.mgr needs Windows")
+    raise ImportError("win32session._cli.scm needs Windows")
 
 import contextlib
 import ctypes
@@ -32,8 +35,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from .. import _winapi as _api
-from .._cli.audit.trust import REQUIRED_PRIVILEGES as _TRAIL_PRIVILEGES
 from .._log import logger
+from .audit.trust import REQUIRED_PRIVILEGES as _TRAIL_PRIVILEGES
 
 # For mypy on other platforms: what follows names declarations that
 # _winapi makes on Windows alone.
@@ -266,12 +269,12 @@ def split_command_line(text: str) -> list[str]:
 
 def audit_service_name(command_line: str) -> str | None:
     """The ``--name`` of the audit service that ``command_line`` runs, or
-    None when it runs anything else. Ours is what ``_service_command`` builds,
+    None when it runs anything else. Ours is what ``audit.image_path`` builds,
     by any interpreter: ``PYTHON -I -m win32session service run ...``, or for
     a venv ``PYTHON -I -S -c BOOTSTRAP VENV_PYTHON win32session service run
     ...``; compared argument by argument, not as text, so that quoting and
     the interpreter's path do not matter."""
-    from .._cli.audit.image_path import VENV_BOOTSTRAP
+    from .audit.image_path import VENV_BOOTSTRAP
 
     args = split_command_line(command_line)[1:]
     if args[:3] == ["-I", "-m", "win32session"]:
@@ -425,7 +428,7 @@ def _set_recovery(handle: int, recovery: Recovery) -> None:
 #: registers for power settings: none of that needs a privilege but traversing
 #: folders (SeChangeNotifyPrivilege, which Windows never removes anyway; named
 #: to say so). A folder or file a user made first is moved aside, not taken
-#: over, so ``_trust.REQUIRED_PRIVILEGES`` adds none.
+#: over, so ``audit.trust.REQUIRED_PRIVILEGES`` adds none.
 #: https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_required_privileges_infow
 REQUIRED_PRIVILEGES: Final = ("SeChangeNotifyPrivilege", *_TRAIL_PRIVILEGES)
 
@@ -685,11 +688,11 @@ def status(name: str, *, only_audit: bool = False) -> ServiceStatus:
 def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS,
                        command_line: str | None = None) -> int:
     """The service-specific exit code, without the customer bit where it is
-    win32session's service host that set it (``_service.Service.fail``):
+    win32session's service host that set it (``Service.fail``):
     when the service is the audit service (``command_line``), or when the
     code without it is a ``ServiceExit``. Any other service's code is shown
     as Windows keeps it: the bit may be part of its own code."""
-    from .host import ServiceExit
+    from .._service.host import ServiceExit
 
     code = int(state.dwServiceSpecificExitCode)
     bare = code & ~_api.CUSTOMER_BIT
