@@ -24,7 +24,7 @@ from win32session import (
     Service,
     ServiceExit,
 )
-from win32session._service.controls import decode_control, setting_bytes
+from win32session._sources.controls import decode_control, setting_bytes
 
 SESSIONCHANGE = 0xE
 POWEREVENT = 0xD

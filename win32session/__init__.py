@@ -104,8 +104,8 @@ _HOMES = {
     "current_session_id": "_queries.sessions",
     "list_sessions": "_queries.sessions",
     "session_info": "_queries.sessions",
-    "EventIterator": "_streams",
-    "EventStream": "_streams",
+    "EventIterator": "_notifier.streams",
+    "EventStream": "_notifier.streams",
     "SessionHook": "_trackers.session",
     "SessionTracker": "_trackers.session",
     "NotAServiceError": "_service.host",
@@ -150,7 +150,7 @@ if TYPE_CHECKING:
         session_info,
     )
     from ._service.host import NotAServiceError, Service, ServiceExit
-    from ._streams import EventIterator, EventStream
+    from ._notifier.streams import EventIterator, EventStream
     from ._trackers.presence import Presence, PresenceHook, PresenceTracker
     from ._trackers.session import SessionHook, SessionTracker
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from .._events import Event
     from .._sources.base import EventSource
-    from .._streams import EventIterator, EventStream
+    from .streams import EventIterator, EventStream
 
     _C = TypeVar("_C", bound="Callback")
     _E = TypeVar("_E", NotifyType, SessionNotificationMsg)
@@ -339,7 +339,7 @@ class Notifier:
         iteration ends after the last event when the notifier stops. Raises
         RuntimeError if the notifier is not running, or outside a coroutine.
         """
-        from .._streams import EventStream
+        from .streams import EventStream
 
         return EventStream(self, self._wanted(kinds))
 
@@ -353,7 +353,7 @@ class Notifier:
         (or its ``with``) does it at once. Iterating it inside a callback
         raises RuntimeError: the pump thread would wait for itself.
         """
-        from .._streams import EventIterator
+        from .streams import EventIterator
 
         return EventIterator(self, self._wanted(kinds))
 
@@ -447,7 +447,7 @@ class Notifier:
             raise RuntimeError(
                 f"{self!r} has its own window registration; feed() is for a notifier "
                 "made with Notifier(service=True)")
-        from .._service.controls import SERVICE_CONTROL_POWEREVENT, decode_control
+        from .._sources.controls import SERVICE_CONTROL_POWEREVENT, decode_control
 
         fed = decode_control(control, event_type, event_data)
         if fed is None or (control == SERVICE_CONTROL_POWEREVENT and not self._power):

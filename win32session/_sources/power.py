@@ -35,7 +35,7 @@ from .._codes import (
 )
 from .._events import PowerEvent
 from .._log import logger
-from .._service import controls as _service_controls
+from . import controls as _service_controls
 from .base import Deliver, Waiting
 
 __all__ = [

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
-from .. import _streams
+from .._notifier import streams as _streams
 from .._codes import (
     MonitorDisplayState,
     NotifyType,
@@ -33,7 +33,7 @@ from .._events import Event, PowerEvent, SessionEndingEvent, SessionEvent
 from .._log import logger
 from .._notifier.notifier import Notifier
 from .._queries import sessions as _sessions
-from .._streams import EventIterator, EventStream
+from .._notifier.streams import EventIterator, EventStream
 
 __all__ = ["Presence", "PresenceTracker", "PresenceHook"]
 

@@ -217,7 +217,7 @@ class EventIterator(Generic[_T]):
         the main thread, while this thread goes on waiting)."""
         if sys.platform != "win32":
             return self._queue.get()
-        from ._notifier import ctrl_c as _console
+        from . import ctrl_c as _console
 
         interrupt = self._inbox.interrupt
         _console.add_interrupt_handler(interrupt)
