@@ -22,10 +22,21 @@ _ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
 
 
 def first_line(path: Path) -> str:
-    """The first line of a module's docstring, or "" when it has none."""
+    """The summary line of a module's docstring (its first sentence, which
+    may be wrapped over lines), or "" when it has none."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     doc = ast.get_docstring(tree)
-    return doc.strip().splitlines()[0].strip() if doc else ""
+    if not doc:
+        return ""
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    in_literal = False
+    for index, char in enumerate(paragraph):
+        if char == "`":
+            in_literal = not in_literal
+        elif (char in ".?!" and not in_literal
+              and (index + 1 == len(paragraph) or paragraph[index + 1] == " ")):
+            return paragraph[: index + 1]
+    return paragraph
 
 
 def _line_nodes(text: str) -> list[nodes.Node]:
