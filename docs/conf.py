@@ -59,3 +59,4 @@ nitpick_ignore_regex = [
     ("py:(class|obj)", r"(win32session\._\w+\.)?_[A-Za-z]\w*"),
     ("py:class", r"Kind"),
 ]
+smartquotes = False  # commands and options keep their "--" and quotes

@@ -92,7 +92,8 @@ def command_lines(parser: argparse.ArgumentParser, level: int = 0) -> list[str]:
 
 
 class CliReference(SphinxDirective):
-    """``.. cli-reference::``: every command of the parser, and its options."""
+    """``.. cli-reference::``: every command of the parser, and its options.
+    It writes reST, so use it from a reST context (MyST: ``{eval-rst}``)."""
 
     def run(self) -> list[nodes.Node]:
         container = nodes.container()
