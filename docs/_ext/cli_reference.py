@@ -81,7 +81,7 @@ def command_lines(parser: argparse.ArgumentParser, level: int = 0) -> list[str]:
     subcommands = _subcommands(parser)
     if subcommands:
         lines += ["   Commands:", ""]
-        for name, text, sub in subcommands:
+        for _name, text, sub in subcommands:
             lines += [f"   - :command:`{sub.prog}`: {_escape(text)}"]
         lines += [""]
     if parser.epilog:
