@@ -40,7 +40,7 @@ default_role = "literal"
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_default_options = {"members": True}
 # Class docstrings hold the constructor's story; __init__ adds nothing.
 autoclass_content = "class"
 
