@@ -27,6 +27,7 @@ extensions = [
     "myst_parser",
     "architecture",
     "cli_reference",
+    "public_data",
     "stdlib_refs",
 ]
 
