@@ -104,6 +104,16 @@ def test_every_command_is_in_the_reference(inventory: dict[str, set[str]]) -> No
     assert not missing, f"not in the command-line reference: {missing}"
 
 
+def test_every_example_is_included_from_its_file() -> None:
+    included = {match.group(1)
+                for page in DOCS.rglob("*.md") if "_build" not in page.parts
+                for match in re.finditer(r"```\{literalinclude\} \.\./\.\./examples/(\w+\.py)",
+                                         page.read_text(encoding="utf-8"))}
+    examples = {path.name for path in (ROOT / "examples").glob("*.py")}
+    assert examples, "no examples found"
+    assert included == examples, f"examples not on any page: {sorted(examples - included)}"
+
+
 # --- The JSON Lines page against what the code writes. ---
 
 
