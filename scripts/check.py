@@ -5,14 +5,16 @@
     python3 scripts/check.py bench      # benchmarks/bench.py, with pywin32 beside it
 
 ``test`` runs mypy --strict for win32 and linux, ruff and validate-pyproject,
-actionlint and zizmor on .github/workflows, runs pytest natively, builds the
-sdist and the wheel with python -m build and checks them (twine check --strict,
-check-wheel-contents), then runs pytest on each Windows CPython with that wheel
-installed: under Wine on Linux (after scripts/provision-wine), natively on
-Windows. A skip that hides Windows behaviour fails its leg (--require-windows,
-tests/conftest.py): under Wine every Windows test must run; on real Windows only
-the Wine-only ones (tests/wine_only.py) may skip. The standard library is all it
-needs; dev tools go into the git-ignored .venv-dev/.
+actionlint and zizmor on .github/workflows; on Linux, runs pytest natively and
+builds the documentation site (sphinx-build -W -n on docs/, offline, into
+docs/_build/html); builds the sdist and the wheel with python -m build and
+checks them (twine check --strict, check-wheel-contents), then runs pytest on
+each Windows CPython with that wheel installed: under Wine on Linux (after
+scripts/provision-wine), natively on Windows. A skip that hides Windows
+behaviour fails its leg (--require-windows, tests/conftest.py): under Wine every
+Windows test must run; on real Windows only the Wine-only ones
+(tests/wine_only.py) may skip. The standard library is all it needs; dev tools
+go into the git-ignored .venv-dev/.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 DIST = ROOT / "dist"
 DEV_VENV = ROOT / ".venv-dev"
+#: Where the test command builds the documentation site (git-ignored).
+DOCS_BUILD = ROOT / "docs" / "_build" / "html"
 WINENV = Path(os.environ.get("W32S_WINENV", ROOT / ".winenv"))
 #: The distribution's name in file names (win32-session-notifier on PyPI).
 WHEEL_NAME = "win32_session_notifier"
@@ -321,6 +325,11 @@ def test(versions: list[str]) -> int:
     if not ON_WINDOWS:
         leg("pytest, native Linux (pure parts; Windows tests skip)",
             [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        # The documentation site, offline (no intersphinx): -W makes any warning
+        # fail, -n (nitpicky) any cross-reference that does not resolve.
+        leg("sphinx-build -W -n (docs/, offline)",
+            [python, "-m", "sphinx", "-q", "-W", "-n", "-b", "html", ROOT / "docs",
+             DOCS_BUILD])
     sdist, wheel = build_dists(python)
     # What PyPI would show and accept: the README renders, the metadata is
     # complete; and the wheel holds the package and nothing stray.

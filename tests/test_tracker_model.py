@@ -3,11 +3,11 @@
 Random logons (some of sessions Windows cannot describe, or that are gone
 before the tracker asks), logoffs, terminations, locks, unlocks, refreshes and
 restarts of the notifier are played on a tracker and on ``Model``, a plain
-account of what the README promises, while what Windows lists changes behind
-the tracker's back: sessions appear and disappear, users change, sessions
-lock. After every step the two must agree: the same sessions (so the same
-count, none twice), the same hooks in the same order, and starts minus ends
-equal to the count less what the first listing counted.
+account of what the documentation promises (docs/howto/sessions.md), while what
+Windows lists changes behind the tracker's back: sessions appear and disappear,
+users change, sessions lock. After every step the two must agree: the same
+sessions (so the same count, none twice), the same hooks in the same order, and
+starts minus ends equal to the count less what the first listing counted.
 
 Two legs run the same machine:
 

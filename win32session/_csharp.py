@@ -26,7 +26,7 @@ __all__ = ["MessageDecoder", "W32HandleSessionChanges"]
 
 
 class W32HandleSessionChanges:
-    """The two ``DllImport``s and the message number, as the C# class has them.
+    """The two ``DllImport`` declarations and the message number, as the C# class has them.
 
     Like ``[DllImport("wtsapi32.dll", SetLastError = true)]``, each call returns
     the BOOL as a ``bool`` and never raises for a Win32 failure: the error code
