@@ -57,7 +57,7 @@ html_copy_source = False
 # but no page documents; and ``Kind``, the alias of what ``subscribe`` takes
 # (a TYPE_CHECKING-only union, spelled out in each method's docstring).
 nitpick_ignore_regex = [
-    ("py:(class|obj)", r"(win32session\._\w+\.)?_[A-Za-z]\w*"),
+    ("py:(class|obj)", r"(win32session\.[\w.]+\.)?_[A-Za-z]\w*"),
     ("py:class", r"Kind"),
 ]
 smartquotes = False  # commands and options keep their "--" and quotes

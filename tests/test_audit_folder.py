@@ -528,5 +528,5 @@ def test_an_output_folder_users_may_rename_is_refused_before_anything_is_made(
     assert str(refused.value) == (
         f"the folder of the output is not one only administrators can change: {logs} is "
         "writable by Authenticated Users; use a folder whose ACL is locked down (the "
-        "README's audit service section)")
+        "documentation's page \"Auditing from boot\")")
     assert list(logs.iterdir()) == []

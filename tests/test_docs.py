@@ -120,8 +120,8 @@ def test_every_example_is_included_from_its_file() -> None:
 def _record_writers() -> tuple[Callable[[Any], dict[str, Any]], Callable[[Any], dict[str, Any]]]:
     """``watch --json``'s record and the audit service's: the one place this
     test imports private names (repoint it when they move)."""
-    from win32session._audit import audit_record
-    from win32session._records import event_record
+    from win32session._cli.audit.service import audit_record
+    from win32session._cli.records import event_record
 
     return event_record, audit_record
 

@@ -27,9 +27,9 @@ WIDTH = 88
 def cli_parser() -> argparse.ArgumentParser:
     """The command line's parser. The one place the docs import a private
     name: repoint it here when the command line moves."""
-    from win32session.__main__ import _parser
+    from win32session._cli.parser import build_parser
 
-    return _parser()
+    return build_parser()
 
 
 def _escape(text: str) -> str:

@@ -872,7 +872,7 @@ def verify_output_folder(folder: str, owners: Iterable[str]) -> None:
         if problem:
             raise UntrustedFile(f"the folder of the output is not one only administrators "
                                 f"can change: {problem}; use a folder whose ACL is locked "
-                                "down (the README's audit service section)")
+                                "down (the documentation's page \"Auditing from boot\")")
 
 
 # --- `service install --check`: the trail and the prompt, read only. ---------
