@@ -339,28 +339,53 @@ _WARM_UP = 200
 _PAUSE_SECONDS = 0.002
 
 
-def measure_drain(impl: Implementation, count: int) -> tuple[float, bool]:
+_DRAIN_CHUNK = 1000
+
+
+def measure_drain(impls: list[Implementation], count: int,
+                  chunk: int = _DRAIN_CHUNK) -> dict[str, tuple[float, bool]]:
     """Pump-thread CPU seconds per event while ``count`` posted events are
-    handled, and whether all arrived in order."""
-    received: list[int] = []
+    handled, and whether all arrived in order, for each implementation.
+
+    They run at once and take turns ``chunk`` events at a time, as in
+    :func:`measure_latencies`: this machine's speed drifts by several times
+    over seconds (other virtual machines on its host), and a drain of one
+    after the other would compare different speeds. Each pump is idle
+    between its chunks, so the sum of its CPU over its chunks is its CPU for
+    all ``count`` events, to one clock tick."""
+    received: dict[str, list[int]] = {impl.name: [] for impl in impls}
+    wanted = [0]
     done = threading.Event()
 
-    def sink(lparam: int) -> None:
-        received.append(lparam)
-        if len(received) == count:
-            done.set()
+    def sink_for(got: list[int]) -> Sink:
+        def sink(lparam: int) -> None:
+            got.append(lparam)
+            if len(got) == wanted[0]:
+                done.set()
+        return sink
 
-    impl.start(sink)
-    received.clear()
+    cpu = {impl.name: 0.0 for impl in impls}
+    started: list[Implementation] = []
     try:
-        before = thread_cpu_seconds(impl.pump_thread_id)
-        for i in range(count):
-            post(impl.hwnd, i)
-        done.wait(120)
-        cpu = thread_cpu_seconds(impl.pump_thread_id) - before
+        for impl in impls:
+            impl.start(sink_for(received[impl.name]))
+            started.append(impl)
+            received[impl.name].clear()  # what _pump_native_id's event may have left
+        for first in range(0, count, chunk):
+            last = min(first + chunk, count)
+            for impl in impls:
+                done.clear()
+                wanted[0] = last
+                before = thread_cpu_seconds(impl.pump_thread_id)
+                for i in range(first, last):
+                    post(impl.hwnd, i)
+                done.wait(120)
+                cpu[impl.name] += thread_cpu_seconds(impl.pump_thread_id) - before
     finally:
-        impl.stop()
-    return cpu / count, received == list(range(count))
+        for impl in started:
+            impl.stop()
+    return {impl.name: (cpu[impl.name] / count, received[impl.name] == list(range(count)))
+            for impl in impls}
 
 
 def measure_start_stop(impl: Implementation) -> tuple[float, float]:
@@ -507,10 +532,10 @@ def main() -> int:
             latencies.sort()
             add(name, "latency p50", latencies[len(latencies) // 2])
             add(name, "latency p99", latencies[int(len(latencies) * 0.99)])
+        for name, (per_event, ordered) in measure_drain(order, args.drain_events).items():
+            add(name, "CPU per event", per_event)
+            in_order[name] &= ordered
         for impl in order:
-            per_event, ordered = measure_drain(impl, args.drain_events)
-            add(impl.name, "CPU per event", per_event)
-            in_order[impl.name] &= ordered
             if impl.name == BareTopLevel.name:
                 continue  # a floor for the event path only
             for _ in range(5):
@@ -531,28 +556,30 @@ def main() -> int:
             add(impl.name, "idle CPU (pump thread)", thread_cpu)
             add(impl.name, "idle CPU (process)", process_cpu)
 
-    service_starts, service_error = measure_service_start(args.service_rounds)
+    service_starts, python_starts, service_error = measure_service_start(args.service_rounds)
 
     medians = {n: {f: statistics.median(v) for f, v in figures[n].items()} for n in names}
     print_table(medians, in_order, args)
-    print_targets(medians, service_starts, service_error)
+    print_targets(medians, service_starts, python_starts, service_error)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump({"medians": medians, "raw": figures, "in_order": in_order,
-                       "service starts": service_starts, "service error": service_error},
+                       "service starts": service_starts, "python starts": python_starts,
+                       "service error": service_error},
                       out, indent=2)
     return 0
 
 
-def measure_service_start(rounds: int) -> tuple[list[float], str | None]:
+def measure_service_start(rounds: int) -> tuple[list[float], list[float], str | None]:
     """Seconds from asking the service control manager to start the audit
     service to its RUNNING, over ``rounds`` installs (as
     ``service_lifecycle.py --audit`` does, without its idle figure): the
     process as `service install` registers it, its imports, the checks of
-    its folder and files, its notifier's start. Needs an Administrator; the
+    its folder and files, its notifier's start. Between them, the floor:
+    the wall time of ``python -I -c pass``. Needs an Administrator; the
     error instead when it cannot be measured."""
     if rounds <= 0:
-        return [], "not measured (--service-rounds 0)"
+        return [], [], "not measured (--service-rounds 0)"
     import tempfile
 
     # Beside this file; the embeddable CPython's ._pth leaves the script's
@@ -561,16 +588,21 @@ def measure_service_start(rounds: int) -> tuple[list[float], str | None]:
     import service_lifecycle
 
     starts: list[float] = []
+    floors: list[float] = []
     try:
         with tempfile.TemporaryDirectory() as folder:
             for i in range(rounds):
                 times = service_lifecycle.one_round(
                     f"w32s-bench-{os.getpid()}-{i}", True, None, folder)
                 starts.append(times["start (to RUNNING)"])
+                began = time.perf_counter()
+                subprocess.run([sys.executable, "-I", "-c", "pass"], check=True,
+                               stdin=subprocess.DEVNULL, capture_output=True)
+                floors.append(time.perf_counter() - began)
     except OSError as exc:  # not an Administrator, for one
-        return starts, f"not measured: {exc}"
+        return starts, floors, f"not measured: {exc}"
     print(f"{rounds} audit service starts done", file=sys.stderr, flush=True)
-    return starts, None
+    return starts, floors, None
 
 
 _UNITS = {
@@ -672,7 +704,7 @@ def print_table(medians: dict[str, dict[str, float]], in_order: dict[str, bool],
 
 
 def print_targets(medians: dict[str, dict[str, float]], service_starts: list[float],
-                  service_error: str | None) -> None:
+                  python_starts: list[float], service_error: str | None) -> None:
     """Issue 17's three figures, each with its target and whether it is met:
     latency and CPU per event (the notifier plain and with power+ending,
     against the bare loop) and the audit service's start."""
@@ -695,7 +727,8 @@ def print_targets(medians: dict[str, dict[str, float]], service_starts: list[flo
     else:
         median = statistics.median(service_starts)
         print(f"| {what} | {median * 1000:.0f} ms, median of {len(service_starts)} starts "
-              f"(slowest {max(service_starts) * 1000:.0f} ms) | "
+              f"(slowest {max(service_starts) * 1000:.0f} ms; `python -I -c pass` meanwhile: "
+              f"{statistics.median(python_starts) * 1000:.0f} ms) | "
               f"{'yes' if median <= SERVICE_START_TARGET else 'NO'} |")
 
 
