@@ -9,11 +9,15 @@ same way (events posted to its window from another thread, as Windows would):
    driven by the same session events: what watching more costs them.
 2. ``bare ctypes``: the least a ctypes program can do: a window class whose
    procedure calls the sink, ``GetMessageW``/``DispatchMessageW``, no checks.
+2b. ``bare top-level``: the same on a hidden top-level window, for latency and
+   CPU per event only: the floor for power+ending's window.
 3. ``pywin32``: the recipe users copy: win32gui message-only window,
    win32ts registration, ``win32gui.PumpMessages``.
 
-Every figure is measured for all three in the same run, interleaved over
-rounds, and the medians are printed, with ratios to the bare loop.
+Every figure is measured for all of them in the same run, interleaved over
+rounds, and the medians are printed, with ratios to the bare loop; then the
+audit service's start through the service control manager, and issue 17's
+targets with whether each is met.
 
     python benchmarks/bench.py [--rounds N] [--idle-seconds S] [--pywin32-dir DIR]
 
