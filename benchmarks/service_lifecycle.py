@@ -68,7 +68,10 @@ def process_cpu_seconds(pid: int) -> float:
         _kernel32.CloseHandle(handle)
 
 
-def one_round(name: str, audit: bool, idle_seconds: float, folder: str) -> dict[str, float]:
+def one_round(name: str, audit: bool, idle_seconds: float | None, folder: str) -> dict[str, float]:
+    """Installs, starts, stops and uninstalls the service ``name``; the time
+    of each step. With ``audit`` and ``idle_seconds`` (None: not measured),
+    also the service process's CPU time while idle."""
     if audit:
         command = service_command_line(name, str(Path(folder) / f"{name}.jsonl"))
     else:
@@ -83,7 +86,7 @@ def one_round(name: str, audit: bool, idle_seconds: float, folder: str) -> dict[
         began = time.perf_counter()
         pid = manager.start(name)
         times["start (to RUNNING)"] = time.perf_counter() - began
-        if audit:
+        if audit and idle_seconds is not None:
             time.sleep(1.0)  # settling: the start's own work is done
             before = process_cpu_seconds(pid)
             time.sleep(idle_seconds)

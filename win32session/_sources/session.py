@@ -37,6 +37,9 @@ _TERMSRV_READY_EVENT: Final = "Global\\TermSrvReadyEvent"
 #: cannot be waited on (it does not exist yet early in boot). Only ever used
 #: while registration is failing with RPC_S_INVALID_BINDING.
 _RETRY_PAUSE_SECONDS: Final = 1.0
+#: Looked up once, not per event.
+_now: Final = datetime.datetime.now
+_UTC: Final = datetime.timezone.utc
 
 class SessionChanges:
     """``WM_WTSSESSION_CHANGE`` for one window, from registration to
@@ -137,17 +140,15 @@ class SessionChanges:
                 _api.CloseHandle(handle)
 
     def handle(self, msg: int, wparam: int, lparam: int, deliver: bool) -> int:
-        """Decodes and delivers one WM_WTSSESSION_CHANGE; the result is 0."""
-        if deliver:
-            self._on_session_change(wparam, lparam)
-        return 0
-
-    def _on_session_change(self, wparam: int, lparam: int) -> None:
-        timestamp = datetime.datetime.now(datetime.timezone.utc)
+        """Decodes and delivers one WM_WTSSESSION_CHANGE; the result is 0.
+        (The pump's loop calls it for every session event: kept to one call.)"""
+        if not deliver:
+            return 0
+        timestamp = _now(_UTC)
         session_id = lparam & 0xFFFFFFFF  # a DWORD in a pointer-sized LPARAM
         if self._this_session_only and session_id != self._own_session:
             # Windows leaks other sessions' events on RDS and Citrix hosts.
-            return
+            return 0
         reason = decode_reason(wparam)
         remote_control = None
         if reason == _REMOTE_CONTROL and session_id == self._own_session:
@@ -158,6 +159,7 @@ class SessionChanges:
         self._deliver(
             SessionEvent(reason, session_id, timestamp, remote_control, info), (reason,)
         )
+        return 0
 
     def unregister(self, hwnd: int) -> None:
         """Undoes the registration, if it was made, while the window still
