@@ -35,17 +35,55 @@ def loaded_by(statement: str) -> set[str]:
 #: never runs. The service control manager starts ``win32session service
 #: run`` for every boot; each of these would be paid for at each start.
 _NOT_FOR_THE_SERVICE = {
-    "argparse", "asyncio", "win32session.__main__", "win32session._selftest",
-    "win32session._doctor", "win32session._streams", "win32session._tracker",
-    "win32session._presence", "win32session._mirror", "win32session._activity",
-    "win32session._service_manager", "win32session._service_command",
+    "asyncio", "win32session._cli.selftest", "win32session._cli.doctor",
+    "win32session._cli.watch", "win32session._cli.commands",
+    "win32session._notifier.streams", "win32session._trackers.session",
+    "win32session._trackers.presence", "win32session._csharp",
+    "win32session._queries.activity", "win32session._cli.scm",
+    "win32session._cli.audit.image_path",
+}
+
+#: What each command's module may not load: the other commands' parts.
+_COMMANDS = {
+    "watch": {"win32session._cli.service", "win32session._cli.commands",
+              "win32session._cli.doctor", "win32session._cli.selftest",
+              "win32session._cli.audit.service", "win32session._cli.scm", "asyncio"},
+    "commands": {"win32session._cli.service", "win32session._cli.watch",
+                 "win32session._cli.doctor", "win32session._cli.audit.service",
+                 "win32session._cli.scm", "win32session._notifier.notifier", "asyncio"},
+    "service": {"win32session._cli.watch", "win32session._cli.commands",
+                "win32session._cli.doctor", "win32session._cli.selftest",
+                "win32session._cli.audit.service", "win32session._cli.scm",
+                "win32session._notifier.notifier", "asyncio"},
 }
 
 
+def _real(names: set[str]) -> set[str]:
+    """``names``, each checked to be a module that exists: a module renamed
+    away must not make a test of what is never loaded pass unseen."""
+    import importlib.util
+
+    for name in names:
+        if name.startswith("win32session."):
+            assert importlib.util.find_spec(name) is not None, f"no module {name}"
+    return names
+
+
 def test_the_audit_service_module_loads_nothing_the_service_does_not_run() -> None:
-    loaded = loaded_by("import win32session._audit")
-    assert "win32session._audit" in loaded  # the check saw the import
-    assert loaded & _NOT_FOR_THE_SERVICE == set()
+    loaded = loaded_by("import win32session._cli.audit.service")
+    assert "win32session._cli.audit.service" in loaded  # the check saw the import
+    assert loaded & _real(_NOT_FOR_THE_SERVICE) == set()
+
+
+@pytest.mark.parametrize("command", sorted(_COMMANDS))
+def test_the_command_line_loads_one_command_at_a_time(command: str) -> None:
+    # What ``main`` imports before it dispatches, then one command's module
+    # (``service`` loads the audit service or the service manager only for
+    # the action that needs it).
+    module = f"win32session._cli.{command}"
+    loaded = loaded_by(f"import win32session._cli.main, {module}")
+    assert module in loaded
+    assert loaded & _real(_COMMANDS[command]) == set()
 
 
 @pytest.mark.parametrize("statement", [
@@ -59,5 +97,6 @@ def test_importing_the_notifier_loads_what_only_a_start_or_a_log_needs_later(
     # benchmarks is this import.
     loaded = loaded_by(statement)
     assert "win32session" in loaded
-    assert loaded & {"logging", "typing", "ctypes", "asyncio", "dataclasses", "json",
-                     "argparse", "win32session._events", "win32session._pump"} == set()
+    assert loaded & _real({"logging", "typing", "ctypes", "asyncio", "dataclasses", "json",
+                           "argparse", "win32session._events",
+                           "win32session._notifier.pump"}) == set()
