@@ -117,7 +117,8 @@ def send_setting(hwnd: int, setting: PowerSetting, value: int) -> None:
     """Sends PBT_POWERSETTINGCHANGE to ``hwnd`` with the structure in the
     window's own process, where Windows would put it; frees it afterwards."""
     if sys.platform == "win32":
-        from win32session import WM_POWERBROADCAST, _winapi
+        from win32session import WM_POWERBROADCAST
+        from win32session._win32 import user32
 
         pid = wintypes.DWORD()
         _GetWindowThreadProcessId(hwnd, ctypes.byref(pid))
@@ -128,8 +129,8 @@ def send_setting(hwnd: int, setting: PowerSetting, value: int) -> None:
                                       _PAGE_READWRITE)
             try:
                 _WriteProcessMemory(process, address, payload, len(payload), None)
-                _winapi.SendMessageW(hwnd, WM_POWERBROADCAST,
-                                     PowerBroadcast.PBT_POWERSETTINGCHANGE.code, address)
+                user32.SendMessageW(hwnd, WM_POWERBROADCAST,
+                                    PowerBroadcast.PBT_POWERSETTINGCHANGE.code, address)
             finally:
                 _VirtualFreeEx(process, address, 0, _MEM_RELEASE)
         finally:
@@ -162,13 +163,13 @@ def notifier_windows() -> list[int]:
     """Every notifier window: message-only ones, then hidden top-level ones."""
     found: list[int] = []
     if sys.platform == "win32":
-        from win32session import _winapi
+        from win32session._win32 import user32
         from win32session._notifier import pump as _pump
 
-        for parent in (_winapi.HWND_MESSAGE, None):
+        for parent in (user32.HWND_MESSAGE, None):
             after = None
             while True:
-                hwnd = _winapi.FindWindowExW(parent, after, None, _pump.WINDOW_TITLE)
+                hwnd = user32.FindWindowExW(parent, after, None, _pump.WINDOW_TITLE)
                 if not hwnd:
                     break
                 if hwnd not in found:  # Wine lists message-only ones under NULL too
@@ -188,7 +189,8 @@ def main() -> int:
     args = parser.parse_args()
     if sys.platform != "win32":
         parser.error("run this with a Windows Python (scripts/winpy 3.12 ...)")
-    from win32session import WM_POWERBROADCAST, _winapi
+    from win32session import WM_POWERBROADCAST
+    from win32session._win32 import user32
 
     session = current_session_id() if args.session is None else args.session
     reached = 0
@@ -198,9 +200,9 @@ def main() -> int:
                 send_setting(hwnd, *args.event)
             elif isinstance(args.event, PowerBroadcast):
                 # Windows sends it; a send waits until the window has answered.
-                _winapi.SendMessageW(hwnd, WM_POWERBROADCAST, args.event.code, 0)
+                user32.SendMessageW(hwnd, WM_POWERBROADCAST, args.event.code, 0)
             else:
-                _winapi.PostMessageW(hwnd, WM_WTSSESSION_CHANGE, args.event, session)
+                user32.PostMessageW(hwnd, WM_WTSSESSION_CHANGE, args.event, session)
         except OSError as exc:
             if exc.winerror != _GONE:  # a notifier that just stopped is no error
                 raise

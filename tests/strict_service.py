@@ -8,8 +8,8 @@ documentation names is missing. Wine's SCM checks none of them, so a handle
 opened with too few rights works under Wine and fails on Windows: the first
 ``service install`` did exactly that (issue 15, item 1).
 
-:func:`enable` wraps those functions in ``win32session._winapi`` (the module
-every call goes through): each handle remembers its kind and the rights it
+:func:`enable` wraps those functions in ``win32session._win32.advapi32`` (the
+module every call goes through): each handle remembers its kind and the rights it
 was granted, and each call checks :data:`RULES`, a table taken from
 Microsoft's page of each function (the sentence is in the table), and fails
 with ``ctypes.WinError(5)`` as Windows would. The pytest plugin
@@ -47,7 +47,7 @@ _RIGHTS_PAGE: Final = ("https://learn.microsoft.com/windows/win32/services/"
                        "service-security-and-access-rights")
 
 # The rights, as Microsoft's "Service Security and Access Rights" lists them
-# (the same values as win32session._winapi's, repeated here so that the
+# (the same values as win32session._win32.advapi32's, repeated here so that the
 # table reads on any OS).
 SC_MANAGER_CONNECT: Final = 0x0001
 SC_MANAGER_CREATE_SERVICE: Final = 0x0002
@@ -300,11 +300,11 @@ def _structure_at(argument: object, kind: Any) -> Any:
 def _failure_actions_case(level: int, info: object) -> str:
     if level != _SERVICE_CONFIG_FAILURE_ACTIONS or info is None:
         return "every level"
-    from win32session import _winapi
+    from win32session._win32 import advapi32
 
     if sys.platform != "win32":  # pragma: no cover - enable() is Windows only
         raise AssertionError
-    actions = _structure_at(info, _winapi.SERVICE_FAILURE_ACTIONSW)
+    actions = _structure_at(info, advapi32.SERVICE_FAILURE_ACTIONSW)
     if any(actions.lpsaActions[i].Type == _SC_ACTION_RESTART for i in range(actions.cActions)):
         return "SERVICE_CONFIG_FAILURE_ACTIONS with SC_ACTION_RESTART"
     return "every level"
@@ -375,8 +375,8 @@ def _wrappers() -> Iterator[tuple[str, Callable[..., Any]]]:
 
 
 def enable() -> None:
-    """Wraps win32session._winapi's service-manager declarations (once)."""
-    from win32session import _winapi
+    """Wraps win32session._win32.advapi32's service-manager declarations (once)."""
+    from win32session._win32 import advapi32
 
     with _lock:
         if _originals:
@@ -385,20 +385,20 @@ def enable() -> None:
                      "StartServiceW", "QueryServiceStatusEx", "QueryServiceConfigW",
                      "QueryServiceConfig2W", "ChangeServiceConfig2W", "ControlService",
                      "DeleteService", "NotifyServiceStatusChangeW"):
-            _originals[name] = getattr(_winapi, name)
+            _originals[name] = getattr(advapi32, name)
     for name, wrapper in _wrappers():
         wrapper.__name__ = name
         wrapper.__wrapped__ = _originals[name]  # type: ignore[attr-defined]
-        setattr(_winapi, name, wrapper)
+        setattr(advapi32, name, wrapper)
 
 
 def disable() -> None:
     """Puts the declarations back (the layer's own tests)."""
-    from win32session import _winapi
+    from win32session._win32 import advapi32
 
     with _lock:
         for name, original in _originals.items():
-            setattr(_winapi, name, original)
+            setattr(advapi32, name, original)
         _originals.clear()
         _handles.clear()
 
@@ -407,9 +407,9 @@ def active() -> bool:
     """Whether the layer wraps the declarations now."""
     if sys.platform != "win32":
         return False
-    from win32session import _winapi
+    from win32session._win32 import advapi32
 
-    return getattr(_winapi.StartServiceW, "__wrapped__", None) is not None
+    return getattr(advapi32.StartServiceW, "__wrapped__", None) is not None
 
 
 def enable_under_wine() -> bool:

@@ -33,10 +33,24 @@ from win32session._queries.sessions import current_session_id
 if sys.platform == "win32":
     import winreg
 
-    from win32session import _winapi
+    from win32session._win32 import advapi32, kernel32, user32
 
 
 _NEEDS_WIN32 = "this helper needs the Win32 API"
+
+
+def declaring_module(name: str) -> Any:
+    """The win32session._win32 module that declares the function ``name``:
+    the code looks it up there at each call, so a test replaces it there.
+    (A DLL module holds its own functions only; what it takes from
+    ``shared`` is no function.)"""
+    import importlib
+
+    found = [module for module in (importlib.import_module(f"win32session._win32.{dll}")
+                                   for dll in ("user32", "kernel32", "wtsapi32", "advapi32"))
+             if name in vars(module)]
+    assert len(found) == 1, f"{name} is declared in {len(found)} DLL modules"
+    return found[0]
 
 
 #: Messages Windows sends and never posts, with the page that says what the
@@ -67,7 +81,7 @@ def post_message(hwnd: int | None, msg: int, wparam: int, lparam: int) -> None:
         raise AssertionError(f"Windows sends {name}, never posts it ({page}): use send_power "
                              "or send_ending, or post_as_another_program for a hostile post")
     if sys.platform == "win32":
-        _winapi.PostMessageW(hwnd, msg, wparam, lparam)
+        user32.PostMessageW(hwnd, msg, wparam, lparam)
         return
     raise OSError(_NEEDS_WIN32)
 
@@ -77,7 +91,7 @@ def post_as_another_program(hwnd: int | None, msg: int, wparam: int, lparam: int
     on the desktop can: its lParam is whatever that program chose."""
     assert hwnd is not None, "the notifier has no window"
     if sys.platform == "win32":
-        _winapi.PostMessageW(hwnd, msg, wparam, lparam)
+        user32.PostMessageW(hwnd, msg, wparam, lparam)
         return
     raise OSError(_NEEDS_WIN32)
 
@@ -99,7 +113,7 @@ def _send(hwnd: int | None, msg: int, wparam: int, lparam: int,
         assert pump is None or (pump.thread_ident == threading.get_ident()) == own_thread, (
             "sent from the window's own thread" if not own_thread
             else "own_thread, but not on the window's thread")
-        result: int = _winapi.SendMessageW(hwnd, msg, wparam, lparam)
+        result: int = user32.SendMessageW(hwnd, msg, wparam, lparam)
         name, wanted, page = SENT_BY_WINDOWS[msg]
         assert pump is None or result == wanted, (
             f"{name} answered {result}, where {page} requires {wanted}")
@@ -115,7 +129,7 @@ def own_session() -> int:
 def is_window(hwnd: int | None) -> bool:
     """Whether ``hwnd`` still names a window (IsWindow)."""
     if sys.platform == "win32":
-        return hwnd is not None and bool(_winapi.IsWindow(hwnd))
+        return hwnd is not None and bool(user32.IsWindow(hwnd))
     raise OSError(_NEEDS_WIN32)
 
 
@@ -129,9 +143,9 @@ def find_notifier_window(
     deadline = time.monotonic() + timeout
     class_name = f"win32session.Notifier.{pid}.{serial}"
     if sys.platform == "win32":
-        parent = None if top_level else _winapi.HWND_MESSAGE
+        parent = None if top_level else user32.HWND_MESSAGE
         while True:
-            hwnd = _winapi.FindWindowExW(parent, None, class_name, None)
+            hwnd = user32.FindWindowExW(parent, None, class_name, None)
             if hwnd:
                 return hwnd
             if time.monotonic() > deadline:
@@ -153,11 +167,11 @@ def under_wine() -> bool:
 
 _CTRL_C_SENDER = """
 import sys
-from win32session import _winapi
-_winapi.FreeConsole()
-_winapi.AttachConsole(int(sys.argv[1]))
-_winapi.SetConsoleCtrlHandler(_winapi.PHANDLER_ROUTINE(), True)  # NULL: ignore it here
-_winapi.GenerateConsoleCtrlEvent(_winapi.CTRL_C_EVENT, 0)
+from win32session._win32 import kernel32
+kernel32.FreeConsole()
+kernel32.AttachConsole(int(sys.argv[1]))
+kernel32.SetConsoleCtrlHandler(kernel32.PHANDLER_ROUTINE(), True)  # NULL: ignore it here
+kernel32.GenerateConsoleCtrlEvent(kernel32.CTRL_C_EVENT, 0)
 """
 
 
@@ -366,9 +380,9 @@ def power_setting_buffer(guid: str, data: bytes) -> Any:
 
         from win32session._sources.power import guid_struct
 
-        offset = _winapi.POWERBROADCAST_SETTING.Data.offset
+        offset = user32.POWERBROADCAST_SETTING.Data.offset
         buffer = ctypes.create_string_buffer(offset + max(1, len(data)))
-        head = _winapi.POWERBROADCAST_SETTING.from_buffer(buffer)
+        head = user32.POWERBROADCAST_SETTING.from_buffer(buffer)
         head.PowerSetting = guid_struct(guid)  # copied into the buffer
         head.DataLength = len(data)
         ctypes.memmove(ctypes.addressof(buffer) + offset, data, len(data))
@@ -382,15 +396,15 @@ def readable(address: int, size: int) -> bool:
     if sys.platform == "win32":
         import ctypes
 
-        info = _winapi.MEMORY_BASIC_INFORMATION()
+        info = kernel32.MEMORY_BASIC_INFORMATION()
         end = address + size
         while address < end:
             try:
-                _winapi.VirtualQuery(address, ctypes.byref(info), ctypes.sizeof(info))
+                kernel32.VirtualQuery(address, ctypes.byref(info), ctypes.sizeof(info))
             except OSError:
                 return False  # beyond the application range
-            if (info.State != _winapi.MEM_COMMIT
-                    or info.Protect & (_winapi.PAGE_NOACCESS | _winapi.PAGE_GUARD)):
+            if (info.State != kernel32.MEM_COMMIT
+                    or info.Protect & (kernel32.PAGE_NOACCESS | kernel32.PAGE_GUARD)):
                 return False
             address = int(info.BaseAddress) + int(info.RegionSize)
         return True
@@ -408,16 +422,16 @@ def strict_read_process_memory(monkeypatch: Any) -> None:
     if sys.platform == "win32":
         import ctypes
 
-        real_read = _winapi.ReadProcessMemory
+        real_read = kernel32.ReadProcessMemory
 
         def strict_read(process: int, address: int, buffer: Any, size: int,
                         copied: Any) -> int:
-            assert process == _winapi.GetCurrentProcess(), "a handle without PROCESS_VM_READ?"
+            assert process == kernel32.GetCurrentProcess(), "a handle without PROCESS_VM_READ?"
             if not readable(address, size):
-                raise ctypes.WinError(_winapi.ERROR_PARTIAL_COPY)
+                raise ctypes.WinError(kernel32.ERROR_PARTIAL_COPY)
             return int(real_read(process, address, buffer, size, copied))
 
-        monkeypatch.setattr(_winapi, "ReadProcessMemory", strict_read)
+        monkeypatch.setattr(kernel32, "ReadProcessMemory", strict_read)
         return
     raise OSError(_NEEDS_WIN32)
 
@@ -428,9 +442,9 @@ def session_notification_buffer(session_id: int) -> Any:
     if sys.platform == "win32":
         import ctypes
 
-        size = ctypes.sizeof(_winapi.WTSSESSION_NOTIFICATION)
+        size = ctypes.sizeof(advapi32.WTSSESSION_NOTIFICATION)
         buffer = ctypes.create_string_buffer(size)
-        notification = _winapi.WTSSESSION_NOTIFICATION.from_buffer(buffer)
+        notification = advapi32.WTSSESSION_NOTIFICATION.from_buffer(buffer)
         notification.cbSize, notification.dwSessionId = size, session_id
         return buffer
     raise OSError(_NEEDS_WIN32)

@@ -86,12 +86,12 @@ def test_idle_seconds_is_what_windows_says() -> None:
     if sys.platform == "win32":
         from support import under_wine
 
-        from win32session import _winapi
+        from win32session._win32 import kernel32
 
         if under_wine():
             # Wine has seen no input since its server started: the idle time
             # is the tick count itself, give or take the time between calls.
-            assert abs(seconds - _winapi.GetTickCount() / 1000) < 10
+            assert abs(seconds - kernel32.GetTickCount() / 1000) < 10
 
 
 @windows
@@ -99,14 +99,14 @@ def test_idle_seconds_is_what_windows_says() -> None:
 def test_idle_seconds_across_the_tick_wrap(monkeypatch: pytest.MonkeyPatch) -> None:
     # Faked: nobody waits 49.7 days. The last input was 2 s before the tick
     # count wrapped, and now it is 3.5 s after.
-    from win32session import _winapi
+    from win32session._win32 import kernel32, user32
 
     def last_input(pointer: Any) -> int:
         pointer._obj.dwTime = WRAP - 2000
         return 1
 
-    monkeypatch.setattr(_winapi, "GetLastInputInfo", last_input)
-    monkeypatch.setattr(_winapi, "GetTickCount", lambda: 3500)
+    monkeypatch.setattr(user32, "GetLastInputInfo", last_input)
+    monkeypatch.setattr(kernel32, "GetTickCount", lambda: 3500)
     assert win32session.idle_seconds() == 5.5
 
 
@@ -126,15 +126,15 @@ def test_idle_seconds_and_state_when_the_last_input_is_ahead(
     # is never ahead, and nobody waits 49.7 days for the wrap. The page of
     # LASTINPUTINFO: the tick "is not guaranteed to be incremental" (SendInput
     # takes the caller's own time), so it can be a little ahead of GetTickCount.
-    from win32session import _winapi
+    from win32session._win32 import kernel32, user32
 
     def last_input_info(pointer: Any) -> int:
         assert pointer._obj.cbSize == 8  # sizeof(LASTINPUTINFO), as Windows requires
         pointer._obj.dwTime = last_input
         return 1
 
-    monkeypatch.setattr(_winapi, "GetLastInputInfo", last_input_info)
-    monkeypatch.setattr(_winapi, "GetTickCount", lambda: now)
+    monkeypatch.setattr(user32, "GetLastInputInfo", last_input_info)
+    monkeypatch.setattr(kernel32, "GetTickCount", lambda: now)
     assert win32session.idle_seconds() == seconds
     # Never "idle for 49.7 days": whoever gave that input is here.
     expected = IdleState.IDLE if seconds >= 5 else IdleState.ACTIVE
@@ -150,18 +150,18 @@ def test_power_status_is_what_windows_says(monkeypatch: pytest.MonkeyPatch) -> N
 
     from support import under_wine
 
-    from win32session import _winapi
+    from win32session._win32 import kernel32
 
     def ask() -> tuple[int, int, int, int]:
         """GetSystemPowerStatus's four BYTEs, asked here too."""
-        raw = _winapi.SYSTEM_POWER_STATUS()
-        _winapi.GetSystemPowerStatus(ctypes.byref(raw))
+        raw = kernel32.SYSTEM_POWER_STATUS()
+        kernel32.GetSystemPowerStatus(ctypes.byref(raw))
         return raw.ACLineStatus, raw.BatteryFlag, raw.BatteryLifePercent, raw.SystemStatusFlag
 
     # The documented layout: four BYTEs, then two DWORDs.
     # https://learn.microsoft.com/windows/win32/api/winbase/ns-winbase-system_power_status
-    assert ctypes.sizeof(_winapi.SYSTEM_POWER_STATUS) == 12
-    assert _winapi.SYSTEM_POWER_STATUS.BatteryLifeTime.offset == 4
+    assert ctypes.sizeof(kernel32.SYSTEM_POWER_STATUS) == 12
+    assert kernel32.SYSTEM_POWER_STATUS.BatteryLifeTime.offset == 4
     # A battery's charge may change between two questions: keep an answer
     # that held from before power_status() until after it.
     for _ in range(20):
@@ -190,7 +190,7 @@ def test_power_status_is_what_windows_says(monkeypatch: pytest.MonkeyPatch) -> N
         answer.BatteryLifePercent, answer.SystemStatusFlag = 57, 1
         return 1
 
-    monkeypatch.setattr(_winapi, "GetSystemPowerStatus", laptop)
+    monkeypatch.setattr(kernel32, "GetSystemPowerStatus", laptop)
     assert win32session.power_status() == PowerStatus(ACLineStatus.AC_LINE_OFFLINE, 57, True)
 
 

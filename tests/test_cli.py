@@ -572,12 +572,12 @@ def test_watch_ending_without_a_top_level_window_exits_1_with_one_line(
     # process has no X display, and the test run has one. A child process
     # without DISPLAY in its environment still gets one from Wine, so this
     # runs in-process, through the real errcheck convention's message.
-    from win32session import _winapi
+    from win32session._win32 import user32
 
     def no_display(*args: Any) -> Any:
         raise OSError("CreateWindowExW failed and Windows gave no error code")
 
-    monkeypatch.setattr(_winapi, "CreateWindowExW", no_display)
+    monkeypatch.setattr(user32, "CreateWindowExW", no_display)
     assert main(["watch", "--ending", "--power"]) == 1
     out, err = capsys.readouterr()
     assert out == ""
@@ -700,11 +700,11 @@ def test_status_asks_windows_each_question_once(
     # Real calls, counted: the lock state and the idle time are asked once
     # and the idle state is worked out from those same answers, so the
     # printed lines cannot disagree.
-    from win32session import _winapi
+    from win32session._win32 import user32
     from win32session._queries import sessions as _sessions
 
     counts = {"session_info": 0, "GetLastInputInfo": 0}
-    for module, name in ((_sessions, "session_info"), (_winapi, "GetLastInputInfo")):
+    for module, name in ((_sessions, "session_info"), (user32, "GetLastInputInfo")):
         real = getattr(module, name)
 
         def counted(*args: object, _real: Any = real, _name: str = name) -> Any:
@@ -763,12 +763,12 @@ def test_a_windows_failure_exits_1_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Fake: Wine's registration never fails; Access denied is forced.
-    from win32session import _winapi
+    from win32session._win32 import wtsapi32
 
     def denied(hwnd: int, flags: int) -> int:
         raise OSError(None, "WTSRegisterSessionNotification: Access is denied.", None, 5)
 
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
     assert main(["watch"]) == 1
     err = capsys.readouterr().err
     assert err.splitlines() == [

@@ -27,14 +27,16 @@ M = SessionNotificationMsg
 RUN_UNTIL_CTRL_C = textwrap.dedent(
     """
     import sys
-    from win32session import Notifier, NotifyType, _winapi
+    from win32session import Notifier, NotifyType
+    from win32session._win32 import user32, wtsapi32
 
     calls = []
-    for name in ("WTSUnRegisterSessionNotification", "DestroyWindow", "UnregisterClassW"):
-        def wrapper(*args, _real=getattr(_winapi, name), _name=name):
+    for module, name in ((wtsapi32, "WTSUnRegisterSessionNotification"),
+                         (user32, "DestroyWindow"), (user32, "UnregisterClassW")):
+        def wrapper(*args, _real=getattr(module, name), _name=name):
             calls.append(_name)
             return _real(*args)
-        setattr(_winapi, name, wrapper)
+        setattr(module, name, wrapper)
 
     notifier = Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS)
     windows = []
@@ -47,13 +49,13 @@ RUN_UNTIL_CTRL_C = textwrap.dedent(
     try:
         notifier.run()
     except KeyboardInterrupt:
-        gone = not _winapi.IsWindow(windows[0])
+        gone = not user32.IsWindow(windows[0])
         print("KeyboardInterrupt", ",".join(calls),
               "window-gone" if gone else "window-alive", notifier.running, flush=True)
         sys.exit(0)
     print("run() returned without KeyboardInterrupt", flush=True)
     sys.exit(3)
-    """
+"""
 )
 
 
@@ -83,12 +85,13 @@ def test_ctrl_c_ends_run_after_clean_teardown_with_keyboardinterrupt(tmp_path: P
 CTRL_C_AFTER_AN_ABANDONED_FOR = textwrap.dedent(
     """
     import sys, time
-    from win32session import Notifier, NotifyType, _winapi
+    from win32session import Notifier, NotifyType
+    from win32session._win32 import user32
     from win32session._notifier import ctrl_c as _console
 
     def first_event(notifier):
         events = notifier.iter_events()
-        _winapi.PostMessageW(notifier.hwnd, 0x2B1, 7, 5)  # WTS_SESSION_LOCK, session 5
+        user32.PostMessageW(notifier.hwnd, 0x2B1, 7, 5)  # WTS_SESSION_LOCK, session 5
         for event in events:  # left half-way, as careless code does
             return event
 
@@ -105,7 +108,7 @@ CTRL_C_AFTER_AN_ABANDONED_FOR = textwrap.dedent(
         sys.exit(0)
     print("no KeyboardInterrupt in 60 s", flush=True)
     sys.exit(3)
-    """
+"""
 )
 
 

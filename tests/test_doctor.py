@@ -98,7 +98,7 @@ def test_a_line_is_verdict_check_and_answer_in_columns() -> None:
 if sys.platform == "win32":
     import ctypes
 
-    from win32session import _winapi
+    from win32session._win32 import ntdll, user32, wtsapi32
     from win32session._cli import doctor as _doctor
     from win32session._cli import selftest as _selftest
     from win32session._cli.doctor import CHECKS
@@ -141,7 +141,7 @@ if sys.platform == "win32":
         from win32session._sources.power import guid_text
 
         handles = itertools.count(0x1000)
-        real_setting = _winapi.RegisterPowerSettingNotification
+        real_setting = user32.RegisterPowerSettingNotification
 
         def suspend_resume(hwnd: int, flags: int) -> int:
             return next(handles)
@@ -153,13 +153,13 @@ if sys.platform == "win32":
                              daemon=True).start()
             return next(handles)
 
-        monkeypatch.setattr(_winapi, "RegisterSuspendResumeNotification", suspend_resume)
-        monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
-        monkeypatch.setattr(_winapi, "UnregisterSuspendResumeNotification", lambda handle: 1)
-        monkeypatch.setattr(_winapi, "UnregisterPowerSettingNotification", lambda handle: 1)
+        monkeypatch.setattr(user32, "RegisterSuspendResumeNotification", suspend_resume)
+        monkeypatch.setattr(user32, "RegisterPowerSettingNotification", setting)
+        monkeypatch.setattr(user32, "UnregisterSuspendResumeNotification", lambda handle: 1)
+        monkeypatch.setattr(user32, "UnregisterPowerSettingNotification", lambda handle: 1)
 
     def no_error_code(*args: object) -> int:
-        raise OSError("failed and Windows gave no error code")  # _winapi's error 0
+        raise OSError("failed and Windows gave no error code")  # the _win32 errchecks' error 0
 
     ACCESS_DENIED = f"error 5 ({ctypes.FormatError(5).strip()})"
 
@@ -187,8 +187,8 @@ if sys.platform == "win32":
         if under_wine():
             # Every answer here is what Wine 8.0 really gives; the version is
             # whichever Wine this is, as ntdll says.
-            assert _winapi.wine_get_version is not None
-            answer = _winapi.wine_get_version()
+            assert ntdll.wine_get_version is not None
+            answer = ntdll.wine_get_version()
             assert answer is not None
             wine = answer.decode("ascii")
             assert lines[4] == (f"  Wine          {wine}; its known stubs are marked 'wine stub' "
@@ -223,11 +223,11 @@ if sys.platform == "win32":
     def test_wine_is_told_from_windows_by_ntdlls_export() -> None:
         if under_wine():
             # Under Wine (its registry key says so), ntdll names its version.
-            assert _winapi.wine_get_version is not None
-            version = _winapi.wine_get_version()
+            assert ntdll.wine_get_version is not None
+            version = ntdll.wine_get_version()
             assert version is not None and re.fullmatch(rb"\d+\.\d+(\.\d+)?(-rc\d+)?", version)
         else:
-            assert _winapi.wine_get_version is None
+            assert ntdll.wine_get_version is None
 
     @windows
     @pytest.mark.wine_only("Wine's stubs are what this run is about")
@@ -236,7 +236,7 @@ if sys.platform == "win32":
     ) -> None:
         # Fake: hides Wine's export, so Wine's real answers are judged as
         # Windows's would be: the stubs then differ and the doctor exits 1.
-        monkeypatch.setattr(_winapi, "wine_get_version", None)
+        monkeypatch.setattr(ntdll, "wine_get_version", None)
         out = io.StringIO()
         assert run(out) == 1
         lines = out.getvalue().splitlines()
@@ -256,8 +256,8 @@ if sys.platform == "win32":
         # unregistration returning TRUE, our session listed, a lock state).
         session = _sessions.current_session_id()
         ours = SessionInfo(session, "Console", ConnectState.WTSActive, "ada", "LAB", None, False)
-        monkeypatch.setattr(_winapi, "wine_get_version", None)
-        monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", lambda hwnd: 1)
+        monkeypatch.setattr(ntdll, "wine_get_version", None)
+        monkeypatch.setattr(wtsapi32, "WTSUnRegisterSessionNotification", lambda hwnd: 1)
         monkeypatch.setattr(_sessions, "list_sessions", lambda: [ours])
         monkeypatch.setattr(_sessions, "session_info", lambda session: ours)
         windows_power(monkeypatch)
@@ -278,7 +278,7 @@ if sys.platform == "win32":
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         # Fake: Access denied, which Wine's registration never answers.
-        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
         out = io.StringIO()
         assert run(out) == 1
         checks = verdicts(out.getvalue().splitlines()[6:-1])
@@ -312,7 +312,7 @@ if sys.platform == "win32":
         monkeypatch: pytest.MonkeyPatch, system: System
     ) -> None:
         # Fake: Access denied, which Wine never answers; not one of its stubs.
-        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
         assert _doctor.check_registration(system) == Result(
             Verdict.DIFFERS, "WTSRegisterSessionNotification(NOTIFY_FOR_THIS_SESSION) "
             f"returned FALSE, {ACCESS_DENIED}")
@@ -320,17 +320,17 @@ if sys.platform == "win32":
     @windows
     def test_the_registration_check_destroys_its_window(monkeypatch: pytest.MonkeyPatch) -> None:
         windows_made: list[int] = []
-        create = _winapi.CreateWindowExW
+        create = user32.CreateWindowExW
 
         def recording_create(*args: object) -> int:
             hwnd: int = create(*args)
             windows_made.append(hwnd)
             return hwnd
 
-        monkeypatch.setattr(_winapi, "CreateWindowExW", recording_create)  # real, recorded
+        monkeypatch.setattr(user32, "CreateWindowExW", recording_create)  # real, recorded
         assert _doctor.check_registration(ON_WINE).verdict is Verdict.OK
         (hwnd,) = windows_made
-        assert not _winapi.IsWindow(hwnd)
+        assert not user32.IsWindow(hwnd)
 
     # -- Unregistration. --
 
@@ -357,7 +357,7 @@ if sys.platform == "win32":
     ) -> None:
         # Fake: Windows's TRUE and an error code Wine never gives, and Wine's
         # own answer judged as on Windows.
-        monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", fake)
+        monkeypatch.setattr(wtsapi32, "WTSUnRegisterSessionNotification", fake)
         assert _doctor.check_unregistration(system) == Result(
             verdict, f"WTSUnRegisterSessionNotification {answer}")
 
@@ -366,7 +366,7 @@ if sys.platform == "win32":
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         # Fake: Wine's registration never fails.
-        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
         assert _doctor.check_unregistration(ON_WINDOWS) == Result(
             Verdict.UNAVAILABLE,
             f"nothing to unregister: WTSRegisterSessionNotification returned FALSE, "
@@ -422,7 +422,7 @@ if sys.platform == "win32":
     @windows
     def test_an_unknown_lock_state_differs_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
         # Fake: a Windows that answers WTSSessionInfoEx with WTS_SESSIONSTATE_UNKNOWN.
-        extended = _winapi.WTSINFOEX_LEVEL1_W(SessionId=1, SessionFlags=-1)
+        extended = wtsapi32.WTSINFOEX_LEVEL1_W(SessionId=1, SessionFlags=-1)
         monkeypatch.setattr(_sessions, "session_info", lambda session: SessionInfo(session))
         monkeypatch.setattr(_sessions, "_info_ex", lambda session: extended)
         assert _doctor.check_lock_state(ON_WINE) == Result(
@@ -504,7 +504,7 @@ if sys.platform == "win32":
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         # Fake: Wine's registration never fails.
-        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+        monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
         result = _doctor.check_selftest(ON_WINE)
         assert result.verdict is Verdict.DIFFERS
         assert result.answer.startswith("the notifier did not start: [WinError 5]")
@@ -520,7 +520,7 @@ if sys.platform == "win32":
         monkeypatch: pytest.MonkeyPatch, system: System
     ) -> None:
         # Fake: Access denied, which Wine never answers.
-        monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", denied)
+        monkeypatch.setattr(user32, "RegisterPowerSettingNotification", denied)
         result = _doctor.check_power_registration(system)
         assert result == Result(Verdict.DIFFERS, f"registration 2 failed: {ACCESS_DENIED}")
 
@@ -541,11 +541,11 @@ if sys.platform == "win32":
                 raise OSError(None, "The parameter is incorrect.", None, 87)
             return next(handles)
 
-        monkeypatch.setattr(_winapi, "RegisterSuspendResumeNotification",
+        monkeypatch.setattr(user32, "RegisterSuspendResumeNotification",
                             lambda h, f: next(handles))
-        monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
-        monkeypatch.setattr(_winapi, "UnregisterSuspendResumeNotification", lambda handle: 1)
-        monkeypatch.setattr(_winapi, "UnregisterPowerSettingNotification", lambda handle: 1)
+        monkeypatch.setattr(user32, "RegisterPowerSettingNotification", setting)
+        monkeypatch.setattr(user32, "UnregisterSuspendResumeNotification", lambda handle: 1)
+        monkeypatch.setattr(user32, "UnregisterPowerSettingNotification", lambda handle: 1)
         result = _doctor.check_power_registration(ON_WINDOWS)
         assert result.verdict is Verdict.OK
         assert result.answer == (

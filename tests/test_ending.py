@@ -72,12 +72,13 @@ def test_without_a_display_the_error_has_no_made_up_error_code(
     # cannot create ...", an error code that does not exist.
     from typing import Any
 
-    from win32session import Notifier, _winapi
+    from win32session import Notifier
+    from win32session._win32 import user32
 
     def no_display(*args: Any) -> Any:
         raise OSError("CreateWindowExW failed and Windows gave no error code")
 
-    monkeypatch.setattr(_winapi, "CreateWindowExW", no_display)
+    monkeypatch.setattr(user32, "CreateWindowExW", no_display)
     with pytest.raises(OSError) as raised:
         Notifier(ending=True).start()
     assert str(raised.value) == (
@@ -90,12 +91,13 @@ def test_a_real_error_code_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     # Faked: ERROR_NOT_ENOUGH_MEMORY (8) from CreateWindowExW.
     from typing import Any
 
-    from win32session import Notifier, _winapi
+    from win32session import Notifier
+    from win32session._win32 import user32
 
     def no_memory(*args: Any) -> Any:
         raise OSError(None, "CreateWindowExW: Not enough memory.", None, 8)
 
-    monkeypatch.setattr(_winapi, "CreateWindowExW", no_memory)
+    monkeypatch.setattr(user32, "CreateWindowExW", no_memory)
     with pytest.raises(OSError) as raised:
         Notifier(ending=True).start()
     assert raised.value.winerror == 8

@@ -183,7 +183,8 @@ CHILD = textwrap.dedent(
             setattr(platform, "_wmi_query", _no_wmi)
 
     from hypothesis import HealthCheck, given, settings, strategies as st
-    from win32session import Notifier, NotifyType, PowerSetting, _winapi
+    from win32session import Notifier, NotifyType, PowerSetting
+    from win32session._win32 import user32
 
     EXAMPLES = int(sys.argv[2])
     FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -218,7 +219,7 @@ CHILD = textwrap.dedent(
             if feed:
                 notifier.feed(SERVICE_CONTROL_SESSIONCHANGE, 7, (MARK,))
             else:
-                _winapi.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, 7, MARK)
+                user32.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, 7, MARK)
             with self.changed:
                 assert self.changed.wait_for(lambda: self.marks >= wanted, 30), "the pump hangs"
 
@@ -238,14 +239,14 @@ CHILD = textwrap.dedent(
     def messages(msg, wparam, lparam, how, guid, data):
         case(how, hex(msg), hex(wparam), hex(lparam))
         if how == "post":  # anybody may post anything
-            _winapi.PostMessageW(notifier.hwnd, msg, wparam, lparam)
+            user32.PostMessageW(notifier.hwnd, msg, wparam, lparam)
         elif msg == WM_POWERBROADCAST and wparam & 0xFFFFFFFF == PBT_POWERSETTINGCHANGE:
             # Windows sends a setting with a real structure, random here.
             buffer = power_setting_buffer(guid, data)
-            _winapi.SendMessageW(notifier.hwnd, msg, wparam, ctypes.addressof(buffer))
+            user32.SendMessageW(notifier.hwnd, msg, wparam, ctypes.addressof(buffer))
             ctypes.memset(buffer, 0xEE, len(buffer))
         else:
-            _winapi.SendMessageW(notifier.hwnd, msg, wparam, lparam)
+            user32.SendMessageW(notifier.hwnd, msg, wparam, lparam)
 
     messages()
     arrivals.wait_for_mark(notifier)  # every post before it was handled
@@ -296,7 +297,7 @@ CHILD = textwrap.dedent(
     print("feed", EXAMPLES, flush=True)
     assert service.stop(30) and notifier.stop(30)
     print("done", flush=True)
-    '''
+'''
 )
 
 

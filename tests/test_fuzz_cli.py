@@ -160,8 +160,8 @@ _CHANGES = re.compile(r"^(CreateService|DeleteService|StartService(?!CtrlDispatc
 def hostile_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
     """The stand-ins of the module docstring; returns the names of the calls
     that were refused (none is expected to be reached, but any may be)."""
-    from win32session import _winapi
     from win32session._cli import doctor as _doctor
+    from win32session._win32 import advapi32, kernel32
 
     refused: list[str] = []
 
@@ -171,14 +171,15 @@ def hostile_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
             raise OSError(None, f"{name}: refused by the fuzz test", None, 5)
         return refused_call
 
-    for name in dir(_winapi):
-        if _CHANGES.match(name) and callable(getattr(_winapi, name)):
-            monkeypatch.setattr(_winapi, name, refuse(name))
-    if hasattr(_winapi, "StartServiceCtrlDispatcherW"):
+    for module in (advapi32, kernel32):
+        for name in dir(module):
+            if _CHANGES.match(name) and callable(getattr(module, name)):
+                monkeypatch.setattr(module, name, refuse(name))
+    if hasattr(advapi32, "StartServiceCtrlDispatcherW"):
         def not_a_service(*args: object) -> Any:
             raise OSError(None, "StartServiceCtrlDispatcherW: not started by the service "
                           "control manager", None, 1063)
-        monkeypatch.setattr(_winapi, "StartServiceCtrlDispatcherW", not_a_service)
+        monkeypatch.setattr(advapi32, "StartServiceCtrlDispatcherW", not_a_service)
     monkeypatch.setattr(watch_command, "Notifier", _ReadyNotifier)
     monkeypatch.setattr(_doctor, "run", lambda *args: 0)
     monkeypatch.chdir(tmp_path)
@@ -246,12 +247,12 @@ def test_every_option_with_every_hostile_value(hostile_world: list[str]) -> None
 @pytest.mark.skipif(sys.platform != "win32", reason="Win32 calls")
 def test_the_guard_refuses_every_call_that_changes_a_service(hostile_world: list[str]) -> None:
     # The fuzz above cannot touch a service because each of these fails.
-    from win32session import _winapi
+    from support import declaring_module
 
     for name in ("CreateServiceW", "DeleteService", "StartServiceW", "ControlService",
                  "ChangeServiceConfig2W", "CreateDirectoryW", "SetNamedSecurityInfoW"):
         with pytest.raises(OSError) as raised:
-            getattr(_winapi, name)(None)
+            getattr(declaring_module(name), name)(None)
         assert getattr(raised.value, "winerror", None) == 5
     assert hostile_world[-1] == "SetNamedSecurityInfoW"
     # Not ours: refused before any call; with --any-service, by the guard.

@@ -30,9 +30,9 @@ from support import Child, find_notifier_window, own_session, post, send_power, 
 from win32session import PowerBroadcast, SessionNotificationMsg
 
 if sys.platform == "win32":
-    from win32session import _winapi
+    from win32session._win32 import user32
 else:
-    _winapi: Any = None  # the tests that use it skip there
+    user32: Any = None  # the tests that use it skip there
 
 M = SessionNotificationMsg
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def top_level_window(title: str, timeout: float = 60.0) -> int:
     assert sys.platform == "win32"
     deadline = time.monotonic() + timeout
     while True:
-        hwnd = _winapi.FindWindowExW(None, None, None, title)
+        hwnd = user32.FindWindowExW(None, None, None, title)
         if hwnd:
             return int(hwnd)
         assert time.monotonic() < deadline, f"no window {title!r} after {timeout} s"
@@ -105,7 +105,7 @@ def close(child: Child, toolkit: str) -> None:
     """Closes the example's window as its close button would, and checks
     that it ends cleanly: its notifier detached, exit code 0."""
     assert sys.platform == "win32"
-    _winapi.PostMessageW(top_level_window(TOOLKITS[toolkit][3]), WM_CLOSE, 0, 0)
+    user32.PostMessageW(top_level_window(TOOLKITS[toolkit][3]), WM_CLOSE, 0, 0)
     child.expect("stopped", timeout=60)
     assert child.wait(60) == 0, child.output()
     assert "Traceback" not in "".join(child.stderr), child.output()

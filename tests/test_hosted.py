@@ -55,11 +55,13 @@ from win32session import (
 pytestmark = pytest.mark.windows
 
 if sys.platform == "win32":
-    from win32session import _winapi
+    from win32session._win32 import kernel32, user32, wtsapi32
     from win32session._notifier import pump as _pump
 else:
     _pump: Any = None  # the tests that use them skip there
-    _winapi: Any = None
+    kernel32: Any = None
+    user32: Any = None
+    wtsapi32: Any = None
 
 M = SessionNotificationMsg
 P = PowerBroadcast
@@ -81,7 +83,7 @@ def destroyed_only_by_their_thread(monkeypatch: pytest.MonkeyPatch) -> Any:
         return
     creators: dict[int, int] = {}
     refused: list[tuple[int, int]] = []
-    create, destroy = _winapi.CreateWindowExW, _winapi.DestroyWindow
+    create, destroy = user32.CreateWindowExW, user32.DestroyWindow
 
     def strict_create(*args: Any) -> int:
         hwnd = int(create(*args))
@@ -94,8 +96,8 @@ def destroyed_only_by_their_thread(monkeypatch: pytest.MonkeyPatch) -> Any:
             raise ctypes.WinError(5)  # ERROR_ACCESS_DENIED
         return int(destroy(hwnd))
 
-    monkeypatch.setattr(_winapi, "CreateWindowExW", strict_create)
-    monkeypatch.setattr(_winapi, "DestroyWindow", strict_destroy)
+    monkeypatch.setattr(user32, "CreateWindowExW", strict_create)
+    monkeypatch.setattr(user32, "DestroyWindow", strict_destroy)
     yield
     assert refused == [], "DestroyWindow called on a thread that did not create the window"
 
@@ -113,15 +115,15 @@ def pump_until_quit(timeout: float = 60.0) -> int:
     def watchdog() -> None:
         if not finished.wait(timeout):
             gave_up.set()
-            _winapi.PostThreadMessageW(thread_id, WM_QUIT, 0, 0)
+            user32.PostThreadMessageW(thread_id, WM_QUIT, 0, 0)
 
-    msg = _winapi.MSG()
+    msg = user32.MSG()
     # The queue exists before the watchdog may post to it.
-    _winapi.PeekMessageW(ctypes.byref(msg), None, 0, 0, 0)
+    user32.PeekMessageW(ctypes.byref(msg), None, 0, 0, 0)
     dog = call_in_thread(watchdog)
     try:
-        while _winapi.GetMessageW(ctypes.byref(msg), None, 0, 0):
-            _winapi.DispatchMessageW(ctypes.byref(msg))
+        while user32.GetMessageW(ctypes.byref(msg), None, 0, 0):
+            user32.DispatchMessageW(ctypes.byref(msg))
     finally:
         finished.set()
         dog.join()
@@ -132,7 +134,7 @@ def pump_until_quit(timeout: float = 60.0) -> int:
 def quit_loop() -> None:
     """What a GUI program does to end its loop: PostQuitMessage on its thread."""
     assert sys.platform == "win32"
-    _winapi.PostQuitMessage(0)
+    user32.PostQuitMessage(0)
 
 
 def test_a_plain_message_loop_serves_an_attached_notifier() -> None:
@@ -242,7 +244,7 @@ def test_detach_leaves_the_programs_wm_quit_to_its_loop() -> None:
     notifier.attach()
     hwnd = notifier.hwnd
     post(hwnd, M.WTS_SESSION_LOCK, own_session())  # queued for the window
-    _winapi.PostQuitMessage(7)  # the program ends its loop, then detaches
+    user32.PostQuitMessage(7)  # the program ends its loop, then detaches
     assert notifier.detach() is True
     assert seen == [M.WTS_SESSION_LOCK] and not is_window(hwnd)
     assert pump_until_quit(timeout=10) == 7  # the loop's WM_QUIT is still there
@@ -354,26 +356,26 @@ def test_a_recycled_window_handle_is_not_taken_for_the_notifiers(
     notifier = Notifier()
     hwnd = attach_on_a_thread_that_ends(notifier)
     # Another thread's window (this one's) that the handle now names.
-    other = _winapi.CreateWindowExW(0, "STATIC", "recycled", 0, 0, 0, 0, 0,
-                                    _winapi.HWND_MESSAGE, None, None, None)
-    real_owner, real_is_window = _winapi.GetWindowThreadProcessId, _winapi.IsWindow
+    other = user32.CreateWindowExW(0, "STATIC", "recycled", 0, 0, 0, 0, 0,
+                                   user32.HWND_MESSAGE, None, None, None)
+    real_owner, real_is_window = user32.GetWindowThreadProcessId, user32.IsWindow
     posted: list[int] = []
-    real_post = _winapi.PostMessageW
+    real_post = user32.PostMessageW
 
     def post_message(target: int, *args: Any) -> int:
         posted.append(target)
         return int(real_post(target, *args))
 
-    monkeypatch.setattr(_winapi, "GetWindowThreadProcessId",
+    monkeypatch.setattr(user32, "GetWindowThreadProcessId",
                         lambda handle, pid: real_owner(other if handle == hwnd else handle, pid))
-    monkeypatch.setattr(_winapi, "IsWindow",
+    monkeypatch.setattr(user32, "IsWindow",
                         lambda handle: real_is_window(other if handle == hwnd else handle))
-    monkeypatch.setattr(_winapi, "PostMessageW", post_message)
+    monkeypatch.setattr(user32, "PostMessageW", post_message)
     try:
         assert notifier.stop() is True
         assert hwnd not in posted and not notifier.running
     finally:
-        _winapi.DestroyWindow(other)
+        user32.DestroyWindow(other)
 
 
 def test_attach_again_after_a_thread_ended_without_detach() -> None:
@@ -407,9 +409,9 @@ def test_a_callback_that_runs_a_nested_loop_is_re_entered(how: str) -> None:
         name = M(event.reason).name
         order.append((f"enter {name}", threading.get_ident()))
         if event.reason == M.WTS_SESSION_LOCK:
-            msg = _winapi.MSG()
-            while not done.is_set() and _winapi.GetMessageW(ctypes.byref(msg), None, 0, 0):
-                _winapi.DispatchMessageW(ctypes.byref(msg))
+            msg = user32.MSG()
+            while not done.is_set() and user32.GetMessageW(ctypes.byref(msg), None, 0, 0):
+                user32.DispatchMessageW(ctypes.byref(msg))
         order.append((f"exit {name}", threading.get_ident()))
         if event.reason == M.WTS_SESSION_UNLOCK:
             done.set()
@@ -510,29 +512,29 @@ def test_waiting_for_remote_desktop_services_leaves_the_toolkits_messages_queued
     them (WM_QUIT among them)."""
     if sys.platform != "win32":
         pytest.skip("needs the Win32 API")
-    real = _winapi.WTSRegisterSessionNotification
+    real = wtsapi32.WTSRegisterSessionNotification
     attempts: list[int] = []
 
     def flaky(hwnd: int, flags: int) -> int:
         attempts.append(hwnd)
         if len(attempts) == 1:
-            raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+            raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
         return int(real(hwnd, flags))
 
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", flaky)
-    ready = _winapi.CreateEventW(None, True, True, "Global\\TermSrvReadyEvent")
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", flaky)
+    ready = kernel32.CreateEventW(None, True, True, "Global\\TermSrvReadyEvent")
     toolkits = 0x8000 + 77  # WM_APP + 77: a message of the GUI program's own
-    msg = _winapi.MSG()
+    msg = user32.MSG()
     try:
-        _winapi.PostThreadMessageW(threading.get_native_id(), toolkits, 1, 2)
+        user32.PostThreadMessageW(threading.get_native_id(), toolkits, 1, 2)
         notifier = Notifier(register_timeout=30)
         notifier.attach()
     finally:
-        _winapi.CloseHandle(ready)
+        kernel32.CloseHandle(ready)
     try:
         assert len(attempts) == 2 and notifier.running
-        assert _winapi.PeekMessageW(ctypes.byref(msg), None, toolkits, toolkits,
-                                    _winapi.PM_REMOVE)
+        assert user32.PeekMessageW(ctypes.byref(msg), None, toolkits, toolkits,
+                                   user32.PM_REMOVE)
         assert (msg.message, msg.wParam, msg.lParam) == (toolkits, 1, 2)
     finally:
         assert notifier.detach() is True
@@ -556,23 +558,23 @@ class NotReadyYet:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         if sys.platform != "win32":
             pytest.skip("needs the Win32 API")
-        self.ready = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
+        self.ready = kernel32.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
         self.waiting = threading.Event()
         self.hwnd = 0
         self.attempts = 0
         self.is_ready = False
         #: Whether a wait ran out of time (the test's 20 s are far too many).
         self.timed_out = False
-        real = _winapi.WTSRegisterSessionNotification
+        real = wtsapi32.WTSRegisterSessionNotification
 
         def not_ready_yet(hwnd: int, flags: int) -> int:
             self.attempts += 1
             self.hwnd = hwnd
             if not self.is_ready:
-                raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+                raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
             return int(real(hwnd, flags))
 
-        real_wait = _winapi.MsgWaitForMultipleObjects
+        real_wait = user32.MsgWaitForMultipleObjects
 
         def waiting(*args: Any) -> int:
             self.waiting.set()
@@ -580,15 +582,15 @@ class NotReadyYet:
             self.timed_out = self.timed_out or result == WAIT_TIMEOUT
             return result
 
-        monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", not_ready_yet)
-        monkeypatch.setattr(_winapi, "MsgWaitForMultipleObjects", waiting)
+        monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", not_ready_yet)
+        monkeypatch.setattr(user32, "MsgWaitForMultipleObjects", waiting)
 
     def make_ready(self) -> None:
         self.is_ready = True
-        _winapi.SetEvent(self.ready)
+        kernel32.SetEvent(self.ready)
 
     def close(self) -> None:
-        _winapi.CloseHandle(self.ready)
+        kernel32.CloseHandle(self.ready)
 
 
 WAIT_TIMEOUT = 0x102
@@ -596,13 +598,13 @@ TOOLKITS = 0x8000 + 77  # WM_APP + 77: a message of the GUI program's own
 
 
 def post_toolkits_message() -> None:
-    _winapi.PostThreadMessageW(threading.get_native_id(), TOOLKITS, 1, 2)
+    user32.PostThreadMessageW(threading.get_native_id(), TOOLKITS, 1, 2)
 
 
 def toolkits_message_still_queued() -> bool:
-    msg = _winapi.MSG()
-    return bool(_winapi.PeekMessageW(ctypes.byref(msg), None, TOOLKITS, TOOLKITS,
-                                     _winapi.PM_REMOVE)) and (msg.wParam, msg.lParam) == (1, 2)
+    msg = user32.MSG()
+    return bool(user32.PeekMessageW(ctypes.byref(msg), None, TOOLKITS, TOOLKITS,
+                                    user32.PM_REMOVE)) and (msg.wParam, msg.lParam) == (1, 2)
 
 
 def test_the_boot_time_wait_answers_sent_messages_at_once(
@@ -692,14 +694,14 @@ def test_a_registration_error_is_raised_by_attach_and_undone(
         raise ctypes.WinError(5)
 
     made: list[int] = []
-    real_create = _winapi.CreateWindowExW
+    real_create = user32.CreateWindowExW
 
     def create(*args: Any) -> int:
         made.append(real_create(*args))
         return made[-1]
 
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
-    monkeypatch.setattr(_winapi, "CreateWindowExW", create)
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
+    monkeypatch.setattr(user32, "CreateWindowExW", create)
     notifier = Notifier()
     with pytest.raises(OSError) as raised:
         notifier.attach()
@@ -722,17 +724,17 @@ class OwnWindow:
         self.decoder = decoder
         self.events: list[Any] = []
         # Windows holds the thunk's address while the class exists: keep it.
-        self._thunk = _winapi.WNDPROC(self._procedure)
-        hinstance = _winapi.GetModuleHandleW(None)
+        self._thunk = user32.WNDPROC(self._procedure)
+        hinstance = kernel32.GetModuleHandleW(None)
         self._class = f"win32session.test.OwnWindow.{id(self)}"
-        window_class = _winapi.WNDCLASSEXW()
-        window_class.cbSize = ctypes.sizeof(_winapi.WNDCLASSEXW)
+        window_class = user32.WNDCLASSEXW()
+        window_class.cbSize = ctypes.sizeof(user32.WNDCLASSEXW)
         window_class.lpfnWndProc = self._thunk
         window_class.hInstance = hinstance
         window_class.lpszClassName = self._class
-        _winapi.RegisterClassExW(ctypes.byref(window_class))
-        self.hwnd = _winapi.CreateWindowExW(
-            0, self._class, "own", 0, 0, 0, 0, 0, _winapi.HWND_MESSAGE, None, hinstance, None)
+        user32.RegisterClassExW(ctypes.byref(window_class))
+        self.hwnd = user32.CreateWindowExW(
+            0, self._class, "own", 0, 0, 0, 0, 0, user32.HWND_MESSAGE, None, hinstance, None)
         self._hinstance = hinstance
 
     def _procedure(self, hwnd: int, msg: int, wparam: int, lparam: int) -> int:
@@ -743,16 +745,16 @@ class OwnWindow:
         answer = self.decoder.answer(msg)
         if answer is not None:
             return answer
-        return int(_winapi.DefWindowProcW(hwnd, msg, wparam, lparam))
+        return int(user32.DefWindowProcW(hwnd, msg, wparam, lparam))
 
     def send(self, msg: int, wparam: int, lparam: int) -> int:
         assert sys.platform == "win32"
-        return int(_winapi.SendMessageW(self.hwnd, msg, wparam, lparam))
+        return int(user32.SendMessageW(self.hwnd, msg, wparam, lparam))
 
     def close(self) -> None:
         assert sys.platform == "win32"
-        _winapi.DestroyWindow(self.hwnd)
-        _winapi.UnregisterClassW(self._class, self._hinstance)
+        user32.DestroyWindow(self.hwnd)
+        user32.UnregisterClassW(self._class, self._hinstance)
 
 
 @pytest.fixture

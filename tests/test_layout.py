@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "win32session"
 
 #: Bottom to top. A name is the first part below ``win32session``.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"_codes", "_platform", "_log", "_winapi"}),
+    frozenset({"_codes", "_platform", "_log", "_win32"}),
     frozenset({"_events"}),
     frozenset({"_queries"}),
     frozenset({"_sources"}),

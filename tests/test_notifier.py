@@ -21,7 +21,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from support import Collector, call_in_thread, is_window, own_session, post, under_wine
+from support import (
+    Collector,
+    call_in_thread,
+    declaring_module,
+    is_window,
+    own_session,
+    post,
+    under_wine,
+)
 
 from win32session import (
     WM_WTSSESSION_CHANGE,
@@ -30,8 +38,8 @@ from win32session import (
     SessionEvent,
     SessionNotificationMsg,
     W32HandleSessionChanges,
-    _winapi,
 )
+from win32session._win32 import kernel32, user32, wtsapi32
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -53,14 +61,15 @@ def notifier() -> Iterator[Notifier]:
 
 
 def wrap_api(monkeypatch: pytest.MonkeyPatch, name: str, before: Callable[[], object]) -> None:
-    """Runs ``before()`` ahead of each call of the real _winapi function ``name``."""
-    real = getattr(_winapi, name)
+    """Runs ``before()`` ahead of each call of the real Win32 function ``name``."""
+    module = declaring_module(name)
+    real = getattr(module, name)
 
     def wrapper(*args: Any) -> Any:
         before()
         return real(*args)
 
-    monkeypatch.setattr(_winapi, name, wrapper)
+    monkeypatch.setattr(module, name, wrapper)
 
 
 def run_in_thread(
@@ -186,7 +195,7 @@ def test_remote_control_is_read_only_for_our_own_session(
     post(notifier.hwnd, M.WTS_SESSION_REMOTE_CONTROL, mine + 1)
     post(notifier.hwnd, M.WTS_SESSION_LOCK, mine)
     own, other, lock = collector.wait_for(3)
-    real = _winapi.GetSystemMetrics(_winapi.SM_REMOTECONTROL) != 0
+    real = user32.GetSystemMetrics(user32.SM_REMOTECONTROL) != 0
     assert own.remote_control is real
     assert other.remote_control is None
     assert lock.remote_control is None
@@ -197,10 +206,10 @@ def test_remote_control_true_when_the_metric_says_so(
 ) -> None:
     # Fake: nobody remote-controls the Wine session, so the metric is made to
     # answer 1 for SM_REMOTECONTROL; the rest of the path is real.
-    real = _winapi.GetSystemMetrics
+    real = user32.GetSystemMetrics
     monkeypatch.setattr(
-        _winapi, "GetSystemMetrics",
-        lambda index: 1 if index == _winapi.SM_REMOTECONTROL else real(index),
+        user32, "GetSystemMetrics",
+        lambda index: 1 if index == user32.SM_REMOTECONTROL else real(index),
     )
     notifier.subscribe(collector)
     post(notifier.hwnd, M.WTS_SESSION_REMOTE_CONTROL, own_session())
@@ -571,7 +580,7 @@ def test_unregister_false_is_logged_not_raised(
     def fails(hwnd: int) -> int:
         raise ctypes.WinError(5)
 
-    monkeypatch.setattr(_winapi, "WTSUnRegisterSessionNotification", fails)
+    monkeypatch.setattr(wtsapi32, "WTSUnRegisterSessionNotification", fails)
     caplog.set_level(logging.DEBUG, logger="win32session")
     notifier = Notifier(ALL)
     notifier.start()
@@ -601,9 +610,9 @@ def test_real_unregister_result_never_raises(caplog: pytest.LogCaptureFixture) -
 def termsrv_ready_event() -> Iterator[int]:
     """Global\\TermSrvReadyEvent, unset. Wine's user session has no Remote
     Desktop Services to create it, so the test creates it (manual reset)."""
-    handle = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
+    handle = kernel32.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
     yield handle
-    _winapi.CloseHandle(handle)
+    kernel32.CloseHandle(handle)
 
 
 def set_event_later(handle: int, delay: float) -> list[float]:
@@ -614,7 +623,7 @@ def set_event_later(handle: int, delay: float) -> list[float]:
     def announce() -> None:
         time.sleep(delay)
         set_at.append(time.monotonic())
-        _winapi.SetEvent(handle)
+        kernel32.SetEvent(handle)
 
     call_in_thread(announce)
     return set_at
@@ -624,16 +633,16 @@ def fail_registration(monkeypatch: pytest.MonkeyPatch, times: int) -> list[float
     """Fake: WTSRegisterSessionNotification fails with RPC_S_INVALID_BINDING
     ``times`` times, then runs the real call. Wine's never fails, and on
     Windows it fails only while Remote Desktop Services is starting."""
-    real = _winapi.WTSRegisterSessionNotification
+    real = wtsapi32.WTSRegisterSessionNotification
     attempts: list[float] = []
 
     def flaky(hwnd: int, flags: int) -> int:
         attempts.append(time.monotonic())
         if len(attempts) <= times:
-            raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+            raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
         return real(hwnd, flags)
 
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", flaky)
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", flaky)
     return attempts
 
 
@@ -700,7 +709,7 @@ def test_other_registration_errors_raise_at_once(monkeypatch: pytest.MonkeyPatch
         raise ctypes.WinError(5)
 
     destroyed: list[str] = []
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", denied)
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", denied)
     wrap_api(monkeypatch, "DestroyWindow", lambda: destroyed.append("DestroyWindow"))
     notifier = Notifier(ALL, register_timeout=30)
     with pytest.raises(OSError) as raised:
@@ -759,10 +768,10 @@ def test_w32handlesessionchanges_failure_leaves_the_error_readable(
     # call failing with RPC_S_INVALID_BINDING, which leaves the code where
     # ctypes.get_last_error() reads it, as a real failing call would.
     def fails(hwnd: int, flags: int) -> int:
-        ctypes.set_last_error(_winapi.RPC_S_INVALID_BINDING)
-        raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+        ctypes.set_last_error(wtsapi32.RPC_S_INVALID_BINDING)
+        raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
 
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", fails)
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", fails)
     assert W32HandleSessionChanges.WTSRegisterSessionNotification(1, 0) is False
     assert ctypes.get_last_error() == 1702
 
@@ -777,7 +786,7 @@ def fail_next_getmessage(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any) -> int:
         raise ctypes.WinError(6)
 
-    monkeypatch.setattr(_winapi, "GetMessageW", broken)
+    monkeypatch.setattr(user32, "GetMessageW", broken)
 
 
 def test_getmessage_error_ends_run_with_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -840,7 +849,7 @@ def test_stop_is_retried_when_the_queue_is_full(
     # Fake: the first post of the stop message fails as on a full queue
     # (ERROR_NOT_ENOUGH_QUOTA after 10,000 posted messages on Windows; Wine
     # has no such limit). The pump re-posts it after the next message.
-    real_post = _winapi.PostMessageW
+    real_post = user32.PostMessageW
     refused: list[int] = []
 
     def full_once(hwnd: int, msg: int, wparam: int, lparam: int) -> int:
@@ -853,7 +862,7 @@ def test_stop_is_retried_when_the_queue_is_full(
     notifier.subscribe(collector)
     notifier.start()
     hwnd = notifier.hwnd
-    monkeypatch.setattr(_winapi, "PostMessageW", full_once)
+    monkeypatch.setattr(user32, "PostMessageW", full_once)
     assert notifier.stop(0.2) is False  # the stop message could not be posted
     assert refused and notifier.running
     post(hwnd, M.WTS_SESSION_LOCK, 1)  # the pump drains a message, then re-posts

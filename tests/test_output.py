@@ -569,15 +569,15 @@ def pipe_server(name: str, sddl: str | None = None) -> Iterator[int]:
     import _winapi as cpython
     import ctypes
 
-    from win32session import _winapi
+    from win32session._win32 import advapi32, kernel32
 
     attributes = 0
     descriptor = ctypes.c_void_p()
     if sddl is not None and sys.platform == "win32":
-        _winapi.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+        advapi32.ConvertStringSecurityDescriptorToSecurityDescriptorW(
             sddl, 1, ctypes.byref(descriptor), None)
-        security = _winapi.SECURITY_ATTRIBUTES(ctypes.sizeof(_winapi.SECURITY_ATTRIBUTES),
-                                               descriptor, False)
+        security = kernel32.SECURITY_ATTRIBUTES(ctypes.sizeof(kernel32.SECURITY_ATTRIBUTES),
+                                                descriptor, False)
         attributes = ctypes.addressof(security)
     handle = cpython.CreateNamedPipe(name, cpython.PIPE_ACCESS_INBOUND,
                                      0, 1, 65536,  # PIPE_TYPE_BYTE | PIPE_WAIT
@@ -587,7 +587,7 @@ def pipe_server(name: str, sddl: str | None = None) -> Iterator[int]:
     finally:
         cpython.CloseHandle(handle)
         if descriptor.value and sys.platform == "win32":
-            _winapi.LocalFree(descriptor.value)
+            kernel32.LocalFree(descriptor.value)
 
 
 def accept(server: int) -> None:
@@ -627,9 +627,9 @@ def strict_pipe_access(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     \\\\.\\pipe\\; returns the access of each open, as asked."""
     if sys.platform != "win32":
         raise OSError("runs Windows programs")
-    from win32session import _winapi
+    from win32session._win32 import kernel32
 
-    real = _winapi.CreateFileW
+    real = kernel32.CreateFileW
     asked: list[int] = []
 
     def checked(path: str, access: int, *rest: object) -> int:
@@ -640,7 +640,7 @@ def strict_pipe_access(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         result: int = real(path, access, *rest)
         return result
 
-    monkeypatch.setattr(_winapi, "CreateFileW", checked)
+    monkeypatch.setattr(kernel32, "CreateFileW", checked)
     return asked
 
 

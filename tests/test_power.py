@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from support import (
     Collector,
+    declaring_module,
     dword,
     is_window,
     own_session,
@@ -46,8 +47,8 @@ from win32session import (
     SessionNotificationMsg,
     SystemPowerCondition,
     UserActivityPresence,
-    _winapi,
 )
+from win32session._win32 import kernel32, user32, wtsapi32
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -80,7 +81,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
              "WTSRegisterSessionNotification", "WTSUnRegisterSessionNotification",
              "DestroyWindow")
     for name in names:
-        real = getattr(_winapi, name)
+        module = declaring_module(name)
+        real = getattr(module, name)
 
         def wrapper(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
             if not _name.startswith(("Register", "WTSRegister")):
@@ -90,7 +92,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
             record.append((_name, result))
             return result
 
-        monkeypatch.setattr(_winapi, name, wrapper)
+        monkeypatch.setattr(module, name, wrapper)
     return record
 
 
@@ -209,7 +211,7 @@ def test_a_failed_registration_undoes_what_was_made_and_start_raises(
 ) -> None:
     # Faked: Wine never refuses a power registration. The third setting
     # (the power source) fails with ERROR_ACCESS_DENIED.
-    recording = _winapi.RegisterPowerSettingNotification
+    recording = user32.RegisterPowerSettingNotification
     made = 0
 
     def refuse_the_third(*args: Any) -> Any:
@@ -219,7 +221,7 @@ def test_a_failed_registration_undoes_what_was_made_and_start_raises(
             raise OSError(None, "RegisterPowerSettingNotification: Access is denied.", None, 5)
         return recording(*args)
 
-    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", refuse_the_third)
+    monkeypatch.setattr(user32, "RegisterPowerSettingNotification", refuse_the_third)
     notifier = Notifier(power=True)
     with pytest.raises(OSError) as raised:
         notifier.start()
@@ -239,7 +241,7 @@ def test_energy_saver_is_optional_on_older_windows(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, collector: Collector,
 ) -> None:
     # Faked: Windows before 11 24H2 may not know GUID_ENERGY_SAVER_STATUS.
-    real = _winapi.RegisterPowerSettingNotification
+    real = user32.RegisterPowerSettingNotification
     energy_saver = S.GUID_ENERGY_SAVER_STATUS.value.split("-")[0]
 
     def refuse_energy_saver(hwnd: int, guid: Any, flags: int) -> Any:
@@ -248,7 +250,7 @@ def test_energy_saver_is_optional_on_older_windows(
                           None, 87)
         return real(hwnd, guid, flags)
 
-    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", refuse_energy_saver)
+    monkeypatch.setattr(user32, "RegisterPowerSettingNotification", refuse_energy_saver)
     caplog.set_level(logging.DEBUG, logger="win32session")
     with Notifier(power=True) as notifier:
         notifier.subscribe(collector)
@@ -262,8 +264,8 @@ def test_ending_makes_a_hidden_top_level_window() -> None:
         hwnd = notifier.hwnd
         assert hwnd is not None and is_window(hwnd)
         # Found among top-level windows, not among message-only ones.
-        assert _winapi.FindWindowExW(None, None, None, "win32session") == hwnd
-        assert _winapi.FindWindowExW(_winapi.HWND_MESSAGE, None, None, "win32session") is None
+        assert user32.FindWindowExW(None, None, None, "win32session") == hwnd
+        assert user32.FindWindowExW(user32.HWND_MESSAGE, None, None, "win32session") is None
         # Session events still reach it.
         seen = Collector()
         notifier.subscribe(seen)
@@ -341,7 +343,7 @@ def test_posted_session_messages_still_take_the_fast_path_with_power(
     # handler without DispatchMessageW; power's routes must not push session
     # changes off it. DispatchMessageW is the real one, watched.
     wm_null = 0x0000  # WM_NULL: no source owns it
-    real_dispatch = _winapi.DispatchMessageW
+    real_dispatch = user32.DispatchMessageW
     dispatched: list[int] = []
     probe_dispatched = threading.Event()
 
@@ -354,14 +356,14 @@ def test_posted_session_messages_still_take_the_fast_path_with_power(
         result: int = real_dispatch(pmsg)
         return result
 
-    monkeypatch.setattr(_winapi, "DispatchMessageW", watched_dispatch)
+    monkeypatch.setattr(user32, "DispatchMessageW", watched_dispatch)
     seen = Collector()
     power.subscribe(seen, M.WTS_SESSION_UNLOCK)
     for _ in range(500):
-        _winapi.PostMessageW(power.hwnd, WM_WTSSESSION_CHANGE, M.WTS_SESSION_UNLOCK, 1)
+        user32.PostMessageW(power.hwnd, WM_WTSSESSION_CHANGE, M.WTS_SESSION_UNLOCK, 1)
     # A message no source owns goes the slow way: proof that the watch sees
     # the pump's dispatches.
-    _winapi.PostMessageW(power.hwnd, wm_null, 0, 0)
+    user32.PostMessageW(power.hwnd, wm_null, 0, 0)
     assert len(seen.wait_for(500)) == 500
     assert probe_dispatched.wait(20), "the pump dispatched nothing the watch saw"
     assert WM_WTSSESSION_CHANGE not in dispatched
@@ -581,19 +583,19 @@ def test_a_post_that_a_nested_loop_dispatches_cannot_crash_it(
     from support import post_as_another_program, strict_read_process_memory
 
     strict_read_process_memory(monkeypatch)
-    info = _winapi.SYSTEM_INFO()
-    _winapi.GetSystemInfo(ctypes.byref(info))
-    reserved = int(_winapi.VirtualAlloc(None, info.dwPageSize, _winapi.MEM_RESERVE,
-                                        _winapi.PAGE_READWRITE))
+    info = kernel32.SYSTEM_INFO()
+    kernel32.GetSystemInfo(ctypes.byref(info))
+    reserved = int(kernel32.VirtualAlloc(None, info.dwPageSize, kernel32.MEM_RESERVE,
+                                         kernel32.PAGE_READWRITE))
     nested: list[int] = []
 
     @power.on(M.WTS_SESSION_LOCK)
     def runs_a_nested_loop(event: Any) -> None:
         post_as_another_program(power.hwnd, 0x218, P.PBT_POWERSETTINGCHANGE.code, reserved)
-        msg = _winapi.MSG()
-        while _winapi.PeekMessageW(ctypes.byref(msg), None, 0, 0, _winapi.PM_REMOVE):
+        msg = user32.MSG()
+        while user32.PeekMessageW(ctypes.byref(msg), None, 0, 0, user32.PM_REMOVE):
             nested.append(msg.message)
-            _winapi.DispatchMessageW(ctypes.byref(msg))
+            user32.DispatchMessageW(ctypes.byref(msg))
 
     caplog.set_level(logging.DEBUG, logger="win32session")
     power.subscribe(collector)
@@ -603,7 +605,7 @@ def test_a_post_that_a_nested_loop_dispatches_cannot_crash_it(
         events = collector.wait_for(2)
     finally:
         power.stop()
-        _winapi.VirtualFree(reserved, 0, _winapi.MEM_RELEASE)
+        kernel32.VirtualFree(reserved, 0, kernel32.MEM_RELEASE)
     assert 0x218 in nested  # the nested loop, not the pump, dispatched it
     # Nothing of the post became an event (the unlock came inside the lock's
     # callbacks, so in either order).
@@ -642,10 +644,10 @@ def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
 
     def not_yet(hwnd: int, flags: int) -> int:
         attempts.append(time.monotonic())
-        raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+        raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
 
-    monkeypatch.setattr(_winapi, "WTSRegisterSessionNotification", not_yet)
-    event = _winapi.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
+    monkeypatch.setattr(wtsapi32, "WTSRegisterSessionNotification", not_yet)
+    event = kernel32.CreateEventW(None, True, False, "Global\\TermSrvReadyEvent")
     notifier = Notifier(ending=True, register_timeout=120)
     seen = Collector()
     notifier.subscribe(seen)
@@ -656,7 +658,7 @@ def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
         while not attempts:
             assert time.monotonic() < deadline
             time.sleep(0.01)  # start() blocks: its progress can only be watched
-        hwnd = _winapi.FindWindowExW(None, None, None, "win32session")
+        hwnd = user32.FindWindowExW(None, None, None, "win32session")
         # Another program's posted copy, meanwhile: DispatchMessageW brings it
         # to the window procedure, where InSendMessageEx says ISMEX_NOSEND.
         from support import post_as_another_program
@@ -682,7 +684,7 @@ def test_a_message_sent_during_the_boot_registration_wait_is_answered_at_once(
     finally:
         notifier.stop(30)
         starting.join(30)
-        _winapi.CloseHandle(event)
+        kernel32.CloseHandle(event)
 
 
 @pytest.mark.parametrize("battery_flag", [128, 255, 1])
@@ -700,8 +702,8 @@ def test_the_doctor_expects_no_battery_value_where_there_is_no_battery(
     from win32session._cli import doctor as _doctor
     from win32session._sources.power import guid_text
 
-    real_setting = _winapi.RegisterPowerSettingNotification
-    real_status = _winapi.GetSystemPowerStatus
+    real_setting = user32.RegisterPowerSettingNotification
+    real_status = kernel32.GetSystemPowerStatus
     battery = S.GUID_BATTERY_PERCENTAGE_REMAINING.value
 
     def setting(hwnd: int, guid: Any, flags: int) -> int:
@@ -714,12 +716,12 @@ def test_the_doctor_expects_no_battery_value_where_there_is_no_battery(
 
     def status(pointer: Any) -> int:
         result: int = real_status(pointer)
-        ctypes.cast(pointer, ctypes.POINTER(_winapi.SYSTEM_POWER_STATUS))[0].BatteryFlag = (
+        ctypes.cast(pointer, ctypes.POINTER(kernel32.SYSTEM_POWER_STATUS))[0].BatteryFlag = (
             battery_flag)
         return result
 
-    monkeypatch.setattr(_winapi, "RegisterPowerSettingNotification", setting)
-    monkeypatch.setattr(_winapi, "GetSystemPowerStatus", status)
+    monkeypatch.setattr(user32, "RegisterPowerSettingNotification", setting)
+    monkeypatch.setattr(kernel32, "GetSystemPowerStatus", status)
     result = _doctor.check_power_initial_values(_doctor.System(own_session(), None))
     if battery_flag == 1:
         assert result.verdict is _doctor.Verdict.DIFFERS

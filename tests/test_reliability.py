@@ -37,7 +37,7 @@ if sys.platform != "win32":
 import ctypes  # noqa: E402
 from ctypes import wintypes  # noqa: E402
 
-from win32session import _winapi  # noqa: E402
+from win32session._win32 import kernel32, user32  # noqa: E402
 
 M = SessionNotificationMsg
 ALL = NotifyType.NOTIFY_FOR_ALL_SESSIONS
@@ -54,7 +54,7 @@ _kernel32.GetProcessHandleCount.restype = wintypes.BOOL
 _kernel32.GetHandleInformation.argtypes = (wintypes.HANDLE, wintypes.LPDWORD)
 _kernel32.GetHandleInformation.restype = wintypes.BOOL
 _user32.GetClassInfoExW.argtypes = (wintypes.HINSTANCE, wintypes.LPCWSTR,
-                                    ctypes.POINTER(_winapi.WNDCLASSEXW))
+                                    ctypes.POINTER(user32.WNDCLASSEXW))
 _user32.GetClassInfoExW.restype = wintypes.BOOL
 
 
@@ -109,9 +109,9 @@ def commit_charge() -> int:
 
 
 def class_exists(name: str) -> bool:
-    info = _winapi.WNDCLASSEXW()
+    info = user32.WNDCLASSEXW()
     info.cbSize = ctypes.sizeof(info)
-    return bool(_user32.GetClassInfoExW(_winapi.GetModuleHandleW(None), name, ctypes.byref(info)))
+    return bool(_user32.GetClassInfoExW(kernel32.GetModuleHandleW(None), name, ctypes.byref(info)))
 
 
 def post_retrying(hwnd: int | None, code: int, lparam: int) -> None:
@@ -163,7 +163,7 @@ def test_start_stop_cycles_leak_no_window_class_or_handle(scale: float) -> None:
     assert _pump._pumps_by_hwnd == {}
     last_serial = next(_pump._class_serial) - 1
     assert last_serial - first_serial + 1 == cycles  # one class per cycle, each looked at
-    pid = _winapi.GetCurrentProcessId()
+    pid = kernel32.GetCurrentProcessId()
     kept = [serial for serial in range(first_serial, last_serial + 1)
             if class_exists(f"win32session.Notifier.{pid}.{serial}")]
     assert kept == [], f"{len(kept)} window classes outlived stop()"

@@ -22,14 +22,14 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
-from win32session import _winapi  # noqa: E402
+from win32session._win32 import user32  # noqa: E402
 from win32session._cli import doctor as _doctor  # noqa: E402
 from win32session._cli import selftest as _selftest  # noqa: E402
 
 M = SessionNotificationMsg
 ON_WINE = _doctor.System(session_id=1, wine="8.0")
 #: The real PostMessageW, for the foreign posts (the round trip's is wrapped).
-_REAL_POST = _winapi.PostMessageW
+_REAL_POST = user32.PostMessageW
 
 
 def foreign_post(hwnd: int, code: int, session_id: int) -> None:
@@ -41,7 +41,7 @@ def posting(monkeypatch: pytest.MonkeyPatch,
     """Wraps PostMessageW for the round trip: ``meddle(call, hwnd, code,
     lparam)`` runs before each of its posts and says whether to post it.
     Returns the (code, lparam) of each post the round trip made."""
-    real = _winapi.PostMessageW
+    real = user32.PostMessageW
     made: list[tuple[int, int]] = []
 
     def post(hwnd: int, msg: int, wparam: int, lparam: int) -> None:
@@ -51,7 +51,7 @@ def posting(monkeypatch: pytest.MonkeyPatch,
                 return
         real(hwnd, msg, wparam, lparam)
 
-    monkeypatch.setattr(_winapi, "PostMessageW", post)
+    monkeypatch.setattr(user32, "PostMessageW", post)
     return made
 
 

@@ -433,10 +433,10 @@ def test_the_service_does_not_append_to_a_trail_linked_after_the_install(
 
 _DENIED_CHECK = """
 import ctypes, sys
-from win32session import _winapi
+from win32session._win32 import advapi32, shared
 def denied(*args):
-    raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
-_winapi.OpenSCManagerW = denied
+    raise ctypes.WinError(shared.ERROR_ACCESS_DENIED)
+advapi32.OpenSCManagerW = denied
 from win32session.__main__ import main
 sys.exit(main(sys.argv[1:]))
 """

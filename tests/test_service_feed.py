@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from support import (
     Collector,
+    declaring_module,
     dword,
     power_setting_buffer,
     session_notification_buffer,
@@ -40,8 +41,8 @@ from win32session import (
     SessionNotificationMsg,
     SessionTracker,
     UserActivityPresence,
-    _winapi,
 )
+from win32session._win32 import kernel32, wtsapi32
 
 pytestmark = pytest.mark.windows
 if sys.platform != "win32":
@@ -86,13 +87,14 @@ def test_the_window_registers_for_nothing(monkeypatch: pytest.MonkeyPatch) -> No
     called: list[str] = []
     for name in ("WTSRegisterSessionNotification", "RegisterSuspendResumeNotification",
                  "RegisterPowerSettingNotification"):
-        real = getattr(_winapi, name)
+        module = declaring_module(name)
+        real = getattr(module, name)
 
         def record(*args: object, _real: Any = real, _name: str = name) -> object:
             called.append(_name)
             return _real(*args)
 
-        monkeypatch.setattr(_winapi, name, record)
+        monkeypatch.setattr(module, name, record)
     with Notifier(service=True, power=True) as notifier:
         assert notifier.hwnd
     assert called == []
@@ -237,16 +239,16 @@ def test_a_session_tracker_in_a_service_waits_while_the_listing_answers_1702(
     # the tracker's listing at registration failed the service's start.
     import time
 
-    real = _winapi.WTSEnumerateSessionsW
+    real = wtsapi32.WTSEnumerateSessionsW
     attempts: list[float] = []
 
     def not_yet(*args: Any) -> Any:
         attempts.append(time.monotonic())
         if len(attempts) <= 2:
-            raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+            raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
         return real(*args)
 
-    monkeypatch.setattr(_winapi, "WTSEnumerateSessionsW", not_yet)
+    monkeypatch.setattr(wtsapi32, "WTSEnumerateSessionsW", not_yet)
     tracker = SessionTracker(Notifier(service=True, register_timeout=30))
     with tracker:
         assert tracker.notifier.running
@@ -259,9 +261,9 @@ def test_a_service_notifier_gives_up_on_1702_after_register_timeout(
 ) -> None:
     # Fake, as above, failing for good.
     def never(*args: Any) -> Any:
-        raise ctypes.WinError(_winapi.RPC_S_INVALID_BINDING)
+        raise ctypes.WinError(wtsapi32.RPC_S_INVALID_BINDING)
 
-    monkeypatch.setattr(_winapi, "WTSEnumerateSessionsW", never)
+    monkeypatch.setattr(wtsapi32, "WTSEnumerateSessionsW", never)
     notifier = Notifier(service=True, register_timeout=0.3)
     with pytest.raises(OSError) as raised:
         notifier.start()
@@ -277,15 +279,15 @@ def unreadable_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int
 
     Windows's rules for ReadProcessMemory are enforced
     (support.strict_read_process_memory)."""
-    info = _winapi.SYSTEM_INFO()
-    _winapi.GetSystemInfo(ctypes.byref(info))
+    info = kernel32.SYSTEM_INFO()
+    kernel32.GetSystemInfo(ctypes.byref(info))
     page = int(info.dwPageSize)
-    base = int(_winapi.VirtualAlloc(None, 2 * page, _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
+    base = int(kernel32.VirtualAlloc(None, 2 * page, kernel32.MEM_RESERVE, kernel32.PAGE_READWRITE))
     strict_read_process_memory(monkeypatch)
     try:
         yield base, page
     finally:
-        _winapi.VirtualFree(base, 0, _winapi.MEM_RELEASE)
+        kernel32.VirtualFree(base, 0, kernel32.MEM_RELEASE)
 
 
 def test_an_unreadable_address_in_the_application_range_is_refused(
@@ -304,7 +306,7 @@ def test_an_unreadable_address_in_the_application_range_is_refused(
         service_notifier.feed(POWEREVENT, P.PBT_POWERSETTINGCHANGE.code, base)
     # The first page committed: a setting's head at its very end, readable,
     # whose 4 bytes of data lie on the reserved page after it.
-    _winapi.VirtualAlloc(base, page, _winapi.MEM_COMMIT, _winapi.PAGE_READWRITE)
+    kernel32.VirtualAlloc(base, page, kernel32.MEM_COMMIT, kernel32.PAGE_READWRITE)
     head = power_setting_buffer(S.GUID_CONSOLE_DISPLAY_STATE.value, dword(1))
     at = base + page - 20
     ctypes.memmove(at, head, 20)
@@ -325,11 +327,11 @@ def test_a_freed_address_is_refused(
     service_notifier: Notifier, unreadable_pages: tuple[int, int],
 ) -> None:
     service_notifier.start()
-    info = _winapi.SYSTEM_INFO()
-    _winapi.GetSystemInfo(ctypes.byref(info))
-    freed = int(_winapi.VirtualAlloc(None, info.dwPageSize, _winapi.MEM_COMMIT
-                                     | _winapi.MEM_RESERVE, _winapi.PAGE_READWRITE))
-    _winapi.VirtualFree(freed, 0, _winapi.MEM_RELEASE)
+    info = kernel32.SYSTEM_INFO()
+    kernel32.GetSystemInfo(ctypes.byref(info))
+    freed = int(kernel32.VirtualAlloc(None, info.dwPageSize, kernel32.MEM_COMMIT
+                                      | kernel32.MEM_RESERVE, kernel32.PAGE_READWRITE))
+    kernel32.VirtualFree(freed, 0, kernel32.MEM_RELEASE)
     with pytest.raises(ValueError, match="is not the address of a WTSSESSION_NOTIFICATION"):
         service_notifier.feed(SESSIONCHANGE, M.WTS_SESSION_LOCK, freed)
     assert service_notifier.running

@@ -33,7 +33,8 @@ if sys.platform != "win32":
 
 import strict_service  # noqa: E402
 
-from win32session import ServiceExit, _winapi  # noqa: E402
+from win32session import ServiceExit  # noqa: E402
+from win32session._win32 import advapi32  # noqa: E402
 from win32session._cli import scm as manager  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -134,19 +135,19 @@ def test_a_fatal_error_stops_with_a_service_specific_code(
 def reported_exit_codes(name: str) -> tuple[int, int]:
     """dwWin32ExitCode and dwServiceSpecificExitCode as the SCM keeps them:
     what the System log's event 7024 is written from."""
-    scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
+    scm = advapi32.OpenSCManagerW(None, None, advapi32.SC_MANAGER_CONNECT)
     try:
-        handle = _winapi.OpenServiceW(scm, name, _winapi.SERVICE_QUERY_STATUS)
+        handle = advapi32.OpenServiceW(scm, name, advapi32.SERVICE_QUERY_STATUS)
         try:
-            status = _winapi.SERVICE_STATUS_PROCESS()
+            status = advapi32.SERVICE_STATUS_PROCESS()
             needed = ctypes.c_ulong()
-            _winapi.QueryServiceStatusEx(handle, _winapi.SC_STATUS_PROCESS_INFO,
-                                         ctypes.byref(status), ctypes.sizeof(status),
-                                         ctypes.byref(needed))
+            advapi32.QueryServiceStatusEx(handle, advapi32.SC_STATUS_PROCESS_INFO,
+                                          ctypes.byref(status), ctypes.sizeof(status),
+                                          ctypes.byref(needed))
         finally:
-            _winapi.CloseServiceHandle(handle)
+            advapi32.CloseServiceHandle(handle)
     finally:
-        _winapi.CloseServiceHandle(scm)
+        advapi32.CloseServiceHandle(scm)
     return status.dwWin32ExitCode, status.dwServiceSpecificExitCode
 
 

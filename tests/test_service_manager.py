@@ -35,7 +35,7 @@ pytestmark = pytest.mark.windows
 # Everything below exists on Windows (or Windows CPython under Wine) only;
 # conftest skips the tests marked windows elsewhere.
 if sys.platform == "win32":
-    from win32session import _winapi
+    from win32session._win32 import advapi32, shared
     from win32session._cli.audit.image_path import Interpreter, service_command_line
     from win32session._cli import scm as manager
 
@@ -58,27 +58,27 @@ if sys.platform == "win32":
             pass
         # Whatever uninstall could not do: Wine's SCM ends a service's process
         # when asked to stop it a second time, and deletes it once stopped.
-        scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
+        scm = advapi32.OpenSCManagerW(None, None, advapi32.SC_MANAGER_CONNECT)
         try:
             try:
-                handle = _winapi.OpenServiceW(scm, name, _winapi.SERVICE_STOP | _winapi.DELETE)
+                handle = advapi32.OpenServiceW(scm, name, advapi32.SERVICE_STOP | shared.DELETE)
             except OSError:
                 return
             try:
                 for _ in range(2):
                     try:
-                        _winapi.ControlService(handle, _winapi.SERVICE_CONTROL_STOP,
-                                               ctypes.byref(_winapi.SERVICE_STATUS()))
+                        advapi32.ControlService(handle, advapi32.SERVICE_CONTROL_STOP,
+                                                ctypes.byref(advapi32.SERVICE_STATUS()))
                     except OSError:
                         pass
                 try:
-                    _winapi.DeleteService(handle)
+                    advapi32.DeleteService(handle)
                 except OSError:
                     pass
             finally:
-                _winapi.CloseServiceHandle(handle)
+                advapi32.CloseServiceHandle(handle)
         finally:
-            _winapi.CloseServiceHandle(scm)
+            advapi32.CloseServiceHandle(scm)
 
 
     @pytest.fixture
@@ -125,7 +125,7 @@ if sys.platform == "win32":
         manager.uninstall(service_name)
         with pytest.raises(manager.ServiceNotInstalled) as caught:
             manager.status(service_name)
-        assert caught.value.winerror == _winapi.ERROR_SERVICE_DOES_NOT_EXIST
+        assert caught.value.winerror == advapi32.ERROR_SERVICE_DOES_NOT_EXIST
         assert str(caught.value) == f"service {service_name!r} is not installed"
 
 
@@ -137,17 +137,17 @@ if sys.platform == "win32":
         manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
         if under_wine():
             assert manager.status(service_name).recovery is None
-            scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
-            handle = _winapi.OpenServiceW(scm, service_name, _winapi.SERVICE_QUERY_CONFIG)
+            scm = advapi32.OpenSCManagerW(None, None, advapi32.SC_MANAGER_CONNECT)
+            handle = advapi32.OpenServiceW(scm, service_name, advapi32.SERVICE_QUERY_CONFIG)
             try:
                 needed = ctypes.c_ulong()
                 with pytest.raises(OSError) as caught:
-                    _winapi.QueryServiceConfig2W(handle, _winapi.SERVICE_CONFIG_FAILURE_ACTIONS,
-                                                 None, 0, ctypes.byref(needed))
-                assert caught.value.winerror == _winapi.ERROR_INVALID_LEVEL
+                    advapi32.QueryServiceConfig2W(handle, advapi32.SERVICE_CONFIG_FAILURE_ACTIONS,
+                                                  None, 0, ctypes.byref(needed))
+                assert caught.value.winerror == advapi32.ERROR_INVALID_LEVEL
             finally:
-                _winapi.CloseServiceHandle(handle)
-                _winapi.CloseServiceHandle(scm)
+                advapi32.CloseServiceHandle(handle)
+                advapi32.CloseServiceHandle(scm)
         else:
             assert manager.query_recovery(service_name) == manager.DEFAULT_RECOVERY
 
@@ -161,36 +161,36 @@ if sys.platform == "win32":
         change and to the query): the install goes on, and the test asserts
         exactly that there."""
         passed: dict[int, object] = {}
-        change = _winapi.ChangeServiceConfig2W
+        change = advapi32.ChangeServiceConfig2W
         # A multi-string: each name ended by a NUL, and one more at the end.
         expected = "SeChangeNotifyPrivilege\0\0"
 
         def spy(handle: int, level: int, info: object) -> int:
-            if level == _winapi.SERVICE_CONFIG_SERVICE_SID_INFO:
-                sid = strict_service._structure_at(info, _winapi.SERVICE_SID_INFO)
+            if level == advapi32.SERVICE_CONFIG_SERVICE_SID_INFO:
+                sid = strict_service._structure_at(info, advapi32.SERVICE_SID_INFO)
                 passed[level] = sid.dwServiceSidType
-            elif level == _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO:
+            elif level == advapi32.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO:
                 listed = strict_service._structure_at(
-                    info, _winapi.SERVICE_REQUIRED_PRIVILEGES_INFOW)
+                    info, advapi32.SERVICE_REQUIRED_PRIVILEGES_INFOW)
                 address = ctypes.cast(ctypes.pointer(listed),
                                       ctypes.POINTER(ctypes.c_void_p))[0]
                 passed[level] = ctypes.wstring_at(address, len(expected))
             return change(handle, level, info)
 
-        monkeypatch.setattr(_winapi, "ChangeServiceConfig2W", spy)
+        monkeypatch.setattr(advapi32, "ChangeServiceConfig2W", spy)
         manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
-        assert passed == {_winapi.SERVICE_CONFIG_SERVICE_SID_INFO: 1,  # UNRESTRICTED
-                          _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO: expected}
+        assert passed == {advapi32.SERVICE_CONFIG_SERVICE_SID_INFO: 1,  # UNRESTRICTED
+                          advapi32.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO: expected}
         installed = manager.status(service_name)
         if under_wine():
             assert (installed.service_sid, installed.required_privileges) == (None, None)
-            with manager._open(service_name, _winapi.SERVICE_QUERY_CONFIG, "query") as service:
-                for level in (_winapi.SERVICE_CONFIG_SERVICE_SID_INFO,
-                              _winapi.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO):
+            with manager._open(service_name, advapi32.SERVICE_QUERY_CONFIG, "query") as service:
+                for level in (advapi32.SERVICE_CONFIG_SERVICE_SID_INFO,
+                              advapi32.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO):
                     with pytest.raises(OSError) as caught:
-                        _winapi.QueryServiceConfig2W(service.handle, level, None, 0,
-                                                     ctypes.byref(ctypes.c_ulong()))
-                    assert caught.value.winerror == _winapi.ERROR_INVALID_LEVEL
+                        advapi32.QueryServiceConfig2W(service.handle, level, None, 0,
+                                                      ctypes.byref(ctypes.c_ulong()))
+                    assert caught.value.winerror == advapi32.ERROR_INVALID_LEVEL
         else:
             assert installed.service_sid == "unrestricted"
             assert installed.required_privileges == manager.REQUIRED_PRIVILEGES
@@ -201,7 +201,7 @@ if sys.platform == "win32":
         manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
         with pytest.raises(manager.ServiceError) as caught:
             manager.install(service_name, "Tiny", "Tiny.", tiny_command(service_name))
-        assert caught.value.winerror == _winapi.ERROR_SERVICE_EXISTS
+        assert caught.value.winerror == advapi32.ERROR_SERVICE_EXISTS
         assert f"service {service_name!r}" in str(caught.value)
         assert "exists already" in str(caught.value)
         assert "uninstall it first" not in str(caught.value)  # not ours to uninstall
@@ -212,14 +212,14 @@ if sys.platform == "win32":
                         start="demand")
         with pytest.raises(manager.ServiceError) as caught:
             manager.start(service_name, timeout=30)
-        assert caught.value.winerror == _winapi.ERROR_SERVICE_SPECIFIC_ERROR
+        assert caught.value.winerror == advapi32.ERROR_SERVICE_SPECIFIC_ERROR
         # A code of its own (Service.fail(42)) in a service that is not the
         # audit service: from outside, the customer bit cannot be told from
         # a bit of the code, so it is shown as Windows keeps it.
         assert "its exit code is 0x2000002A (service-specific)" in str(caught.value)
         after = manager.status(service_name)
         assert (after.state, after.win32_exit_code, after.service_exit_code) == (
-            "stopped", 1066, 42 | _winapi.CUSTOMER_BIT)
+            "stopped", 1066, 42 | advapi32.CUSTOMER_BIT)
 
 
     def test_a_process_that_never_starts_the_service(service_name: str) -> None:
@@ -248,23 +248,23 @@ if sys.platform == "win32":
         does for a process that is not elevated."""
 
         def denied(*args: object) -> int:
-            raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
+            raise ctypes.WinError(shared.ERROR_ACCESS_DENIED)
 
-        monkeypatch.setattr(_winapi, "OpenSCManagerW", denied)
+        monkeypatch.setattr(advapi32, "OpenSCManagerW", denied)
         for action in (lambda: manager.install(service_name, "T", "T.", "x"),
                        lambda: manager.start(service_name), lambda: manager.status(service_name)):
             with pytest.raises(manager.NeedsAdministrator) as caught:
                 action()
-            assert caught.value.winerror == _winapi.ERROR_ACCESS_DENIED
+            assert caught.value.winerror == shared.ERROR_ACCESS_DENIED
             assert "an Administrator prompt is needed" in str(caught.value)
 
 
     _DENIED_CLI = """
 import ctypes, sys
-from win32session import _winapi
+from win32session._win32 import advapi32, shared
 def denied(*args):
-    raise ctypes.WinError(_winapi.ERROR_ACCESS_DENIED)
-_winapi.OpenSCManagerW = denied
+    raise ctypes.WinError(shared.ERROR_ACCESS_DENIED)
+advapi32.OpenSCManagerW = denied
 from win32session.__main__ import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -367,7 +367,7 @@ sys.exit(main(sys.argv[1:]))
         try:
             with pytest.raises(manager.ServiceError) as caught:
                 manager.install(other, f"Display {service_name}", "Tiny.", tiny_command(other))
-            assert caught.value.winerror == _winapi.ERROR_DUPLICATE_SERVICE_NAME
+            assert caught.value.winerror == advapi32.ERROR_DUPLICATE_SERVICE_NAME
             assert "another service has that display name" in str(caught.value)
         finally:
             remove_service(other)
@@ -382,7 +382,7 @@ sys.exit(main(sys.argv[1:]))
         assert caught.value.winerror == 87
         assert f"cannot control service {service_name!r}" in str(caught.value)
         # With the right ControlService's page names for it: SERVICE_INTERROGATE.
-        manager.control(service_name, _winapi.SERVICE_CONTROL_INTERROGATE)
+        manager.control(service_name, advapi32.SERVICE_CONTROL_INTERROGATE)
         assert manager.status(service_name).state == "running"
         manager.stop(service_name)
 
@@ -404,42 +404,42 @@ sys.exit(main(sys.argv[1:]))
         does); the one right it has works."""
         manager.install(service_name, f"Tiny {service_name}", "Tiny.",
                         tiny_command(service_name), start="demand")
-        scm = _winapi.OpenSCManagerW(None, None, _winapi.SC_MANAGER_CONNECT)
-        handle = _winapi.OpenServiceW(scm, service_name, _winapi.SERVICE_QUERY_STATUS)
+        scm = advapi32.OpenSCManagerW(None, None, advapi32.SC_MANAGER_CONNECT)
+        handle = advapi32.OpenServiceW(scm, service_name, advapi32.SERVICE_QUERY_STATUS)
         try:
-            text = _winapi.SERVICE_DESCRIPTIONW("changed")
+            text = advapi32.SERVICE_DESCRIPTIONW("changed")
             needed = ctypes.c_ulong()
             calls: list[Callable[[], object]] = [
-                lambda: _winapi.StartServiceW(handle, 0, None),
-                lambda: _winapi.ControlService(handle, _winapi.SERVICE_CONTROL_STOP,
-                                               ctypes.byref(_winapi.SERVICE_STATUS())),
-                lambda: _winapi.ControlService(handle, 200,
-                                               ctypes.byref(_winapi.SERVICE_STATUS())),
-                lambda: _winapi.ChangeServiceConfig2W(
-                    handle, _winapi.SERVICE_CONFIG_DESCRIPTION, ctypes.byref(text)),
-                lambda: _winapi.QueryServiceConfigW(handle, None, 0, ctypes.byref(needed)),
-                lambda: _winapi.DeleteService(handle),
+                lambda: advapi32.StartServiceW(handle, 0, None),
+                lambda: advapi32.ControlService(handle, advapi32.SERVICE_CONTROL_STOP,
+                                                ctypes.byref(advapi32.SERVICE_STATUS())),
+                lambda: advapi32.ControlService(handle, 200,
+                                                ctypes.byref(advapi32.SERVICE_STATUS())),
+                lambda: advapi32.ChangeServiceConfig2W(
+                    handle, advapi32.SERVICE_CONFIG_DESCRIPTION, ctypes.byref(text)),
+                lambda: advapi32.QueryServiceConfigW(handle, None, 0, ctypes.byref(needed)),
+                lambda: advapi32.DeleteService(handle),
             ]
             for call in calls:
                 with pytest.raises(OSError) as caught:
                     call()
-                assert caught.value.winerror == _winapi.ERROR_ACCESS_DENIED
-            status = _winapi.SERVICE_STATUS_PROCESS()
-            _winapi.QueryServiceStatusEx(handle, _winapi.SC_STATUS_PROCESS_INFO,
-                                         ctypes.byref(status), ctypes.sizeof(status),
-                                         ctypes.byref(needed))
-            assert status.dwCurrentState == _winapi.SERVICE_STOPPED
+                assert caught.value.winerror == shared.ERROR_ACCESS_DENIED
+            status = advapi32.SERVICE_STATUS_PROCESS()
+            advapi32.QueryServiceStatusEx(handle, advapi32.SC_STATUS_PROCESS_INFO,
+                                          ctypes.byref(status), ctypes.sizeof(status),
+                                          ctypes.byref(needed))
+            assert status.dwCurrentState == advapi32.SERVICE_STOPPED
         finally:
-            _winapi.CloseServiceHandle(handle)
-            _winapi.CloseServiceHandle(scm)
+            advapi32.CloseServiceHandle(handle)
+            advapi32.CloseServiceHandle(scm)
         # The SCM handle's SC_MANAGER_CONNECT is not SC_MANAGER_CREATE_SERVICE.
-        with manager._scm(_winapi.SC_MANAGER_CONNECT) as connect_only, pytest.raises(
+        with manager._scm(advapi32.SC_MANAGER_CONNECT) as connect_only, pytest.raises(
                 OSError) as refused:
-            _winapi.CreateServiceW(connect_only, f"{service_name}-x", None, 0,
-                                   _winapi.SERVICE_WIN32_OWN_PROCESS,
-                                   _winapi.SERVICE_DEMAND_START, 1, "x", None, None,
-                                   None, None, None)
-        assert refused.value.winerror == _winapi.ERROR_ACCESS_DENIED
+            advapi32.CreateServiceW(connect_only, f"{service_name}-x", None, 0,
+                                    advapi32.SERVICE_WIN32_OWN_PROCESS,
+                                    advapi32.SERVICE_DEMAND_START, 1, "x", None, None,
+                                    None, None, None)
+        assert refused.value.winerror == shared.ERROR_ACCESS_DENIED
         assert manager.status(service_name).state == "stopped"
 
 
@@ -449,17 +449,17 @@ sys.exit(main(sys.argv[1:]))
         not failure actions that restart the service."""
         manager.install(service_name, f"Tiny {service_name}", "Tiny.",
                         tiny_command(service_name), start="demand")
-        with manager._scm(_winapi.SC_MANAGER_CONNECT) as scm:
-            handle = _winapi.OpenServiceW(scm, service_name, _winapi.SERVICE_CHANGE_CONFIG)
+        with manager._scm(advapi32.SC_MANAGER_CONNECT) as scm:
+            handle = advapi32.OpenServiceW(scm, service_name, advapi32.SERVICE_CHANGE_CONFIG)
             try:
-                text = _winapi.SERVICE_DESCRIPTIONW("changed")
-                _winapi.ChangeServiceConfig2W(handle, _winapi.SERVICE_CONFIG_DESCRIPTION,
-                                              ctypes.byref(text))
+                text = advapi32.SERVICE_DESCRIPTIONW("changed")
+                advapi32.ChangeServiceConfig2W(handle, advapi32.SERVICE_CONFIG_DESCRIPTION,
+                                               ctypes.byref(text))
                 with pytest.raises(OSError) as caught:
                     manager._set_recovery(handle, manager.DEFAULT_RECOVERY)
-                assert caught.value.winerror == _winapi.ERROR_ACCESS_DENIED
+                assert caught.value.winerror == shared.ERROR_ACCESS_DENIED
             finally:
-                _winapi.CloseServiceHandle(handle)
+                advapi32.CloseServiceHandle(handle)
         assert manager.status(service_name).description == "changed"
 
 
@@ -516,8 +516,8 @@ sys.exit(main(sys.argv[1:]))
         """The SERVICE_STATUS_PROCESS that QueryServiceStatusEx fills in, as
         Windows would for a stopped service: another program's code keeps
         every bit it set."""
-        state = _winapi.SERVICE_STATUS_PROCESS()
-        state.dwWin32ExitCode = _winapi.ERROR_SERVICE_SPECIFIC_ERROR
+        state = advapi32.SERVICE_STATUS_PROCESS()
+        state.dwWin32ExitCode = advapi32.ERROR_SERVICE_SPECIFIC_ERROR
         state.dwServiceSpecificExitCode = code
         line = (service_command_line("audit", r"C:\ProgramData\win32session\audit.jsonl",
                                      _interpreter(False))

@@ -34,11 +34,11 @@ if sys.platform != "win32":
     pytest.skip("needs the Win32 API (Windows, or Windows CPython under Wine)",
                 allow_module_level=True)
 
-from win32session import _winapi  # noqa: E402
+from win32session._win32 import wtsapi32  # noqa: E402
 from win32session._queries import sessions as _sessions  # noqa: E402
 
-WTS_SESSION_INFOW = _winapi.WTS_SESSION_INFOW
-WTSINFOEXW = _winapi.WTSINFOEXW
+WTS_SESSION_INFOW = wtsapi32.WTS_SESSION_INFOW
+WTSINFOEXW = wtsapi32.WTSINFOEXW
 NO_CODE = 0  # Wine's answer to classes it does not know: FALSE, error 0
 
 
@@ -91,9 +91,9 @@ class FakeWts:
         self.live: dict[int, Any] = {}  # address -> the ctypes object behind it
         self.allocated = 0
         self.freed = 0
-        monkeypatch.setattr(_winapi, "WTSEnumerateSessionsW", self.enumerate)
-        monkeypatch.setattr(_winapi, "WTSQuerySessionInformationW", self.query)
-        monkeypatch.setattr(_winapi, "WTSFreeMemory", self.free)
+        monkeypatch.setattr(wtsapi32, "WTSEnumerateSessionsW", self.enumerate)
+        monkeypatch.setattr(wtsapi32, "WTSQuerySessionInformationW", self.query)
+        monkeypatch.setattr(wtsapi32, "WTSFreeMemory", self.free)
 
     @staticmethod
     def _store(out: Any, value: int) -> None:
@@ -180,15 +180,15 @@ def describe(wts: FakeWts, session_id: int, *, user: str = "", domain: str = "",
              client: str = "", flags: int | None = None, state: int = 0,
              station: str = "Console") -> None:
     """Tells the fake what Windows would answer about one session."""
-    wts.answers[(session_id, _winapi.WTSUserName)] = user
-    wts.answers[(session_id, _winapi.WTSDomainName)] = domain
-    wts.answers[(session_id, _winapi.WTSClientName)] = client
+    wts.answers[(session_id, wtsapi32.WTSUserName)] = user
+    wts.answers[(session_id, wtsapi32.WTSDomainName)] = domain
+    wts.answers[(session_id, wtsapi32.WTSClientName)] = client
     if flags is None:
-        wts.errors[(session_id, _winapi.WTSSessionInfoEx)] = NO_CODE
-        wts.answers[(session_id, _winapi.WTSWinStationName)] = station
-        wts.answers[(session_id, _winapi.WTSConnectState)] = state
+        wts.errors[(session_id, wtsapi32.WTSSessionInfoEx)] = NO_CODE
+        wts.answers[(session_id, wtsapi32.WTSWinStationName)] = station
+        wts.answers[(session_id, wtsapi32.WTSConnectState)] = state
     else:
-        wts.answers[(session_id, _winapi.WTSSessionInfoEx)] = info_ex(
+        wts.answers[(session_id, wtsapi32.WTSSessionInfoEx)] = info_ex(
             session_id, flags, state, station)
 
 
@@ -220,14 +220,14 @@ def test_user_names_come_from_wtsusername_not_the_truncated_wtsinfoex(wts: FakeW
 @pytest.mark.parametrize("level", [0, 2])
 def test_wtsinfoex_of_another_level_says_nothing_of_the_lock(wts: FakeWts, level: int) -> None:
     describe(wts, 2, user="ada", flags=LOCK)
-    wts.answers[(2, _winapi.WTSSessionInfoEx)] = info_ex(2, LOCK, level=level)
+    wts.answers[(2, wtsapi32.WTSSessionInfoEx)] = info_ex(2, LOCK, level=level)
     info = session_info(2)
     assert info.locked is None and info.user_name == "ada"
 
 
 def test_a_short_wtsinfoex_buffer_is_not_read_and_is_freed(wts: FakeWts) -> None:
     describe(wts, 2, user="ada", flags=LOCK)
-    wts.answers[(2, _winapi.WTSSessionInfoEx)] = ctypes.create_string_buffer(8)
+    wts.answers[(2, wtsapi32.WTSSessionInfoEx)] = ctypes.create_string_buffer(8)
     assert session_info(2).locked is None
 
 
@@ -259,7 +259,7 @@ def test_list_sessions_with_several_sessions(wts: FakeWts) -> None:
 
 
 @pytest.mark.parametrize("code", [2, 7022])  # ERROR_FILE_NOT_FOUND, ERROR_CTX_WINSTATION_NOT_FOUND
-@pytest.mark.parametrize("failing_class", [_winapi.WTSSessionInfoEx, _winapi.WTSDomainName])
+@pytest.mark.parametrize("failing_class", [wtsapi32.WTSSessionInfoEx, wtsapi32.WTSDomainName])
 def test_a_session_vanishing_mid_query(wts: FakeWts, code: int, failing_class: int) -> None:
     wts.listing = [(1, "Console", 0), (2, "RDP-Tcp#0", 0), (3, "RDP-Tcp#1", 0)]
     for session_id in (1, 2, 3):
@@ -275,7 +275,7 @@ def test_some_questions_unanswered_leave_fields_none_and_are_logged(
     wts: FakeWts, caplog: pytest.LogCaptureFixture, code: int
 ) -> None:
     describe(wts, 2, user="ada", domain="LAB", flags=LOCK)
-    wts.errors[(2, _winapi.WTSClientName)] = code
+    wts.errors[(2, wtsapi32.WTSClientName)] = code
     with caplog.at_level(logging.DEBUG, logger="win32session"):
         info = session_info(2)
     assert info.user_name == "ada" and info.client_name is None and info.locked is True
@@ -284,9 +284,9 @@ def test_some_questions_unanswered_leave_fields_none_and_are_logged(
 
 @pytest.mark.parametrize("code", [5, 1702, NO_CODE])
 def test_no_question_answered_is_an_oserror_naming_the_session(wts: FakeWts, code: int) -> None:
-    for info_class in (_winapi.WTSSessionInfoEx, _winapi.WTSWinStationName,
-                       _winapi.WTSConnectState, _winapi.WTSUserName, _winapi.WTSDomainName,
-                       _winapi.WTSClientName):
+    for info_class in (wtsapi32.WTSSessionInfoEx, wtsapi32.WTSWinStationName,
+                       wtsapi32.WTSConnectState, wtsapi32.WTSUserName, wtsapi32.WTSDomainName,
+                       wtsapi32.WTSClientName):
         wts.errors[(9, info_class)] = code
     with pytest.raises(OSError, match="no question about session 9") as raised:
         session_info(9)
@@ -295,8 +295,8 @@ def test_no_question_answered_is_an_oserror_naming_the_session(wts: FakeWts, cod
 
 def test_a_listed_session_is_kept_even_when_no_question_is_answered(wts: FakeWts) -> None:
     wts.listing = [(5, "RDP-Tcp#3", 4)]
-    for info_class in (_winapi.WTSSessionInfoEx, _winapi.WTSUserName,
-                       _winapi.WTSDomainName, _winapi.WTSClientName):
+    for info_class in (wtsapi32.WTSSessionInfoEx, wtsapi32.WTSUserName,
+                       wtsapi32.WTSDomainName, wtsapi32.WTSClientName):
         wts.errors[(5, info_class)] = 5
     assert list_sessions() == [SessionInfo(5, "RDP-Tcp#3", ConnectState.WTSDisconnected)]
 
@@ -307,8 +307,8 @@ def test_buffers_handed_out_with_a_failure_are_freed_too(wts: FakeWts) -> None:
     wts.listing = [(1, "Console", 0), (2, "RDP-Tcp#0", 0)]
     describe(wts, 1, user="ada", flags=LOCK)
     describe(wts, 2, user="bob", flags=LOCK)
-    wts.errors[(1, _winapi.WTSClientName)] = 5
-    wts.errors[(2, _winapi.WTSDomainName)] = 7022
+    wts.errors[(1, wtsapi32.WTSClientName)] = 5
+    wts.errors[(2, wtsapi32.WTSDomainName)] = 7022
     assert [s.session_id for s in list_sessions()] == [1]
     with pytest.raises(LookupError):
         session_info(2)
@@ -339,7 +339,7 @@ def test_wtsinfoexw_layout_matches_the_c_structure() -> None:
     # Offsets worked out by hand from wtsapi32.h for 64-bit Windows: three
     # 4-byte fields, then WCHAR[33], WCHAR[21], WCHAR[18], then the
     # LARGE_INTEGERs aligned to 8, then six DWORDs.
-    level1 = _winapi.WTSINFOEX_LEVEL1_W
+    level1 = wtsapi32.WTSINFOEX_LEVEL1_W
     assert level1.SessionFlags.offset == 8
     assert level1.WinStationName.offset == 12
     assert level1.UserName.offset == 12 + 66

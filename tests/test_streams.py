@@ -283,11 +283,11 @@ def test_close_ends_the_for_and_gives_ctrl_c_back() -> None:
 
 def press_ctrl_c() -> bool:
     """What Windows does on Ctrl+C: calls the handler, on a thread of its own."""
-    from win32session import _winapi
+    from win32session._win32 import kernel32
     from win32session._notifier import ctrl_c as _console
 
     answer: list[bool] = []
-    call_in_thread(lambda: answer.append(_console._on_console_ctrl(_winapi.CTRL_C_EVENT))).join(10)
+    call_in_thread(lambda: answer.append(_console._on_console_ctrl(kernel32.CTRL_C_EVENT))).join(10)
     (handled,) = answer
     return handled
 
@@ -391,7 +391,7 @@ def test_the_console_handler_is_added_once_and_never_under_our_lock(
     # handler takes would deadlock on a Ctrl+C at that moment. So it is called
     # once per process, outside our lock, and removes it only at exit.
     # https://learn.microsoft.com/windows/console/setconsolectrlhandler
-    from win32session import _winapi
+    from win32session._win32 import kernel32
     from win32session._notifier import ctrl_c as _console
 
     calls: list[tuple[object, bool, bool]] = []
@@ -400,7 +400,7 @@ def test_the_console_handler_is_added_once_and_never_under_our_lock(
         calls.append((routine, bool(add), _console._interrupt_lock.locked()))
         return 1
 
-    monkeypatch.setattr(_winapi, "SetConsoleCtrlHandler", recorded)
+    monkeypatch.setattr(kernel32, "SetConsoleCtrlHandler", recorded)
     monkeypatch.setattr(_console, "_installed", False)  # as in a new process
     with Notifier(ALL) as notifier:
         for _ in range(3):

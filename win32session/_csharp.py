@@ -41,10 +41,10 @@ class W32HandleSessionChanges:
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsregistersessionnotification"""
         require_windows()
         if sys.platform == "win32":  # for mypy; require_windows() raised otherwise
-            from . import _winapi
+            from ._win32 import wtsapi32
 
             try:
-                _winapi.WTSRegisterSessionNotification(hwnd, flags)
+                wtsapi32.WTSRegisterSessionNotification(hwnd, flags)
             except OSError:
                 return False
         return True
@@ -54,10 +54,10 @@ class W32HandleSessionChanges:
         """https://learn.microsoft.com/windows/win32/api/wtsapi32/nf-wtsapi32-wtsunregistersessionnotification"""
         require_windows()
         if sys.platform == "win32":
-            from . import _winapi
+            from ._win32 import wtsapi32
 
             try:
-                _winapi.WTSUnRegisterSessionNotification(hwnd)
+                wtsapi32.WTSUnRegisterSessionNotification(hwnd)
             except OSError:
                 return False
         return True

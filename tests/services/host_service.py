@@ -32,7 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import strict_service
 from support import power_setting_buffer, session_notification_buffer
 
-from win32session import Event, PowerEvent, Service, SessionEvent, _winapi
+from win32session import Event, PowerEvent, Service, SessionEvent
+from win32session._win32 import advapi32
 
 SIMULATE_LOGON = 200  # SESSIONCHANGE, WTS_SESSION_LOGON, session 3
 SIMULATE_LOCK_BAD = 201  # SESSIONCHANGE, WTS_SESSION_LOCK, session 66: a callback raises
@@ -94,21 +95,21 @@ def main() -> int:
 
     @service.on_control(SIMULATE_LOGON)
     def logon() -> None:
-        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 5, session_notification_buffer(3))
+        call_handler(advapi32.SERVICE_CONTROL_SESSIONCHANGE, 5, session_notification_buffer(3))
 
     @service.on_control(SIMULATE_LOCK_BAD)
     def lock_bad() -> None:
-        call_handler(_winapi.SERVICE_CONTROL_SESSIONCHANGE, 7, session_notification_buffer(66))
+        call_handler(advapi32.SERVICE_CONTROL_SESSIONCHANGE, 7, session_notification_buffer(66))
 
     @service.on_control(SIMULATE_PRESENCE)
     def presence() -> None:
-        call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, 0x8013, power_setting_buffer(
+        call_handler(advapi32.SERVICE_CONTROL_POWEREVENT, 0x8013, power_setting_buffer(
             "786e8a1d-b427-4344-9207-09e70bdcbea9", (2).to_bytes(4, "little")))
 
     for code, event_type in ((SIMULATE_SUSPEND, 0x4), (SIMULATE_RESUME_AUTOMATIC, 0x12),
                              (SIMULATE_RESUME_SUSPEND, 0x7)):
         service.on_control(code)(
-            lambda t=event_type: call_handler(_winapi.SERVICE_CONTROL_POWEREVENT, t, None))
+            lambda t=event_type: call_handler(advapi32.SERVICE_CONTROL_POWEREVENT, t, None))
 
     @service.on_control(FAIL)
     def fail() -> None:

@@ -35,7 +35,7 @@ if sys.platform == "win32":
     import winreg
     from collections.abc import Iterator
 
-    from .. import _winapi as _api
+    from .._win32 import kernel32, ntdll, user32, wtsapi32
     from .._codes import NotifyType, PowerSetting
     from .._events import SessionInfo
     from .._queries import sessions as _sessions
@@ -142,9 +142,9 @@ if sys.platform == "win32":
     # --- The header. ---
 
     def _wine_version() -> str | None:
-        if _api.wine_get_version is None:
+        if ntdll.wine_get_version is None:
             return None
-        version = _api.wine_get_version()
+        version = ntdll.wine_get_version()
         return version.decode("ascii", "replace") if version else "(version unknown)"
 
     _CURRENT_VERSION: Final = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
@@ -196,8 +196,8 @@ if sys.platform == "win32":
     # --- What Windows said, in words. ---
 
     def _error(exc: OSError) -> str:
-        """A failed call's error code and Windows's text for it. _winapi's
-        errcheck raises an OSError without winerror for error 0."""
+        """A failed call's error code and Windows's text for it. The _win32
+        errchecks raise an OSError without winerror for error 0."""
         code = exc.winerror or 0
         if not code:
             return "error 0 (no error code)"
@@ -217,14 +217,14 @@ if sys.platform == "win32":
         """A message-only window of the predefined STATIC class, for a moment:
         no class of ours to register, no window procedure to keep alive. It is
         not a notifier's, so the checks see the bare API."""
-        hwnd: int = _api.CreateWindowExW(
+        hwnd: int = user32.CreateWindowExW(
             0, "STATIC", "win32session doctor", 0, 0, 0, 0, 0,
-            _api.HWND_MESSAGE, None, _api.GetModuleHandleW(None), None,
+            user32.HWND_MESSAGE, None, kernel32.GetModuleHandleW(None), None,
         )
         try:
             yield hwnd
         finally:
-            _api.DestroyWindow(hwnd)
+            user32.DestroyWindow(hwnd)
 
     _SCOPE: Final = NotifyType.NOTIFY_FOR_THIS_SESSION
 
@@ -236,11 +236,11 @@ if sys.platform == "win32":
         with _own_window() as hwnd:
             try:
                 _fresh_last_error()
-                _api.WTSRegisterSessionNotification(hwnd, int(_SCOPE))
+                wtsapi32.WTSRegisterSessionNotification(hwnd, int(_SCOPE))
             except OSError as exc:
                 return system.not_ok(_false(call, exc), wine_stub=False)
             with contextlib.suppress(OSError):  # the next check's business
-                _api.WTSUnRegisterSessionNotification(hwnd)
+                wtsapi32.WTSUnRegisterSessionNotification(hwnd)
         return Result(Verdict.OK, f"{call} returned TRUE")
 
     def check_unregistration(system: System) -> Result:
@@ -250,13 +250,13 @@ if sys.platform == "win32":
         with _own_window() as hwnd:
             try:
                 _fresh_last_error()
-                _api.WTSRegisterSessionNotification(hwnd, int(_SCOPE))
+                wtsapi32.WTSRegisterSessionNotification(hwnd, int(_SCOPE))
             except OSError as exc:
                 return Result(Verdict.UNAVAILABLE, "nothing to unregister: "
                               + _false("WTSRegisterSessionNotification", exc))
             try:
                 _fresh_last_error()
-                _api.WTSUnRegisterSessionNotification(hwnd)
+                wtsapi32.WTSUnRegisterSessionNotification(hwnd)
             except OSError as exc:
                 return system.not_ok(_false(call, exc), wine_stub=not exc.winerror)
         return Result(Verdict.OK, f"{call} returned TRUE")
@@ -380,10 +380,10 @@ if sys.platform == "win32":
         BatteryFlag says BATTERY_FLAG_NO_BATTERY (128), nor when it is 255
         (unknown status), in which cases Windows need send no battery value.
         https://learn.microsoft.com/windows/win32/api/winbase/ns-winbase-system_power_status"""
-        status = _api.SYSTEM_POWER_STATUS()
-        _api.GetSystemPowerStatus(ctypes.byref(status))
+        status = kernel32.SYSTEM_POWER_STATUS()
+        kernel32.GetSystemPowerStatus(ctypes.byref(status))
         flag = int(status.BatteryFlag)
-        return flag != 255 and not flag & _api.BATTERY_FLAG_NO_BATTERY
+        return flag != 255 and not flag & kernel32.BATTERY_FLAG_NO_BATTERY
 
     def check_power_initial_values(system: System) -> Result:
         """After registration Windows sends each setting's current value

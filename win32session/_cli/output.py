@@ -55,7 +55,7 @@ if sys.platform == "win32":
     import msvcrt
     from ctypes import wintypes
 
-    from .. import _winapi as _api
+    from .._win32 import kernel32, shared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -390,31 +390,32 @@ def _open_windows(path: str, pipe: bool, exclusive: bool = False) -> int:
     if sys.platform == "win32":
         if pipe:
             # FILE_WRITE_DATA alone: FILE_APPEND_DATA on a pipe is the right
-            # to create an instance of it (_winapi's note), and writes fail
+            # to create an instance of it (kernel32's note), and writes fail
             # without FILE_WRITE_DATA. The server made the pipe: OPEN_EXISTING.
-            handle = _api.CreateFileW(path, _api.FILE_WRITE_DATA, 0, None,
-                                      _api.OPEN_EXISTING, 0, None)
+            handle = kernel32.CreateFileW(path, kernel32.FILE_WRITE_DATA, 0, None,
+                                          kernel32.OPEN_EXISTING, 0, None)
         else:
             # FILE_APPEND_DATA: Windows puts each write at the end of the
             # file, even when another process appends too.
             # exclusive (the audit trail): also READ_CONTROL and
             # FILE_READ_ATTRIBUTES, so that audit.trust checks this very handle.
-            handle = _api.CreateFileW(
-                path, _api.FILE_APPEND_DATA | (_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES
-                                               if exclusive else 0),
-                _api.FILE_SHARE_READ | (0 if exclusive else _api.FILE_SHARE_WRITE), None,
-                _api.OPEN_ALWAYS, _api.FILE_ATTRIBUTE_NORMAL, None)
+            handle = kernel32.CreateFileW(
+                path,
+                kernel32.FILE_APPEND_DATA | (shared.READ_CONTROL | kernel32.FILE_READ_ATTRIBUTES
+                                             if exclusive else 0),
+                kernel32.FILE_SHARE_READ | (0 if exclusive else kernel32.FILE_SHARE_WRITE), None,
+                kernel32.OPEN_ALWAYS, kernel32.FILE_ATTRIBUTE_NORMAL, None)
         try:
             ctypes.set_last_error(0)  # FILE_TYPE_UNKNOWN with 0 is an answer
-            kind = _api.GetFileType(handle)
-            wanted = _api.FILE_TYPE_PIPE if pipe else _api.FILE_TYPE_DISK
+            kind = kernel32.GetFileType(handle)
+            wanted = kernel32.FILE_TYPE_PIPE if pipe else kernel32.FILE_TYPE_DISK
             if kind != wanted:
                 raise UnsuitableOutput(f"cannot write to {path}: {_not_wanted(kind, pipe)}",
                                        path)
             fd: int = msvcrt.open_osfhandle(handle, os.O_WRONLY | (0 if pipe else os.O_APPEND))
             return fd
         except BaseException:
-            _api.CloseHandle(handle)
+            kernel32.CloseHandle(handle)
             raise
     raise OSError("CreateFileW needs Windows")
 
@@ -422,10 +423,10 @@ def _open_windows(path: str, pipe: bool, exclusive: bool = False) -> int:
 def _not_wanted(kind: int, pipe: bool) -> str:
     """Why a handle of GetFileType's ``kind`` is refused."""
     if sys.platform == "win32":
-        if kind == _api.FILE_TYPE_CHAR:
+        if kind == kernel32.FILE_TYPE_CHAR:
             return ("it is a character device (a console, a port, the null device), not a "
                     "file, so no line would be kept")
-        if kind == _api.FILE_TYPE_PIPE:
+        if kind == kernel32.FILE_TYPE_PIPE:
             return "it is a pipe, not a file; name a named pipe as \\\\.\\pipe\\NAME"
     if pipe:
         return "it is not a pipe"
@@ -438,8 +439,8 @@ def _write_all(fd: int, data: bytes) -> None:
     while data:
         if sys.platform == "win32":
             written = wintypes.DWORD()
-            _api.WriteFile(msvcrt.get_osfhandle(fd), data, len(data), ctypes.byref(written),
-                           None)
+            kernel32.WriteFile(msvcrt.get_osfhandle(fd), data, len(data), ctypes.byref(written),
+                               None)
             count = written.value
         else:
             count = os.write(fd, data)

@@ -34,12 +34,12 @@ from ctypes import wintypes
 from dataclasses import dataclass
 from typing import Final
 
-from .. import _winapi as _api
+from .._win32 import advapi32, kernel32, shared
 from .._log import logger
 from .audit.trust import REQUIRED_PRIVILEGES as _TRAIL_PRIVILEGES
 
 # For mypy on other platforms: what follows names declarations that
-# _winapi makes on Windows alone.
+# win32session._win32 makes on Windows alone.
 assert sys.platform == "win32"
 
 __all__ = [
@@ -104,22 +104,22 @@ def _explained(name: str, action: str) -> Iterator[None]:
         raise
     except OSError as exc:
         code = exc.winerror or 0
-        if code == _api.ERROR_ACCESS_DENIED:
+        if code == shared.ERROR_ACCESS_DENIED:
             raise NeedsAdministrator(
                 f"cannot {action} service {name!r}: access denied; an Administrator "
                 "prompt is needed (a command prompt opened with 'Run as administrator')",
                 code) from exc
-        if code == _api.ERROR_SERVICE_DOES_NOT_EXIST:
+        if code == advapi32.ERROR_SERVICE_DOES_NOT_EXIST:
             raise ServiceNotInstalled(f"service {name!r} is not installed", code) from exc
-        if code == _api.ERROR_SERVICE_EXISTS:
+        if code == advapi32.ERROR_SERVICE_EXISTS:
             raise ServiceError(
                 f"cannot {action} service {name!r}: a service of that name exists "
                 "already (choose another --name)", code) from exc
-        if code == _api.ERROR_DUPLICATE_SERVICE_NAME:
+        if code == advapi32.ERROR_DUPLICATE_SERVICE_NAME:
             raise ServiceError(
                 f"cannot {action} service {name!r}: another service has that display "
                 "name (or it is the name of another service)", code) from exc
-        if code == _api.ERROR_SERVICE_MARKED_FOR_DELETE:
+        if code == advapi32.ERROR_SERVICE_MARKED_FOR_DELETE:
             # https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice
             raise ServiceError(
                 f"cannot {action} service {name!r}: it is marked for deletion and goes "
@@ -165,11 +165,11 @@ exit code when it cannot write, and should try again rather than stay down."""
 
 @contextlib.contextmanager
 def _scm(access: int) -> Iterator[int]:
-    handle = _api.OpenSCManagerW(None, None, access)
+    handle = advapi32.OpenSCManagerW(None, None, access)
     try:
         yield handle
     finally:
-        _api.CloseServiceHandle(handle)
+        advapi32.CloseServiceHandle(handle)
 
 
 class _Service:
@@ -178,7 +178,7 @@ class _Service:
 
     def __init__(self, handle: int) -> None:
         self.handle = handle
-        self.pending: list[_api.SERVICE_NOTIFYW] = []
+        self.pending: list[advapi32.SERVICE_NOTIFYW] = []
 
 
 @contextlib.contextmanager
@@ -187,29 +187,29 @@ def _open(name: str, access: int, action: str, only_audit: bool = False) -> Iter
     (:class:`NotAuditService`) unless its registered command line is
     win32session's audit service's, checked on the same handle."""
     if only_audit:
-        access |= _api.SERVICE_QUERY_CONFIG
-    with _explained(name, action), _scm(_api.SC_MANAGER_CONNECT) as scm:
-        service = _Service(_api.OpenServiceW(scm, name, access))
+        access |= advapi32.SERVICE_QUERY_CONFIG
+    with _explained(name, action), _scm(advapi32.SC_MANAGER_CONNECT) as scm:
+        service = _Service(advapi32.OpenServiceW(scm, name, access))
         try:
             if only_audit and audit_service_name(_config(service.handle)[1]) != name:
                 raise NotAuditService(
                     f"service {name!r} is not a win32session audit service: not touching "
                     f"it (--any-service to {action} it all the same)",
-                    _api.ERROR_INVALID_PARAMETER)
+                    shared.ERROR_INVALID_PARAMETER)
             yield service
         finally:
-            _api.CloseServiceHandle(service.handle)
+            advapi32.CloseServiceHandle(service.handle)
             service.pending.clear()  # cancelled by the close: safe to free now
 
 
-def _config(handle: int) -> tuple[_api.QUERY_SERVICE_CONFIGW, str]:
+def _config(handle: int) -> tuple[advapi32.QUERY_SERVICE_CONFIGW, str]:
     """QueryServiceConfigW's answer, and the registered command line."""
     needed = wintypes.DWORD()
-    _api.QueryServiceConfigW(handle, None, 0, ctypes.byref(needed))
+    advapi32.QueryServiceConfigW(handle, None, 0, ctypes.byref(needed))
     buffer = ctypes.create_string_buffer(needed.value)
-    _api.QueryServiceConfigW(handle, buffer, needed.value, ctypes.byref(needed))
+    advapi32.QueryServiceConfigW(handle, buffer, needed.value, ctypes.byref(needed))
     # from_buffer keeps the buffer, where the strings are, alive with it.
-    config = _api.QUERY_SERVICE_CONFIGW.from_buffer(buffer)
+    config = advapi32.QUERY_SERVICE_CONFIGW.from_buffer(buffer)
     return config, config.lpBinaryPathName or ""
 
 
@@ -295,18 +295,18 @@ def audit_service_name(command_line: str) -> str | None:
 def _registered_audit(name: str) -> bool:
     """Whether service ``name`` exists and is a win32session audit service."""
     try:
-        with _open(name, _api.SERVICE_QUERY_CONFIG, "query") as service:
+        with _open(name, advapi32.SERVICE_QUERY_CONFIG, "query") as service:
             return audit_service_name(_config(service.handle)[1]) == name
     except OSError:
         return False
 
 
-def _query(service: _Service) -> _api.SERVICE_STATUS_PROCESS:
-    status = _api.SERVICE_STATUS_PROCESS()
+def _query(service: _Service) -> advapi32.SERVICE_STATUS_PROCESS:
+    status = advapi32.SERVICE_STATUS_PROCESS()
     needed = wintypes.DWORD()
-    _api.QueryServiceStatusEx(service.handle, _api.SC_STATUS_PROCESS_INFO,
-                              ctypes.byref(status), ctypes.sizeof(status),
-                              ctypes.byref(needed))
+    advapi32.QueryServiceStatusEx(service.handle, advapi32.SC_STATUS_PROCESS_INFO,
+                                  ctypes.byref(status), ctypes.sizeof(status),
+                                  ctypes.byref(needed))
     return status
 
 
@@ -325,16 +325,16 @@ def _on_notify(parameter: int | None) -> None:
 # The SCM keeps this thunk's address in every pending request; the module
 # holds it for the life of the process, so that it is never freed while an
 # APC may still call it.
-_NOTIFY_THUNK: Final = _api.PFN_SC_NOTIFY_CALLBACK(_on_notify)
+_NOTIFY_THUNK: Final = advapi32.PFN_SC_NOTIFY_CALLBACK(_on_notify)
 
 _MASKS: Final = {
     state: 1 << (state - 1)  # SERVICE_NOTIFY_STOPPED is 1 << (SERVICE_STOPPED - 1), ...
-    for state in range(_api.SERVICE_STOPPED, _api.SERVICE_PAUSED + 1)
+    for state in range(advapi32.SERVICE_STOPPED, advapi32.SERVICE_PAUSED + 1)
 }
 
 
 def _wait_for(service: _Service, states: frozenset[int],
-              timeout: float) -> _api.SERVICE_STATUS_PROCESS | None:
+              timeout: float) -> advapi32.SERVICE_STATUS_PROCESS | None:
     """The status once the service is in one of ``states``, or None after
     ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -342,13 +342,13 @@ def _wait_for(service: _Service, states: frozenset[int],
     for state in states:
         mask |= _MASKS[state]
     while True:
-        notify = _api.SERVICE_NOTIFYW()
-        notify.dwVersion = _api.SERVICE_NOTIFY_STATUS_CHANGE
+        notify = advapi32.SERVICE_NOTIFYW()
+        notify.dwVersion = advapi32.SERVICE_NOTIFY_STATUS_CHANGE
         notify.pfnNotifyCallback = _NOTIFY_THUNK
         try:
             # Fires at once if the service is in one of the states already.
             # https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-notifyservicestatuschangew
-            _api.NotifyServiceStatusChangeW(service.handle, mask, ctypes.byref(notify))
+            advapi32.NotifyServiceStatusChangeW(service.handle, mask, ctypes.byref(notify))
         except OSError as exc:
             logger().debug("NotifyServiceStatusChangeW: %s; polling instead", exc)
             return _poll_for(service, states, deadline)
@@ -358,13 +358,13 @@ def _wait_for(service: _Service, states: frozenset[int],
             left = deadline - time.monotonic()
             if left <= 0:
                 return None  # the handle's close cancels the request
-            _api.SleepEx(max(1, int(left * 1000)), True)
+            kernel32.SleepEx(max(1, int(left * 1000)), True)
         _notified.discard(address)
         service.pending.remove(notify)
         if notify.dwNotificationStatus != 0:
             # ERROR_SERVICE_MARKED_FOR_DELETE, for one: the handle is useless now.
             raise ctypes.WinError(notify.dwNotificationStatus)
-        reached: _api.SERVICE_STATUS_PROCESS = notify.ServiceStatus
+        reached: advapi32.SERVICE_STATUS_PROCESS = notify.ServiceStatus
         if reached.dwCurrentState in states:
             return reached
         # Another change came first (it is not in the mask only when the SCM
@@ -372,7 +372,7 @@ def _wait_for(service: _Service, states: frozenset[int],
 
 
 def _poll_for(service: _Service, states: frozenset[int],
-              deadline: float) -> _api.SERVICE_STATUS_PROCESS | None:
+              deadline: float) -> advapi32.SERVICE_STATUS_PROCESS | None:
     """The fallback: short bounded polls while a change is pending, a tenth
     of the service's wait hint, between 50 ms and 1 s (Microsoft's "Starting a
     Service" sample takes a tenth, between 1 and 10 s).
@@ -390,33 +390,33 @@ def _poll_for(service: _Service, states: frozenset[int],
 # --- What the command line offers. ---------------------------------------------
 
 _START_TYPES: Final = {
-    _api.SERVICE_BOOT_START: "boot", _api.SERVICE_SYSTEM_START: "system",
-    _api.SERVICE_AUTO_START: "auto", _api.SERVICE_DEMAND_START: "demand",
-    _api.SERVICE_DISABLED: "disabled",
+    advapi32.SERVICE_BOOT_START: "boot", advapi32.SERVICE_SYSTEM_START: "system",
+    advapi32.SERVICE_AUTO_START: "auto", advapi32.SERVICE_DEMAND_START: "demand",
+    advapi32.SERVICE_DISABLED: "disabled",
 }
 _STATES: Final = {
-    _api.SERVICE_STOPPED: "stopped", _api.SERVICE_START_PENDING: "start_pending",
-    _api.SERVICE_STOP_PENDING: "stop_pending", _api.SERVICE_RUNNING: "running",
-    _api.SERVICE_CONTINUE_PENDING: "continue_pending",
-    _api.SERVICE_PAUSE_PENDING: "pause_pending", _api.SERVICE_PAUSED: "paused",
+    advapi32.SERVICE_STOPPED: "stopped", advapi32.SERVICE_START_PENDING: "start_pending",
+    advapi32.SERVICE_STOP_PENDING: "stop_pending", advapi32.SERVICE_RUNNING: "running",
+    advapi32.SERVICE_CONTINUE_PENDING: "continue_pending",
+    advapi32.SERVICE_PAUSE_PENDING: "pause_pending", advapi32.SERVICE_PAUSED: "paused",
 }
 
 
 def _set_recovery(handle: int, recovery: Recovery) -> None:
-    actions = (_api.SC_ACTION * len(recovery.restart_delays))(*(
-        _api.SC_ACTION(_api.SC_ACTION_RESTART, round(delay * 1000))
+    actions = (advapi32.SC_ACTION * len(recovery.restart_delays))(*(
+        advapi32.SC_ACTION(advapi32.SC_ACTION_RESTART, round(delay * 1000))
         for delay in recovery.restart_delays))
-    failure_actions = _api.SERVICE_FAILURE_ACTIONSW(
+    failure_actions = advapi32.SERVICE_FAILURE_ACTIONSW(
         recovery.reset_seconds, None, None, len(actions), actions)
-    _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS,
-                               ctypes.byref(failure_actions))
-    flag = _api.SERVICE_FAILURE_ACTIONS_FLAG(recovery.on_non_crash_failures)
+    advapi32.ChangeServiceConfig2W(handle, advapi32.SERVICE_CONFIG_FAILURE_ACTIONS,
+                                   ctypes.byref(failure_actions))
+    flag = advapi32.SERVICE_FAILURE_ACTIONS_FLAG(recovery.on_non_crash_failures)
     try:
         # https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_failure_actions_flag
-        _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
-                                   ctypes.byref(flag))
+        advapi32.ChangeServiceConfig2W(handle, advapi32.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
+                                       ctypes.byref(flag))
     except OSError as exc:
-        if exc.winerror != _api.ERROR_INVALID_LEVEL:
+        if exc.winerror != advapi32.ERROR_INVALID_LEVEL:
             raise
         # Wine 8.0 knows no such level; a crash still counts as a failure.
         logger().info("this SCM cannot count a non-crash stop as a failure: %s", exc)
@@ -433,8 +433,8 @@ def _set_recovery(handle: int, recovery: Recovery) -> None:
 REQUIRED_PRIVILEGES: Final = ("SeChangeNotifyPrivilege", *_TRAIL_PRIVILEGES)
 
 _SID_TYPES: Final = {
-    _api.SERVICE_SID_TYPE_NONE: "none", _api.SERVICE_SID_TYPE_UNRESTRICTED: "unrestricted",
-    _api.SERVICE_SID_TYPE_RESTRICTED: "restricted",
+    advapi32.SERVICE_SID_TYPE_NONE: "none", advapi32.SERVICE_SID_TYPE_UNRESTRICTED: "unrestricted",
+    advapi32.SERVICE_SID_TYPE_RESTRICTED: "restricted",
 }
 
 
@@ -443,9 +443,9 @@ def _set_optional(handle: int, level: int, info: ctypes.Structure, what: str) ->
     ERROR_INVALID_LEVEL: logged, and the install goes on; Windows has known
     them since Vista)."""
     try:
-        _api.ChangeServiceConfig2W(handle, level, ctypes.byref(info))
+        advapi32.ChangeServiceConfig2W(handle, level, ctypes.byref(info))
     except OSError as exc:
-        if exc.winerror != _api.ERROR_INVALID_LEVEL:
+        if exc.winerror != advapi32.ERROR_INVALID_LEVEL:
             raise
         logger().info("this SCM keeps no %s: %s", what, exc)
 
@@ -454,11 +454,11 @@ def _set_least_privilege(handle: int, privileges: Sequence[str]) -> None:
     """A service SID of its own in the process token (so that files and
     other objects can grant this service alone), and only ``privileges``.
     https://learn.microsoft.com/windows/win32/api/winsvc/ns-winsvc-service_sid_info"""
-    _set_optional(handle, _api.SERVICE_CONFIG_SERVICE_SID_INFO,
-                  _api.SERVICE_SID_INFO(_api.SERVICE_SID_TYPE_UNRESTRICTED), "service SID")
+    _set_optional(handle, advapi32.SERVICE_CONFIG_SERVICE_SID_INFO,
+                  advapi32.SERVICE_SID_INFO(advapi32.SERVICE_SID_TYPE_UNRESTRICTED), "service SID")
     listed = "".join(f"{name}\0" for name in privileges) + "\0"
-    _set_optional(handle, _api.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
-                  _api.SERVICE_REQUIRED_PRIVILEGES_INFOW(listed), "required privileges")
+    _set_optional(handle, advapi32.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO,
+                  advapi32.SERVICE_REQUIRED_PRIVILEGES_INFOW(listed), "required privileges")
 
 
 #: The rights ``install`` opens the new service with: exactly what its later
@@ -467,7 +467,7 @@ def _set_least_privilege(handle: int, privileges: Sequence[str]) -> None:
 #: controller handles the SC_ACTION_RESTART action, hService must have the
 #: SERVICE_START access right"); DeleteService, if the rest fails, DELETE.
 #: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-changeserviceconfig2w
-_INSTALL_ACCESS: Final = _api.SERVICE_CHANGE_CONFIG | _api.SERVICE_START | _api.DELETE
+_INSTALL_ACCESS: Final = advapi32.SERVICE_CHANGE_CONFIG | advapi32.SERVICE_START | shared.DELETE
 
 
 def install(
@@ -488,7 +488,7 @@ def install(
     try:
         _install(name, display_name, description, command_line, start, recovery, privileges)
     except ServiceError as exc:
-        if exc.winerror == _api.ERROR_SERVICE_EXISTS and _registered_audit(name):
+        if exc.winerror == advapi32.ERROR_SERVICE_EXISTS and _registered_audit(name):
             raise ServiceError(
                 f"cannot install service {name!r}: a win32session audit service of that "
                 "name exists already (uninstall it first, or choose another --name)",
@@ -498,29 +498,30 @@ def install(
 
 def _install(name: str, display_name: str, description: str, command_line: str,
              start: str, recovery: Recovery, privileges: Sequence[str]) -> None:
-    start_type = {"auto": _api.SERVICE_AUTO_START, "demand": _api.SERVICE_DEMAND_START}[start]
+    start_type = {"auto": advapi32.SERVICE_AUTO_START,
+                  "demand": advapi32.SERVICE_DEMAND_START}[start]
     with _explained(name, "install"), _scm(
-            _api.SC_MANAGER_CONNECT | _api.SC_MANAGER_CREATE_SERVICE) as scm:
-        handle = _api.CreateServiceW(
+            advapi32.SC_MANAGER_CONNECT | advapi32.SC_MANAGER_CREATE_SERVICE) as scm:
+        handle = advapi32.CreateServiceW(
             scm, name, display_name, _INSTALL_ACCESS,
-            _api.SERVICE_WIN32_OWN_PROCESS, start_type, _api.SERVICE_ERROR_NORMAL,
+            advapi32.SERVICE_WIN32_OWN_PROCESS, start_type, advapi32.SERVICE_ERROR_NORMAL,
             command_line, None, None, None,
             None,  # lpServiceStartName NULL: LocalSystem
             None)
         try:
             try:
-                text = _api.SERVICE_DESCRIPTIONW(description)
-                _api.ChangeServiceConfig2W(handle, _api.SERVICE_CONFIG_DESCRIPTION,
-                                           ctypes.byref(text))
+                text = advapi32.SERVICE_DESCRIPTIONW(description)
+                advapi32.ChangeServiceConfig2W(handle, advapi32.SERVICE_CONFIG_DESCRIPTION,
+                                               ctypes.byref(text))
                 _set_recovery(handle, recovery)
                 _set_least_privilege(handle, privileges)
             except BaseException:
                 # Half a service is worse than none: take it away again.
                 with contextlib.suppress(OSError):
-                    _api.DeleteService(handle)
+                    advapi32.DeleteService(handle)
                 raise
         finally:
-            _api.CloseServiceHandle(handle)
+            advapi32.CloseServiceHandle(handle)
 
 
 #: How long ``uninstall`` waits for the SCM to remove a deleted service.
@@ -536,15 +537,15 @@ def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool =
     the same name right after does not meet ERROR_SERVICE_MARKED_FOR_DELETE;
     False if another program (the Services console, say) still holds it.
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-deleteservice"""
-    with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS | _api.DELETE,
+    with _open(name, advapi32.SERVICE_STOP | advapi32.SERVICE_QUERY_STATUS | shared.DELETE,
                "uninstall", only_audit) as service:
-        if _query(service).dwCurrentState != _api.SERVICE_STOPPED:
+        if _query(service).dwCurrentState != advapi32.SERVICE_STOPPED:
             try:
                 _stop(name, service, timeout)
             except OSError as exc:
                 # Deleted all the same: the SCM removes it when it stops.
                 logger().warning("%s; deleting it all the same", exc)
-        _api.DeleteService(service.handle)
+        advapi32.DeleteService(service.handle)
     deadline = time.monotonic() + min(timeout, REMOVAL_WAIT)
     while _exists(name):
         if time.monotonic() >= deadline:
@@ -556,14 +557,14 @@ def uninstall(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool =
 
 
 def _exists(name: str) -> bool:
-    with _scm(_api.SC_MANAGER_CONNECT) as scm:
+    with _scm(advapi32.SC_MANAGER_CONNECT) as scm:
         try:
-            handle = _api.OpenServiceW(scm, name, _api.SERVICE_QUERY_STATUS)
+            handle = advapi32.OpenServiceW(scm, name, advapi32.SERVICE_QUERY_STATUS)
         except OSError as exc:
-            if exc.winerror == _api.ERROR_SERVICE_DOES_NOT_EXIST:
+            if exc.winerror == advapi32.ERROR_SERVICE_DOES_NOT_EXIST:
                 return False
             raise
-        _api.CloseServiceHandle(handle)
+        advapi32.CloseServiceHandle(handle)
         return True
 
 
@@ -604,40 +605,40 @@ def _read_config2(handle: int, level: int) -> ctypes.Array[ctypes.c_char] | None
     no such level (ERROR_INVALID_LEVEL)."""
     needed = wintypes.DWORD()
     try:
-        if _api.QueryServiceConfig2W(handle, level, None, 0, ctypes.byref(needed)):
+        if advapi32.QueryServiceConfig2W(handle, level, None, 0, ctypes.byref(needed)):
             return None  # nothing to say at all
         buffer = ctypes.create_string_buffer(needed.value)
-        _api.QueryServiceConfig2W(handle, level, buffer, needed.value, ctypes.byref(needed))
+        advapi32.QueryServiceConfig2W(handle, level, buffer, needed.value, ctypes.byref(needed))
     except OSError as exc:
-        if exc.winerror == _api.ERROR_INVALID_LEVEL:
+        if exc.winerror == advapi32.ERROR_INVALID_LEVEL:
             return None
         raise
     return buffer
 
 
 def _recovery(handle: int) -> Recovery | None:
-    buffer = _read_config2(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS)
+    buffer = _read_config2(handle, advapi32.SERVICE_CONFIG_FAILURE_ACTIONS)
     if buffer is None:
         return None
-    actions = _api.SERVICE_FAILURE_ACTIONSW.from_buffer(buffer)
+    actions = advapi32.SERVICE_FAILURE_ACTIONSW.from_buffer(buffer)
     delays = tuple(actions.lpsaActions[i].Delay / 1000 for i in range(actions.cActions)
-                   if actions.lpsaActions[i].Type == _api.SC_ACTION_RESTART)
-    flag = _read_config2(handle, _api.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG)
+                   if actions.lpsaActions[i].Type == advapi32.SC_ACTION_RESTART)
+    flag = _read_config2(handle, advapi32.SERVICE_CONFIG_FAILURE_ACTIONS_FLAG)
     non_crash = (flag is not None and bool(
-        _api.SERVICE_FAILURE_ACTIONS_FLAG.from_buffer(flag).fFailureActionsOnNonCrashFailures))
+        advapi32.SERVICE_FAILURE_ACTIONS_FLAG.from_buffer(flag).fFailureActionsOnNonCrashFailures))
     return Recovery(delays, actions.dwResetPeriod, non_crash)
 
 
 def _service_sid(handle: int) -> str | None:
-    buffer = _read_config2(handle, _api.SERVICE_CONFIG_SERVICE_SID_INFO)
+    buffer = _read_config2(handle, advapi32.SERVICE_CONFIG_SERVICE_SID_INFO)
     if buffer is None:
         return None
-    kind = _api.SERVICE_SID_INFO.from_buffer(buffer).dwServiceSidType
+    kind = advapi32.SERVICE_SID_INFO.from_buffer(buffer).dwServiceSidType
     return _SID_TYPES.get(kind, str(kind))
 
 
 def _required_privileges(handle: int) -> tuple[str, ...] | None:
-    buffer = _read_config2(handle, _api.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO)
+    buffer = _read_config2(handle, advapi32.SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO)
     if buffer is None:
         return None
     address = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_void_p))[0]
@@ -654,19 +655,19 @@ def _required_privileges(handle: int) -> tuple[str, ...] | None:
 def query_recovery(name: str) -> Recovery | None:
     """Service ``name``'s failure actions as the SCM keeps them (None when it
     keeps none, or cannot say)."""
-    with _open(name, _api.SERVICE_QUERY_CONFIG, "query") as service:
+    with _open(name, advapi32.SERVICE_QUERY_CONFIG, "query") as service:
         return _recovery(service.handle)
 
 
 def status(name: str, *, only_audit: bool = False) -> ServiceStatus:
     """Service ``name``'s state and configuration; ServiceNotInstalled when
     there is no such service."""
-    with _open(name, _api.SERVICE_QUERY_CONFIG | _api.SERVICE_QUERY_STATUS,
+    with _open(name, advapi32.SERVICE_QUERY_CONFIG | advapi32.SERVICE_QUERY_STATUS,
                "query", only_audit) as service:
         state = _query(service)
         config, command_line = _config(service.handle)
-        described = _read_config2(service.handle, _api.SERVICE_CONFIG_DESCRIPTION)
-        description = (_api.SERVICE_DESCRIPTIONW.from_buffer(described).lpDescription
+        described = _read_config2(service.handle, advapi32.SERVICE_CONFIG_DESCRIPTION)
+        description = (advapi32.SERVICE_DESCRIPTIONW.from_buffer(described).lpDescription
                        if described is not None else None)
         return ServiceStatus(
             name=name,
@@ -685,7 +686,7 @@ def status(name: str, *, only_audit: bool = False) -> ServiceStatus:
         )
 
 
-def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS,
+def _service_exit_code(state: advapi32.SERVICE_STATUS_PROCESS,
                        command_line: str | None = None) -> int:
     """The service-specific exit code, without the customer bit where it is
     win32session's service host that set it (``Service.fail``):
@@ -695,20 +696,20 @@ def _service_exit_code(state: _api.SERVICE_STATUS_PROCESS,
     from .._service.host import ServiceExit
 
     code = int(state.dwServiceSpecificExitCode)
-    bare = code & ~_api.CUSTOMER_BIT
-    if code & _api.CUSTOMER_BIT and (
+    bare = code & ~advapi32.CUSTOMER_BIT
+    if code & advapi32.CUSTOMER_BIT and (
             bare in {int(e) for e in ServiceExit}
             or (command_line is not None and audit_service_name(command_line) is not None)):
         return bare
     return code
 
 
-def _exit_codes(state: _api.SERVICE_STATUS_PROCESS) -> str:
+def _exit_codes(state: advapi32.SERVICE_STATUS_PROCESS) -> str:
     code = state.dwWin32ExitCode
-    if code == _api.ERROR_SERVICE_SPECIFIC_ERROR:
+    if code == advapi32.ERROR_SERVICE_SPECIFIC_ERROR:
         specific = _service_exit_code(state)
         # A code that keeps the customer bit reads better as it was set.
-        shown = f"0x{specific:08X}" if specific & _api.CUSTOMER_BIT else str(specific)
+        shown = f"0x{specific:08X}" if specific & advapi32.CUSTOMER_BIT else str(specific)
         return f"its exit code is {shown} (service-specific)"
     return f"exit code {code}: {ctypes.FormatError(code)}"
 
@@ -717,50 +718,51 @@ def start(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool = Fal
     """Starts service ``name`` and waits until it runs; returns its process
     id. If it stops instead, the error gives its exit codes.
     https://learn.microsoft.com/windows/win32/services/starting-a-service"""
-    with _open(name, _api.SERVICE_START | _api.SERVICE_QUERY_STATUS, "start",
+    with _open(name, advapi32.SERVICE_START | advapi32.SERVICE_QUERY_STATUS, "start",
                only_audit) as service:
         try:
-            _api.StartServiceW(service.handle, 0, None)
+            advapi32.StartServiceW(service.handle, 0, None)
         except OSError as exc:
-            if exc.winerror == _api.ERROR_SERVICE_ALREADY_RUNNING:
+            if exc.winerror == advapi32.ERROR_SERVICE_ALREADY_RUNNING:
                 raise ServiceError(f"service {name!r} is running already", exc.winerror
                                    ) from exc
             after = _query(service)
-            if after.dwCurrentState == _api.SERVICE_STOPPED and after.dwWin32ExitCode:
+            if after.dwCurrentState == advapi32.SERVICE_STOPPED and after.dwWin32ExitCode:
                 # Wine's StartServiceW waits for the start and fails with 1053
                 # when the service stops at once: its own codes say more.
                 raise ServiceError(f"service {name!r} did not start: {_exit_codes(after)}",
                                    after.dwWin32ExitCode) from exc
             raise
-        reached = _wait_for(service, frozenset({_api.SERVICE_RUNNING, _api.SERVICE_STOPPED}),
+        reached = _wait_for(service, frozenset({advapi32.SERVICE_RUNNING,
+                                                advapi32.SERVICE_STOPPED}),
                             timeout)
         if reached is None:
             raise ServiceError(f"service {name!r} did not report running within "
-                               f"{timeout:g} s", _api.ERROR_SERVICE_REQUEST_TIMEOUT)
-        if reached.dwCurrentState == _api.SERVICE_STOPPED:
+                               f"{timeout:g} s", advapi32.ERROR_SERVICE_REQUEST_TIMEOUT)
+        if reached.dwCurrentState == advapi32.SERVICE_STOPPED:
             raise ServiceError(f"service {name!r} stopped as it started: "
                                f"{_exit_codes(reached)}", reached.dwWin32ExitCode)
         return int(reached.dwProcessId)
 
 
 def _stop(name: str, service: _Service, timeout: float) -> None:
-    answer = _api.SERVICE_STATUS()
+    answer = advapi32.SERVICE_STATUS()
     try:
-        _api.ControlService(service.handle, _api.SERVICE_CONTROL_STOP, ctypes.byref(answer))
+        advapi32.ControlService(service.handle, advapi32.SERVICE_CONTROL_STOP, ctypes.byref(answer))
     except OSError as exc:
-        if exc.winerror != _api.ERROR_SERVICE_NOT_ACTIVE:
+        if exc.winerror != advapi32.ERROR_SERVICE_NOT_ACTIVE:
             raise
         return  # stopped already
-    if _wait_for(service, frozenset({_api.SERVICE_STOPPED}), timeout) is None:
+    if _wait_for(service, frozenset({advapi32.SERVICE_STOPPED}), timeout) is None:
         raise ServiceError(f"service {name!r} did not stop within {timeout:g} s",
-                           _api.ERROR_SERVICE_REQUEST_TIMEOUT)
+                           advapi32.ERROR_SERVICE_REQUEST_TIMEOUT)
 
 
 def stop(name: str, timeout: float = DEFAULT_TIMEOUT, *, only_audit: bool = False) -> None:
     """Asks service ``name`` to stop and waits until it has; nothing to do if
     it is stopped already.
     https://learn.microsoft.com/windows/win32/services/stopping-a-service"""
-    with _open(name, _api.SERVICE_STOP | _api.SERVICE_QUERY_STATUS, "stop",
+    with _open(name, advapi32.SERVICE_STOP | advapi32.SERVICE_QUERY_STATUS, "stop",
                only_audit) as service:
         _stop(name, service, timeout)
 
@@ -770,8 +772,8 @@ def control(name: str, code: int) -> None:
     (128-255) or one the SCM lets a program send. SERVICE_CONTROL_SESSIONCHANGE
     and SERVICE_CONTROL_POWEREVENT are the SCM's own: it refuses them (87).
     https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-controlservice"""
-    with _open(name, _control_right(code) | _api.SERVICE_QUERY_STATUS, "control") as service:
-        _api.ControlService(service.handle, code, ctypes.byref(_api.SERVICE_STATUS()))
+    with _open(name, _control_right(code) | advapi32.SERVICE_QUERY_STATUS, "control") as service:
+        advapi32.ControlService(service.handle, code, ctypes.byref(advapi32.SERVICE_STATUS()))
 
 
 def _control_right(code: int) -> int:
@@ -780,10 +782,10 @@ def _control_right(code: int) -> int:
     PAUSE, CONTINUE, PARAMCHANGE and the NETBIND codes, and
     SERVICE_USER_DEFINED_CONTROL for 128 to 255 (and for the rest, which the
     SCM refuses with error 87 whatever the handle)."""
-    if code == _api.SERVICE_CONTROL_STOP:
-        return _api.SERVICE_STOP
-    if code == _api.SERVICE_CONTROL_INTERROGATE:
-        return _api.SERVICE_INTERROGATE
+    if code == advapi32.SERVICE_CONTROL_STOP:
+        return advapi32.SERVICE_STOP
+    if code == advapi32.SERVICE_CONTROL_INTERROGATE:
+        return advapi32.SERVICE_INTERROGATE
     if code in (2, 3, 6, 7, 8, 9, 10):
-        return _api.SERVICE_PAUSE_CONTINUE
-    return _api.SERVICE_USER_DEFINED_CONTROL
+        return advapi32.SERVICE_PAUSE_CONTINUE
+    return advapi32.SERVICE_USER_DEFINED_CONTROL

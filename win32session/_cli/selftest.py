@@ -81,7 +81,7 @@ def round_trip(wait: float = WAIT_SECONDS) -> list[Arrival]:
     require_windows()
     if sys.platform != "win32":  # for mypy; require_windows() raised already
         raise AssertionError("unreachable")
-    from .. import _winapi
+    from .._win32 import user32
 
     codes: list[int] = [*SessionNotificationMsg, UNKNOWN_CODE]
     posted = {FIRST_SESSION_ID + index: code for index, code in enumerate(codes)}
@@ -97,6 +97,6 @@ def round_trip(wait: float = WAIT_SECONDS) -> list[Arrival]:
     with Notifier(NotifyType.NOTIFY_FOR_ALL_SESSIONS) as notifier:
         notifier.subscribe(collect)
         for session, code in posted.items():
-            _winapi.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, code, session)
+            user32.PostMessageW(notifier.hwnd, WM_WTSSESSION_CHANGE, code, session)
         all_arrived.wait(wait)
     return [Arrival(code, received.get(session), session) for session, code in posted.items()]

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable
 from typing import Final
 
-from .. import _winapi as _api
+from .._win32 import kernel32
 
 __all__ = ["add_interrupt_handler", "remove_interrupt_handler"]
 
@@ -47,7 +47,7 @@ _installed = False
 
 def _on_console_ctrl(ctrl_type: int) -> bool:
     # Called by Windows on a thread of its own, under its console lock.
-    if ctrl_type not in (_api.CTRL_C_EVENT, _api.CTRL_BREAK_EVENT):
+    if ctrl_type not in (kernel32.CTRL_C_EVENT, kernel32.CTRL_BREAK_EVENT):
         return False
     # The waiters are called under our lock, so that once
     # remove_interrupt_handler returns, a press counted for a waiter has
@@ -65,7 +65,7 @@ def _on_console_ctrl(ctrl_type: int) -> bool:
 # Windows keeps this thunk's address until the handler is removed at exit
 # (_uninstall); the module holds it as long, since a collected WINFUNCTYPE
 # object would leave Windows calling freed memory on the next Ctrl+C.
-_CTRL_HANDLER_THUNK: Final = _api.PHANDLER_ROUTINE(_on_console_ctrl)
+_CTRL_HANDLER_THUNK: Final = kernel32.PHANDLER_ROUTINE(_on_console_ctrl)
 
 
 def _install() -> None:
@@ -74,7 +74,7 @@ def _install() -> None:
     global _installed
     with _install_lock:
         if not _installed:
-            _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, True)
+            kernel32.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, True)
             _installed = True
             atexit.register(_uninstall)
 
@@ -90,7 +90,7 @@ def _uninstall() -> None:
             # The process is ending: a failure here changes nothing (the
             # handler then stays, as it would have before this removal).
             with contextlib.suppress(OSError):
-                _api.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, False)
+                kernel32.SetConsoleCtrlHandler(_CTRL_HANDLER_THUNK, False)
             _installed = False
 
 

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from .. import _winapi as _api
+from .._win32 import kernel32, shared, user32
 from .._log import logger
 from .._sources.base import EventSource
 from . import pump as _pump
@@ -125,7 +125,7 @@ class HostedPump(_pump._Pump):
         if super().took_posted(msg, wparam, lparam):
             return True
         return msg in _pump._SENT_BY_WINDOWS and not (
-            _api.InSendMessageEx(None) & _pump._SENT_FLAGS)
+            user32.InSendMessageEx(None) & _pump._SENT_FLAGS)
 
     def fail(self, exc: BaseException) -> None:
         """Ends the notifier: nothing of ours unwinds the toolkit's loop, so a
@@ -141,7 +141,7 @@ class HostedPump(_pump._Pump):
         super().request_stop(interrupted)
         with self._lock:
             if self._wake is not None:
-                _api.SetEvent(self._wake)
+                kernel32.SetEvent(self._wake)
 
     def wait(self, handle: int | None, seconds: float) -> bool:
         """While registering (Remote Desktop Services not up yet): waits for
@@ -153,35 +153,35 @@ class HostedPump(_pump._Pump):
         its own messages, WM_QUIT among them.
         https://learn.microsoft.com/windows/win32/shutdown/shutdown-changes-for-windows-vista"""
         with self._lock:
-            self._wake = _api.CreateEventW(None, True, False, None)
+            self._wake = kernel32.CreateEventW(None, True, False, None)
         try:
             return self._wait_sent_only(handle, seconds)
         finally:
             with self._lock:
                 wake, self._wake = self._wake, None
-            _api.CloseHandle(wake)
+            kernel32.CloseHandle(wake)
 
     def _wait_sent_only(self, handle: int | None, seconds: float) -> bool:
         # The stop's event last, so a set `handle` wins (index 0).
-        handles = (_api.HANDLE * 2)(*((handle, self._wake) if handle else (self._wake,)))
+        handles = (shared.HANDLE * 2)(*((handle, self._wake) if handle else (self._wake,)))
         count = 2 if handle else 1
-        forever = seconds * 1000 >= _api.INFINITE
+        forever = seconds * 1000 >= user32.INFINITE
         deadline = time.monotonic() + (0 if forever else seconds)
-        msg = _api.MSG()
+        msg = user32.MSG()
         while True:
             # Calls the window procedure for each message sent to this thread,
             # and only those (PM_QS_SENDMESSAGE); PM_NOREMOVE leaves the
             # posted ones where they are.
             # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
-            _api.PeekMessageW(ctypes.byref(msg), None, 0, 0,
-                              _api.PM_NOREMOVE | _api.PM_QS_SENDMESSAGE)
+            user32.PeekMessageW(ctypes.byref(msg), None, 0, 0,
+                                user32.PM_NOREMOVE | user32.PM_QS_SENDMESSAGE)
             if self._quit or self._stop_requested:
                 # The posted WM_STOP, if any, waits in the queue for a window
                 # that is gone by the time the toolkit's loop gets to it.
                 self._quit = True
                 return False
             if forever:
-                millis = _api.INFINITE
+                millis = user32.INFINITE
             else:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -189,9 +189,9 @@ class HostedPump(_pump._Pump):
                 millis = max(1, math.ceil(left * 1000))
             # QS_SENDMESSAGE wakes it for a sent message, nothing posted does.
             # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-msgwaitformultipleobjects
-            result = _api.MsgWaitForMultipleObjects(
-                count, handles, False, millis, _api.QS_SENDMESSAGE)
-            if handle and result == _api.WAIT_OBJECT_0:
+            result = user32.MsgWaitForMultipleObjects(
+                count, handles, False, millis, user32.QS_SENDMESSAGE)
+            if handle and result == user32.WAIT_OBJECT_0:
                 return True
 
     def detach(self) -> bool:
@@ -205,18 +205,18 @@ class HostedPump(_pump._Pump):
             return False
         hwnd = self._made_hwnd
         if hwnd is not None and not self.done.is_set():
-            msg = _api.MSG()
+            msg = user32.MSG()
             pmsg = ctypes.byref(msg)
             # Only this window's messages (a WM_STOP among them ends it here);
             # the toolkit's stay queued for its loop.
-            while not self.done.is_set() and _api.PeekMessageW(
-                    pmsg, hwnd, 0, 0, _api.PM_REMOVE):
-                if msg.message == _api.WM_QUIT:
+            while not self.done.is_set() and user32.PeekMessageW(
+                    pmsg, hwnd, 0, 0, user32.PM_REMOVE):
+                if msg.message == user32.WM_QUIT:
                     # Handed out whatever the window filter, once the window's
                     # own are gone: the program ended its loop before
                     # detaching. Put it back (same exit code) for that loop.
                     # https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-peekmessagew
-                    _api.PostQuitMessage(ctypes.c_int(msg.wParam).value)
+                    user32.PostQuitMessage(ctypes.c_int(msg.wParam).value)
                     break
                 self._dispatch(msg)
         self._quit = True
@@ -236,7 +236,7 @@ class HostedPump(_pump._Pump):
         name another thread's window by now.
         https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-iswindow"""
         hwnd = self._made_hwnd
-        if hwnd is None or _api.GetWindowThreadProcessId(hwnd, None) == self._native_thread_id:
+        if hwnd is None or user32.GetWindowThreadProcessId(hwnd, None) == self._native_thread_id:
             return False
         with self._lock:
             # Its own thread set this before destroying the window, if it did.

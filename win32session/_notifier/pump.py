@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from ctypes import wintypes
 from typing import Final
 
-from .. import _winapi as _api
+from .._win32 import kernel32, shared, user32
 from .._codes import WM_ENDSESSION, WM_POWERBROADCAST, WM_QUERYENDSESSION
 from .._log import logger
 from .._sources.base import EventSource
@@ -42,11 +42,11 @@ from . import ctrl_c as _console
 __all__ = ["WM_FEED", "WM_STOP", "WINDOW_TITLE"]
 
 #: Private to our window class, so WM_APP range is free to use.
-WM_STOP: Final = _api.WM_APP + 1
+WM_STOP: Final = user32.WM_APP + 1
 #: One event handed in from outside the window (a service's control handler),
 #: waiting in ``_Pump._fed``: posted so that it keeps its place among the
 #: window's other messages.
-WM_FEED: Final = _api.WM_APP + 2
+WM_FEED: Final = user32.WM_APP + 2
 WINDOW_TITLE: Final = "win32session"
 
 _class_serial = itertools.count(1)
@@ -66,7 +66,7 @@ _pumps_by_hwnd: dict[int, _Pump] = {}
 _SENT_BY_WINDOWS: Final = frozenset({WM_POWERBROADCAST, WM_QUERYENDSESSION, WM_ENDSESSION})
 #: InSendMessageEx's answers for a message another thread sent (a hosted
 #: pump's only clue: hosted.HostedPump.took_posted).
-_SENT_FLAGS: Final = _api.ISMEX_SEND | _api.ISMEX_NOTIFY | _api.ISMEX_CALLBACK
+_SENT_FLAGS: Final = user32.ISMEX_SEND | user32.ISMEX_NOTIFY | user32.ISMEX_CALLBACK
 
 
 def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
@@ -86,14 +86,14 @@ def _window_proc(hwnd: int | None, msg: int, wparam: int, lparam: int) -> int:
                 result = 0
         if result is not None:
             return result
-    return _api.DefWindowProcW(hwnd, msg, wparam, lparam)
+    return user32.DefWindowProcW(hwnd, msg, wparam, lparam)
 
 
 # Windows keeps the address of this thunk in every window class we register and
 # calls it for every message to every notifier's window. The module holds it for
 # the life of the process: a WINFUNCTYPE object collected while Windows still
 # has its address makes the next message jump into freed memory.
-_WNDPROC_THUNK: Final = _api.WNDPROC(_window_proc)
+_WNDPROC_THUNK: Final = user32.WNDPROC(_window_proc)
 
 
 @contextlib.contextmanager
@@ -186,7 +186,7 @@ class _Pump:
         # stop is dispatched before it. The window cannot be destroyed while
         # we hold the lock, so the handle is still ours.
         try:
-            _api.PostMessageW(self._post_to, WM_STOP, 0, 0)
+            user32.PostMessageW(self._post_to, WM_STOP, 0, 0)
         except OSError:
             # The queue is full (10,000 posted messages by default): the pump
             # is busy draining it and tries again after each message.
@@ -209,7 +209,7 @@ class _Pump:
             try:
                 # One post per event: ordered with the stop and with any
                 # other message, and the queue's limit is felt here.
-                _api.PostMessageW(self._post_to, WM_FEED, 0, 0)
+                user32.PostMessageW(self._post_to, WM_FEED, 0, 0)
             except OSError:
                 self._fed.pop()
                 raise
@@ -267,15 +267,15 @@ class _Pump:
         made, even half-way through a failure, is left for :meth:`close`."""
         self.thread_ident = threading.get_ident()
         self._class_name = (
-            f"win32session.Notifier.{_api.GetCurrentProcessId()}.{next(_class_serial)}"
+            f"win32session.Notifier.{kernel32.GetCurrentProcessId()}.{next(_class_serial)}"
         )
-        self._hinstance = _api.GetModuleHandleW(None)
-        window_class = _api.WNDCLASSEXW()
-        window_class.cbSize = ctypes.sizeof(_api.WNDCLASSEXW)
+        self._hinstance = kernel32.GetModuleHandleW(None)
+        window_class = user32.WNDCLASSEXW()
+        window_class.cbSize = ctypes.sizeof(user32.WNDCLASSEXW)
         window_class.lpfnWndProc = _WNDPROC_THUNK
         window_class.hInstance = self._hinstance
         window_class.lpszClassName = self._class_name
-        _api.RegisterClassExW(ctypes.byref(window_class))
+        user32.RegisterClassExW(ctypes.byref(window_class))
         self._class_registered = True
         hwnd = self._made_hwnd = self._create_window(self._class_name, self._hinstance)
         _pumps_by_hwnd[hwnd] = self
@@ -310,8 +310,8 @@ class _Pump:
             # the broadcasts that message-only windows never do.
             # https://learn.microsoft.com/windows/win32/shutdown/wm-queryendsession
             try:
-                hwnd: int = _api.CreateWindowExW(
-                    _api.WS_EX_TOOLWINDOW, class_name, WINDOW_TITLE, _api.WS_OVERLAPPED,
+                hwnd: int = user32.CreateWindowExW(
+                    user32.WS_EX_TOOLWINDOW, class_name, WINDOW_TITLE, user32.WS_OVERLAPPED,
                     0, 0, 0, 0, None, None, hinstance, None,
                 )
             except OSError as exc:
@@ -326,9 +326,9 @@ class _Pump:
             return hwnd
         # A message-only window: no UI, no broadcasts, just a queue address.
         # https://learn.microsoft.com/windows/win32/winmsg/window-features#message-only-windows
-        hwnd = _api.CreateWindowExW(
+        hwnd = user32.CreateWindowExW(
             0, class_name, WINDOW_TITLE, 0, 0, 0, 0, 0,
-            _api.HWND_MESSAGE, None, hinstance, None,
+            user32.HWND_MESSAGE, None, hinstance, None,
         )
         return hwnd
 
@@ -375,7 +375,7 @@ class _Pump:
         if msg.hWnd is not None and msg.hWnd == self._made_hwnd:
             self._dispatching = (msg.message, msg.wParam, msg.lParam)
         try:
-            _api.DispatchMessageW(ctypes.byref(msg))
+            user32.DispatchMessageW(ctypes.byref(msg))
         finally:
             self._dispatching = None
 
@@ -401,7 +401,7 @@ class _Pump:
         return None
 
     def _loop(self) -> None:
-        msg = _api.MSG()
+        msg = user32.MSG()
         pmsg = ctypes.byref(msg)
         own = self.hwnd
         # Each posted message a source takes as it is, straight to that
@@ -413,7 +413,7 @@ class _Pump:
         fast = frozenset((*self._routes, WM_FEED, WM_STOP))
         while not self._quit:
             # Blocks without CPU until a message comes; -1 raises (errcheck).
-            if not _api.GetMessageW(pmsg, None, 0, 0):
+            if not user32.GetMessageW(pmsg, None, 0, 0):
                 break  # WM_QUIT: PostQuitMessage on this thread ends us too
             # Our window's own posted messages are handled here: what
             # DispatchMessageW would have the window procedure do, without
@@ -445,23 +445,23 @@ class _Pump:
         WM_QUERYENDSESSION to a hidden top-level window) waits for the answer.
         Returns whether the handle was signalled.
         https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-msgwaitformultipleobjects"""
-        handles = (_api.HANDLE * 1)(handle) if handle else None
+        handles = (shared.HANDLE * 1)(handle) if handle else None
         millis = (
-            _api.INFINITE if seconds * 1000 >= _api.INFINITE
+            user32.INFINITE if seconds * 1000 >= user32.INFINITE
             else max(1, int(seconds * 1000))
         )
-        result = _api.MsgWaitForMultipleObjects(
+        result = user32.MsgWaitForMultipleObjects(
             1 if handle else 0, handles, False, millis,
-            _api.QS_POSTMESSAGE | _api.QS_SENDMESSAGE,
+            user32.QS_POSTMESSAGE | user32.QS_SENDMESSAGE,
         )
         self._dispatch_pending()
-        return bool(handle) and result == _api.WAIT_OBJECT_0
+        return bool(handle) and result == user32.WAIT_OBJECT_0
 
     def _dispatch_pending(self) -> None:
-        msg = _api.MSG()
+        msg = user32.MSG()
         pmsg = ctypes.byref(msg)
-        while not self._quit and _api.PeekMessageW(pmsg, None, 0, 0, _api.PM_REMOVE):
-            if msg.message == _api.WM_QUIT:
+        while not self._quit and user32.PeekMessageW(pmsg, None, 0, 0, user32.PM_REMOVE):
+            if msg.message == user32.WM_QUIT:
                 self._quit = True
                 break
             self._dispatch(msg)
@@ -488,12 +488,12 @@ class _Pump:
                         logger().exception("unregistering %r failed", source)
                 _pumps_by_hwnd.pop(hwnd, None)
                 try:
-                    _api.DestroyWindow(hwnd)
+                    user32.DestroyWindow(hwnd)
                 except OSError as exc:
                     logger().warning("DestroyWindow: %s", exc)
             if class_registered:
                 try:
-                    _api.UnregisterClassW(class_name, hinstance)
+                    user32.UnregisterClassW(class_name, hinstance)
                 except OSError as exc:
                     logger().warning("UnregisterClassW: %s", exc)
         finally:

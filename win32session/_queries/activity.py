@@ -16,7 +16,7 @@ from .._platform import require_windows
 if sys.platform == "win32":
     import ctypes
 
-    from .. import _winapi as _api
+    from .._win32 import kernel32, user32
 
 __all__ = [
     "idle_seconds",
@@ -60,10 +60,10 @@ def idle_seconds() -> float:
     https://learn.microsoft.com/windows/win32/api/winuser/nf-winuser-getlastinputinfo
     """
     if sys.platform == "win32":
-        info = _api.LASTINPUTINFO()
-        info.cbSize = ctypes.sizeof(_api.LASTINPUTINFO)
-        _api.GetLastInputInfo(ctypes.byref(info))
-        return ticks_between(info.dwTime, _api.GetTickCount()) / 1000.0
+        info = user32.LASTINPUTINFO()
+        info.cbSize = ctypes.sizeof(user32.LASTINPUTINFO)
+        user32.GetLastInputInfo(ctypes.byref(info))
+        return ticks_between(info.dwTime, kernel32.GetTickCount()) / 1000.0
     require_windows()
     raise AssertionError("unreachable")
 
@@ -75,8 +75,8 @@ def power_status() -> PowerStatus:
     https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-getsystempowerstatus
     """
     if sys.platform == "win32":
-        status = _api.SYSTEM_POWER_STATUS()
-        _api.GetSystemPowerStatus(ctypes.byref(status))
+        status = kernel32.SYSTEM_POWER_STATUS()
+        kernel32.GetSystemPowerStatus(ctypes.byref(status))
         return decode_power_status(
             status.ACLineStatus, status.BatteryFlag, status.BatteryLifePercent,
             status.SystemStatusFlag,

@@ -25,7 +25,7 @@ if sys.platform == "win32":
     import ctypes
     from ctypes import wintypes
 
-    from .. import _winapi as _api
+    from .._win32 import kernel32, shared, wtsapi32
 
 __all__ = [
     "list_sessions",
@@ -77,7 +77,7 @@ def current_session_id() -> int:
     """The session this process runs in (``ProcessIdToSessionId``)."""
     if sys.platform == "win32":
         session = wintypes.DWORD()
-        _api.ProcessIdToSessionId(_api.GetCurrentProcessId(), ctypes.byref(session))
+        kernel32.ProcessIdToSessionId(kernel32.GetCurrentProcessId(), ctypes.byref(session))
         return session.value
     require_windows()
     raise AssertionError("unreachable")
@@ -90,8 +90,8 @@ def active_console_session_id() -> int | None:
     https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-wtsgetactiveconsolesessionid
     """
     if sys.platform == "win32":
-        session: int = _api.WTSGetActiveConsoleSessionId()
-        return None if session == _api.NO_CONSOLE_SESSION else session
+        session: int = kernel32.WTSGetActiveConsoleSessionId()
+        return None if session == kernel32.NO_CONSOLE_SESSION else session
     require_windows()
     raise AssertionError("unreachable")
 
@@ -131,7 +131,7 @@ def session_info(session_id: int) -> SessionInfo:
 if sys.platform == "win32":
     #: Errors that mean the session does not exist (any more).
     _VANISHED: Final = frozenset(
-        {_api.ERROR_FILE_NOT_FOUND, _api.ERROR_CTX_WINSTATION_NOT_FOUND}
+        {shared.ERROR_FILE_NOT_FOUND, wtsapi32.ERROR_CTX_WINSTATION_NOT_FOUND}
     )
 
     def _windows_version() -> tuple[int, int]:
@@ -141,11 +141,11 @@ if sys.platform == "win32":
     def _enumerate() -> list[tuple[int, str | None, ConnectState | int]]:
         """(id, WinStation name, state) of every session, copied out of the
         array Windows allocates, which is then freed."""
-        array = ctypes.POINTER(_api.WTS_SESSION_INFOW)()
+        array = ctypes.POINTER(wtsapi32.WTS_SESSION_INFOW)()
         count = wintypes.DWORD()
         try:
-            _api.WTSEnumerateSessionsW(
-                _api.WTS_CURRENT_SERVER_HANDLE, 0, 1, ctypes.byref(array), ctypes.byref(count)
+            wtsapi32.WTSEnumerateSessionsW(
+                wtsapi32.WTS_CURRENT_SERVER_HANDLE, 0, 1, ctypes.byref(array), ctypes.byref(count)
             )
             return [
                 (entry.SessionId, entry.pWinStationName or None, decode_state(entry.State))
@@ -153,7 +153,7 @@ if sys.platform == "win32":
             ]
         finally:
             if array:
-                _api.WTSFreeMemory(array)
+                wtsapi32.WTSFreeMemory(array)
 
     @contextlib.contextmanager
     def _query(session_id: int, info_class: int) -> Iterator[tuple[int, int]]:
@@ -162,14 +162,14 @@ if sys.platform == "win32":
         buffer = ctypes.c_void_p()
         size = wintypes.DWORD()
         try:
-            _api.WTSQuerySessionInformationW(
-                _api.WTS_CURRENT_SERVER_HANDLE, session_id, info_class,
+            wtsapi32.WTSQuerySessionInformationW(
+                wtsapi32.WTS_CURRENT_SERVER_HANDLE, session_id, info_class,
                 ctypes.byref(buffer), ctypes.byref(size),
             )
             yield buffer.value or 0, size.value
         finally:
             if buffer.value:
-                _api.WTSFreeMemory(buffer)
+                wtsapi32.WTSFreeMemory(buffer)
 
     def _text(session_id: int, info_class: int) -> str | None:
         with _query(session_id, info_class) as (address, size):
@@ -185,16 +185,16 @@ if sys.platform == "win32":
                 return None
             return wintypes.DWORD.from_address(address).value
 
-    def _info_ex(session_id: int) -> _api.WTSINFOEX_LEVEL1_W | None:
+    def _info_ex(session_id: int) -> wtsapi32.WTSINFOEX_LEVEL1_W | None:
         """A copy of the session's WTSINFOEX level 1, or None if Windows
         answered with something else."""
-        with _query(session_id, _api.WTSSessionInfoEx) as (address, size):
-            if not address or size < ctypes.sizeof(_api.WTSINFOEXW):
+        with _query(session_id, wtsapi32.WTSSessionInfoEx) as (address, size):
+            if not address or size < ctypes.sizeof(wtsapi32.WTSINFOEXW):
                 return None
-            info = _api.WTSINFOEXW.from_address(address)
+            info = wtsapi32.WTSINFOEXW.from_address(address)
             if info.Level != 1:
                 return None
-            return _api.WTSINFOEX_LEVEL1_W.from_buffer_copy(info.Data.WTSInfoExLevel1)
+            return wtsapi32.WTSINFOEX_LEVEL1_W.from_buffer_copy(info.Data.WTSInfoExLevel1)
 
     def _describe(
         session_id: int,
@@ -231,12 +231,12 @@ if sys.platform == "win32":
                 station_name = extended.WinStationName or None
                 state = decode_state(extended.SessionState)
         elif not listed:
-            station_name = ask(_text, _api.WTSWinStationName)
-            code = ask(_dword, _api.WTSConnectState)
+            station_name = ask(_text, wtsapi32.WTSWinStationName)
+            code = ask(_dword, wtsapi32.WTSConnectState)
             state = None if code is None else decode_state(code)
-        user_name = ask(_text, _api.WTSUserName)
-        domain = ask(_text, _api.WTSDomainName)
-        client_name = ask(_text, _api.WTSClientName)
+        user_name = ask(_text, wtsapi32.WTSUserName)
+        domain = ask(_text, wtsapi32.WTSDomainName)
+        client_name = ask(_text, wtsapi32.WTSClientName)
         if failures:
             if len(failures) == asked and not listed:
                 first = failures[0]

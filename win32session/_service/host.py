@@ -242,19 +242,19 @@ class Service:
         require_windows()
         if sys.platform != "win32":  # for mypy; require_windows() raised
             raise AssertionError
-        from .. import _winapi as _api
+        from .._win32 import advapi32
 
-        main = _api.LPSERVICE_MAIN_FUNCTIONW(self._service_main)
-        handler = _api.LPHANDLER_FUNCTION_EX(self._handle_control)
+        main = advapi32.LPSERVICE_MAIN_FUNCTIONW(self._service_main)
+        handler = advapi32.LPHANDLER_FUNCTION_EX(self._handle_control)
         self._thunks = (main, handler)
-        table = (_api.SERVICE_TABLE_ENTRYW * 2)()
+        table = (advapi32.SERVICE_TABLE_ENTRYW * 2)()
         table[0].lpServiceName = self._name
         table[0].lpServiceProc = main
         try:
             # Returns when the service has stopped.
-            _api.StartServiceCtrlDispatcherW(table)
+            advapi32.StartServiceCtrlDispatcherW(table)
         except OSError as exc:
-            if exc.winerror == _api.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT:
+            if exc.winerror == advapi32.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT:
                 raise NotAServiceError(
                     exc.errno, f"{self._name} was not started by the service control "
                     "manager (error 1063): it runs as a Windows service; start it with "
@@ -274,11 +274,11 @@ class Service:
     def _serve(self) -> None:
         if sys.platform != "win32":  # only run() calls this, on Windows
             raise AssertionError
-        from .. import _winapi as _api
+        from .._win32 import advapi32
 
         handler = self._thunks[1]
         try:
-            self._status_handle = _api.RegisterServiceCtrlHandlerExW(self._name, handler, None)
+            self._status_handle = advapi32.RegisterServiceCtrlHandlerExW(self._name, handler, None)
         except OSError:
             logger().exception("service %s: cannot register its control handler", self._name)
             return  # without a status handle, nothing can be reported
@@ -289,9 +289,9 @@ class Service:
             self._start()
             if not self._stopping.is_set():
                 self._accepted = (
-                    _api.SERVICE_ACCEPT_STOP | _api.SERVICE_ACCEPT_SHUTDOWN
-                    | _api.SERVICE_ACCEPT_PRESHUTDOWN | _api.SERVICE_ACCEPT_SESSIONCHANGE
-                    | (_api.SERVICE_ACCEPT_POWEREVENT if self.notifier.power else 0))
+                    advapi32.SERVICE_ACCEPT_STOP | advapi32.SERVICE_ACCEPT_SHUTDOWN
+                    | advapi32.SERVICE_ACCEPT_PRESHUTDOWN | advapi32.SERVICE_ACCEPT_SESSIONCHANGE
+                    | (advapi32.SERVICE_ACCEPT_POWEREVENT if self.notifier.power else 0))
                 self._report("running")
                 if self.notifier.power:
                     # After RUNNING: Windows sends each setting's current value
@@ -334,10 +334,11 @@ class Service:
         """HandlerEx, on the dispatcher's thread: decode, hand on, return."""
         if sys.platform != "win32":  # only run() calls this, on Windows
             raise AssertionError
-        from .. import _winapi as _api
+        from .._win32 import advapi32
 
         try:
-            if control in (_api.SERVICE_CONTROL_SESSIONCHANGE, _api.SERVICE_CONTROL_POWEREVENT):
+            if control in (advapi32.SERVICE_CONTROL_SESSIONCHANGE,
+                           advapi32.SERVICE_CONTROL_POWEREVENT):
                 try:
                     self.notifier.feed(control, event_type, event_data)
                 except RuntimeError as exc:
@@ -345,34 +346,34 @@ class Service:
                     # call: Windows stops sending once STOP_PENDING is reported.
                     logger().warning("service %s: control %#x (%d) after the stop began: %s",
                                      self._name, control, event_type, exc)
-                return _api.NO_ERROR
-            if control in (_api.SERVICE_CONTROL_STOP, _api.SERVICE_CONTROL_SHUTDOWN,
-                           _api.SERVICE_CONTROL_PRESHUTDOWN):
+                return advapi32.NO_ERROR
+            if control in (advapi32.SERVICE_CONTROL_STOP, advapi32.SERVICE_CONTROL_SHUTDOWN,
+                           advapi32.SERVICE_CONTROL_PRESHUTDOWN):
                 self._begin_stop()
-                return _api.NO_ERROR
-            if control == _api.SERVICE_CONTROL_INTERROGATE:
-                return _api.NO_ERROR
+                return advapi32.NO_ERROR
+            if control == advapi32.SERVICE_CONTROL_INTERROGATE:
+                return advapi32.NO_ERROR
             hook = self._on_control.get(control)
             if hook is not None:
                 hook()
-                return _api.NO_ERROR
-            return _api.ERROR_CALL_NOT_IMPLEMENTED
+                return advapi32.NO_ERROR
+            return advapi32.ERROR_CALL_NOT_IMPLEMENTED
         except BaseException:  # nothing may unwind into C
             logger().exception("service %s: control %#x failed", self._name, control)
-            return _api.NO_ERROR
+            return advapi32.NO_ERROR
 
     def _report(self, state: str) -> None:
         """SetServiceStatus, from either thread: the check point counts up
         while a state is pending, as Windows's progress check expects."""
         if sys.platform != "win32":  # only run() calls this, on Windows
             raise AssertionError
-        from .. import _winapi as _api
+        from .._win32 import advapi32
 
         states = {
-            "start pending": (_api.SERVICE_START_PENDING, START_WAIT_HINT_MS),
-            "running": (_api.SERVICE_RUNNING, 0),
-            "stop pending": (_api.SERVICE_STOP_PENDING, STOP_WAIT_HINT_MS),
-            "stopped": (_api.SERVICE_STOPPED, 0),
+            "start pending": (advapi32.SERVICE_START_PENDING, START_WAIT_HINT_MS),
+            "running": (advapi32.SERVICE_RUNNING, 0),
+            "stop pending": (advapi32.SERVICE_STOP_PENDING, STOP_WAIT_HINT_MS),
+            "stopped": (advapi32.SERVICE_STOPPED, 0),
         }
         code, wait_hint = states[state]
         with self._lock:
@@ -383,23 +384,23 @@ class Service:
             self._check_point = self._check_point + 1 if pending and self._state == state else (
                 1 if pending else 0)
             self._state = state
-            status = _api.SERVICE_STATUS()
-            status.dwServiceType = _api.SERVICE_WIN32_OWN_PROCESS
+            status = advapi32.SERVICE_STATUS()
+            status.dwServiceType = advapi32.SERVICE_WIN32_OWN_PROCESS
             status.dwCurrentState = code
             status.dwControlsAccepted = self._accepted if state == "running" else 0
             status.dwCheckPoint = self._check_point
             status.dwWaitHint = wait_hint
             if state == "stopped" and self._exit_code:
-                status.dwWin32ExitCode = _api.ERROR_SERVICE_SPECIFIC_ERROR
+                status.dwWin32ExitCode = advapi32.ERROR_SERVICE_SPECIFIC_ERROR
                 # With the customer bit, so that the System log shows the
                 # number rather than a Win32 error's text.
-                status.dwServiceSpecificExitCode = self._exit_code | _api.CUSTOMER_BIT
+                status.dwServiceSpecificExitCode = self._exit_code | advapi32.CUSTOMER_BIT
             handle = self._status_handle
             if handle is None:
                 return
             try:
                 # Under the lock: two threads report (the handler, the
                 # service's thread), and Windows must get them in order.
-                _api.SetServiceStatus(handle, status)
+                advapi32.SetServiceStatus(handle, status)
             except OSError:
                 logger().exception("service %s: cannot report %s", self._name, state)

@@ -99,10 +99,10 @@ def _user_address_range() -> tuple[int, int]:
     if sys.platform == "win32":
         import ctypes
 
-        from .. import _winapi as _api
+        from .._win32 import kernel32
 
-        info = _api.SYSTEM_INFO()
-        _api.GetSystemInfo(ctypes.byref(info))
+        info = kernel32.SYSTEM_INFO()
+        kernel32.GetSystemInfo(ctypes.byref(info))
         return (info.lpMinimumApplicationAddress or _LOWEST_ADDRESS,
                 info.lpMaximumApplicationAddress or _USER_ADDRESS_END_64 - 1)
     return _LOWEST_ADDRESS, _USER_ADDRESS_END_64 - 1
@@ -210,13 +210,13 @@ def _copy(address: int, size: int, what: str) -> bytes:
         raise OSError("reading lpEventData needs Windows")
     import ctypes
 
-    from .. import _winapi as _api
+    from .._win32 import kernel32
 
     buffer = ctypes.create_string_buffer(size)
     copied = ctypes.c_size_t()
     try:
-        _api.ReadProcessMemory(
-            _api.GetCurrentProcess(), address, buffer, size, ctypes.byref(copied))
+        kernel32.ReadProcessMemory(
+            kernel32.GetCurrentProcess(), address, buffer, size, ctypes.byref(copied))
     except OSError as exc:
         raise ValueError(
             f"event_data {address:#x} is not the address of a {what}: its {size} bytes "

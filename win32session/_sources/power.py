@@ -24,7 +24,7 @@ import datetime
 from collections.abc import Hashable
 from typing import Final
 
-from .. import _winapi as _api
+from .._win32 import shared, user32
 from .._codes import (
     WM_POWERBROADCAST,
     PowerBroadcast,
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 _SETTING_CHANGE: Final = PowerBroadcast.PBT_POWERSETTINGCHANGE.code
-_DATA_OFFSET: Final = _api.POWERBROADCAST_SETTING.Data.offset
+_DATA_OFFSET: Final = user32.POWERBROADCAST_SETTING.Data.offset
 _TRUE: Final = 1  # WM_POWERBROADCAST: TRUE grants every request
 
 #: Settings a newer Windows adds: where one cannot be registered, the others
@@ -87,7 +87,7 @@ def guid_struct(text: str) -> ctypes.Structure:
     """The GUID structure for ``8-4-4-4-12`` hex text."""
     parts = text.split("-")
     tail = bytes.fromhex(parts[3] + parts[4])
-    return _api.GUID(
+    return shared.GUID(
         int(parts[0], 16), int(parts[1], 16), int(parts[2], 16),
         (ctypes.c_ubyte * 8)(*tail),
     )
@@ -129,9 +129,9 @@ class PowerChanges:
         self.refused = []
         if self._fed:
             return True
-        self._suspend_resume = _api.RegisterSuspendResumeNotification(
-            hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE)
-        _register_settings(hwnd, _api.DEVICE_NOTIFY_WINDOW_HANDLE, self.settings,
+        self._suspend_resume = user32.RegisterSuspendResumeNotification(
+            hwnd, user32.DEVICE_NOTIFY_WINDOW_HANDLE)
+        _register_settings(hwnd, user32.DEVICE_NOTIFY_WINDOW_HANDLE, self.settings,
                            self._registered, self.refused)
         return True
 
@@ -158,8 +158,8 @@ class PowerChanges:
         except ValueError as exc:
             logger().warning("WM_POWERBROADCAST ignored: %s", exc)
             return
-        head = _api.POWERBROADCAST_SETTING.from_buffer_copy(
-            raw.ljust(ctypes.sizeof(_api.POWERBROADCAST_SETTING), b"\0"))
+        head = user32.POWERBROADCAST_SETTING.from_buffer_copy(
+            raw.ljust(ctypes.sizeof(user32.POWERBROADCAST_SETTING), b"\0"))
         setting = decode_setting(guid_text(head.PowerSetting))
         data = raw[_DATA_OFFSET:]
         value = (
@@ -184,7 +184,7 @@ class PowerChanges:
         if self._suspend_resume is not None:
             handle, self._suspend_resume = self._suspend_resume, None
             try:
-                _api.UnregisterSuspendResumeNotification(handle)
+                user32.UnregisterSuspendResumeNotification(handle)
             except OSError as exc:
                 logger().warning("UnregisterSuspendResumeNotification: %s", exc)
 
@@ -202,7 +202,7 @@ def _register_settings(
     for setting in settings:
         guid = guid_struct(setting.value)
         try:
-            handle = _api.RegisterPowerSettingNotification(recipient, ctypes.byref(guid), flags)
+            handle = user32.RegisterPowerSettingNotification(recipient, ctypes.byref(guid), flags)
         except OSError as exc:
             if setting not in OPTIONAL_SETTINGS:
                 raise
@@ -217,7 +217,7 @@ def _unregister_settings(registered: list[tuple[PowerSetting, int]]) -> None:
     while registered:
         setting, handle = registered.pop()
         try:
-            _api.UnregisterPowerSettingNotification(handle)
+            user32.UnregisterPowerSettingNotification(handle)
         except OSError as exc:
             logger().warning("UnregisterPowerSettingNotification(%s): %s", setting.name, exc)
 
@@ -249,7 +249,7 @@ class ServicePowerSettings:
         """Registers each setting; on a failure, undoes the others and raises."""
         self.refused = []
         try:
-            _register_settings(self._status_handle, _api.DEVICE_NOTIFY_SERVICE_HANDLE,
+            _register_settings(self._status_handle, user32.DEVICE_NOTIFY_SERVICE_HANDLE,
                                self.settings, self._registered, self.refused)
         except BaseException:
             _unregister_settings(self._registered)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from .. import _winapi as _api
+from .._win32 import kernel32, shared, user32, wtsapi32
 from .._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg, decode_reason
 from .._events import SessionEvent, SessionInfo
 from .._log import logger
@@ -85,7 +85,7 @@ class SessionChanges:
                 pump, "WTSEnumerateSessionsW", _sessions._enumerate)
         registered = self._retry_while_not_ready(
             pump, "WTSRegisterSessionNotification",
-            lambda: _api.WTSRegisterSessionNotification(hwnd, int(self._scope)))
+            lambda: wtsapi32.WTSRegisterSessionNotification(hwnd, int(self._scope)))
         self._registered = registered
         return registered
 
@@ -102,12 +102,12 @@ class SessionChanges:
                 call()
                 return True
             except OSError as exc:
-                if exc.winerror != _api.RPC_S_INVALID_BINDING:
+                if exc.winerror != wtsapi32.RPC_S_INVALID_BINDING:
                     raise
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ctypes.WinError(
-                        _api.RPC_S_INVALID_BINDING,
+                        wtsapi32.RPC_S_INVALID_BINDING,
                         f"{name} kept failing with RPC_S_INVALID_BINDING for "
                         f"{self._register_timeout:g} s: the session manager is not "
                         "answering yet (on Windows 10 and 11 the Local Session Manager "
@@ -129,7 +129,7 @@ class SessionChanges:
         handle = None
         if not event_seen_set:
             try:
-                handle = _api.OpenEventW(_api.SYNCHRONIZE, False, _TERMSRV_READY_EVENT)
+                handle = kernel32.OpenEventW(shared.SYNCHRONIZE, False, _TERMSRV_READY_EVENT)
             except OSError as exc:
                 logger().debug("cannot open %s yet: %s", _TERMSRV_READY_EVENT, exc)
         try:
@@ -137,7 +137,7 @@ class SessionChanges:
             return pump.wait(handle, seconds)
         finally:
             if handle:
-                _api.CloseHandle(handle)
+                kernel32.CloseHandle(handle)
 
     def handle(self, msg: int, wparam: int, lparam: int, deliver: bool) -> int:
         """Decodes and delivers one WM_WTSSESSION_CHANGE; the result is 0.
@@ -153,7 +153,7 @@ class SessionChanges:
         remote_control = None
         if reason == _REMOTE_CONTROL and session_id == self._own_session:
             # The metric describes only the calling process's session.
-            remote_control = _api.GetSystemMetrics(_api.SM_REMOTECONTROL) != 0
+            remote_control = user32.GetSystemMetrics(user32.SM_REMOTECONTROL) != 0
         # Asked now: after a logoff, for one, the user's name is soon gone.
         info = self._describe(session_id) if self._describe is not None else None
         self._deliver(
@@ -172,7 +172,7 @@ class SessionChanges:
         # for its answer. ctypes hands this copy to the call (use_last_error).
         ctypes.set_last_error(0)
         try:
-            _api.WTSUnRegisterSessionNotification(hwnd)
+            wtsapi32.WTSUnRegisterSessionNotification(hwnd)
         except OSError as exc:
             # Without an error code (as Wine answers) there is nothing to act
             # on; with one, somebody may want to know.

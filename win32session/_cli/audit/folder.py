@@ -26,7 +26,7 @@ from ..paths import device_name
 if sys.platform == "win32":
     import ctypes
 
-    from ... import _winapi as _api
+    from ..._win32 import advapi32, kernel32, shared
 
 __all__ = [
     "FOLDER_SDDL",
@@ -65,16 +65,18 @@ def program_data() -> str:
     known folder comes from the system's own configuration and is the same
     for every account. https://learn.microsoft.com/windows/win32/shell/knownfolderid
     """
+    from ..._win32 import ole32, shell32
+
     if sys.platform == "win32":
-        a, b, c, d = _api.FOLDERID_ProgramData
-        folder_id = _api.GUID(a, b, c, (ctypes.c_ubyte * 8)(*d))
+        a, b, c, d = shell32.FOLDERID_ProgramData
+        folder_id = shared.GUID(a, b, c, (ctypes.c_ubyte * 8)(*d))
         path = ctypes.c_void_p()
         try:
-            _api.SHGetKnownFolderPath(ctypes.byref(folder_id), 0, None, ctypes.byref(path))
+            shell32.SHGetKnownFolderPath(ctypes.byref(folder_id), 0, None, ctypes.byref(path))
             return ctypes.wstring_at(path.value) if path.value else ""
         finally:
             # Freed whether the call succeeded or not, as its page says.
-            _api.CoTaskMemFree(path)
+            ole32.CoTaskMemFree(path)
     require_windows()
     raise AssertionError("unreachable")
 
@@ -137,10 +139,10 @@ def ensure_protected_folder(path: str, owners: Iterable[str] | None = None) -> s
         with held(path) as found:
             if found is None:
                 raise FileNotFoundError(f"the audit folder {path} vanished")
-            if found.facts.attributes & _api.FILE_ATTRIBUTE_REPARSE_POINT:
+            if found.facts.attributes & kernel32.FILE_ATTRIBUTE_REPARSE_POINT:
                 raise OSError(f"the audit folder {path} is a link or junction; "
                               "remove it and try again")
-            if not found.facts.attributes & _api.FILE_ATTRIBUTE_DIRECTORY:
+            if not found.facts.attributes & kernel32.FILE_ATTRIBUTE_DIRECTORY:
                 raise NotADirectoryError(f"the audit folder {path} is a file, not a folder")
             why = folder_verdict(found.facts.descriptor,
                                  TRAIL_OWNERS if owners is None else owners)
@@ -166,13 +168,13 @@ if sys.platform == "win32":
         from .trust import sddl_descriptor
 
         with sddl_descriptor(FOLDER_SDDL) as descriptor:
-            attributes = _api.SECURITY_ATTRIBUTES(
-                ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
+            attributes = kernel32.SECURITY_ATTRIBUTES(
+                ctypes.sizeof(kernel32.SECURITY_ATTRIBUTES), descriptor, False)
             try:
-                _api.CreateDirectoryW(path, ctypes.byref(attributes))
+                kernel32.CreateDirectoryW(path, ctypes.byref(attributes))
                 return True
             except OSError as exc:
-                if exc.winerror != _api.ERROR_ALREADY_EXISTS:
+                if exc.winerror != shared.ERROR_ALREADY_EXISTS:
                     raise _explained(exc, "cannot create the audit folder", path) from None
                 return False
 
@@ -183,23 +185,23 @@ def folder_sddl(path: str) -> str:
     https://learn.microsoft.com/windows/win32/api/aclapi/nf-aclapi-getnamedsecurityinfow
     """
     if sys.platform == "win32":
-        what = _api.OWNER_SECURITY_INFORMATION | _api.DACL_SECURITY_INFORMATION
+        what = advapi32.OWNER_SECURITY_INFORMATION | advapi32.DACL_SECURITY_INFORMATION
         descriptor = ctypes.c_void_p()
         try:
-            _api.GetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT, what, None, None, None,
-                                       None, ctypes.byref(descriptor))
+            advapi32.GetNamedSecurityInfoW(path, advapi32.SE_FILE_OBJECT, what, None, None, None,
+                                           None, ctypes.byref(descriptor))
         except OSError as exc:
             raise _explained(exc, "cannot read the security of", path) from None
         try:
             text = ctypes.c_void_p()
-            _api.ConvertSecurityDescriptorToStringSecurityDescriptorW(
-                descriptor, _api.SDDL_REVISION_1, what, ctypes.byref(text), None)
+            advapi32.ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                descriptor, advapi32.SDDL_REVISION_1, what, ctypes.byref(text), None)
             try:
                 return ctypes.wstring_at(text.value) if text.value else ""
             finally:
-                _api.LocalFree(text)
+                kernel32.LocalFree(text)
         finally:
-            _api.LocalFree(descriptor)
+            kernel32.LocalFree(descriptor)
     require_windows()
     raise AssertionError("unreachable")
 

@@ -52,7 +52,7 @@ if sys.platform == "win32":
     import ctypes
     from ctypes import wintypes
 
-    from ... import _winapi as _api
+    from ..._win32 import advapi32, kernel32, shared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -485,13 +485,15 @@ def _program_files() -> str:
 
 def profiles_directory() -> str | None:
     """The folder of all user profiles (``GetProfilesDirectoryW``), or None."""
+    from ..._win32 import userenv
+
     if sys.platform == "win32":
         size = wintypes.DWORD(0)
         with contextlib.suppress(OSError):
-            _api.GetProfilesDirectoryW(None, ctypes.byref(size))
+            userenv.GetProfilesDirectoryW(None, ctypes.byref(size))
         buffer = ctypes.create_unicode_buffer(max(size.value, 1))
         try:
-            _api.GetProfilesDirectoryW(buffer, ctypes.byref(size))
+            userenv.GetProfilesDirectoryW(buffer, ctypes.byref(size))
         except OSError:
             return None
         return buffer.value or None
@@ -505,18 +507,18 @@ if sys.platform == "win32":
         if not sid:
             return None
         text = ctypes.c_void_p()
-        _api.ConvertSidToStringSidW(sid, ctypes.byref(text))
+        advapi32.ConvertSidToStringSidW(sid, ctypes.byref(text))
         try:
             return ctypes.wstring_at(text.value) if text.value else None
         finally:
-            _api.LocalFree(text)
+            kernel32.LocalFree(text)
 
     def _ace_sid_offset(kind: int, ace: int) -> int:
         """Where the SID starts in an ACE of type ``kind`` at address ``ace``:
         after header and mask, and for object ACEs after their flags and the
         GUIDs those flags say are present.
         https://learn.microsoft.com/windows/win32/api/winnt/ns-winnt-access_allowed_object_ace"""
-        offset = ctypes.sizeof(_api.ACE_HEADER) + 4
+        offset = ctypes.sizeof(advapi32.ACE_HEADER) + 4
         if kind in (ACCESS_ALLOWED_OBJECT_ACE_TYPE, 0x6, ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE,
                     0xC):
             flags = wintypes.DWORD.from_address(ace + offset).value
@@ -529,20 +531,21 @@ if sys.platform == "win32":
         and ``GetAce``."""
         owner, dacl = ctypes.c_void_p(), ctypes.c_void_p()
         present, defaulted = wintypes.BOOL(), wintypes.BOOL()
-        _api.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner), ctypes.byref(defaulted))
-        _api.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present), ctypes.byref(dacl),
-                                       ctypes.byref(defaulted))
+        advapi32.GetSecurityDescriptorOwner(descriptor, ctypes.byref(owner),
+                                            ctypes.byref(defaulted))
+        advapi32.GetSecurityDescriptorDacl(descriptor, ctypes.byref(present), ctypes.byref(dacl),
+                                           ctypes.byref(defaulted))
         if not present.value or not dacl.value:
             return Descriptor(_sid_string(owner.value), None)
-        size = _api.ACL_SIZE_INFORMATION()
-        _api.GetAclInformation(dacl, ctypes.byref(size), ctypes.sizeof(size),
-                               _api.AclSizeInformation)
+        size = advapi32.ACL_SIZE_INFORMATION()
+        advapi32.GetAclInformation(dacl, ctypes.byref(size), ctypes.sizeof(size),
+                                   advapi32.AclSizeInformation)
         aces = []
         for index in range(size.AceCount):
             pointer = ctypes.c_void_p()
-            _api.GetAce(dacl, index, ctypes.byref(pointer))
+            advapi32.GetAce(dacl, index, ctypes.byref(pointer))
             address = pointer.value or 0
-            header = _api.ACE_HEADER.from_address(address)
+            header = advapi32.ACE_HEADER.from_address(address)
             mask = wintypes.DWORD.from_address(address + ctypes.sizeof(header)).value
             sid = _sid_string(address + _ace_sid_offset(header.AceType, address))
             aces.append(Ace(header.AceType, header.AceFlags, mask, sid or ""))
@@ -552,48 +555,48 @@ if sys.platform == "win32":
         """:func:`parse` of the descriptor Windows builds from ``sddl``
         (``ConvertStringSecurityDescriptorToSecurityDescriptorW``)."""
         descriptor = ctypes.c_void_p()
-        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
+        advapi32.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, advapi32.SDDL_REVISION_1, ctypes.byref(descriptor), None)
         try:
             return parse(descriptor.value)
         finally:
-            _api.LocalFree(descriptor)
+            kernel32.LocalFree(descriptor)
 
-    _WHAT: Final = _api.OWNER_SECURITY_INFORMATION | _api.DACL_SECURITY_INFORMATION
+    _WHAT: Final = advapi32.OWNER_SECURITY_INFORMATION | advapi32.DACL_SECURITY_INFORMATION
 
     def read_descriptor(path: str) -> Descriptor:
         """``path``'s owner and DACL (``GetNamedSecurityInfoW``, which opens
         it with READ_CONTROL)."""
         descriptor = ctypes.c_void_p()
-        _api.GetNamedSecurityInfoW(path, _api.SE_FILE_OBJECT, _WHAT, None, None, None, None,
-                                   ctypes.byref(descriptor))
+        advapi32.GetNamedSecurityInfoW(path, advapi32.SE_FILE_OBJECT, _WHAT, None, None, None, None,
+                                       ctypes.byref(descriptor))
         try:
             return parse(descriptor.value)
         finally:
-            _api.LocalFree(descriptor)
+            kernel32.LocalFree(descriptor)
 
     def _open_itself(path: str, access: int) -> int:
         """``path`` itself (a link is not followed), a file or a folder."""
-        return _api.CreateFileW(
-            path, access, _api.FILE_SHARE_READ | _api.FILE_SHARE_WRITE, None,
-            _api.OPEN_EXISTING,
-            _api.FILE_FLAG_OPEN_REPARSE_POINT | _api.FILE_FLAG_BACKUP_SEMANTICS, None)
+        return kernel32.CreateFileW(
+            path, access, kernel32.FILE_SHARE_READ | kernel32.FILE_SHARE_WRITE, None,
+            kernel32.OPEN_EXISTING,
+            kernel32.FILE_FLAG_OPEN_REPARSE_POINT | kernel32.FILE_FLAG_BACKUP_SEMANTICS, None)
 
     def _facts(handle: int, readable: bool) -> tuple[FileFacts, tuple[int, int, int]]:
         """What the file of ``handle`` is, and who it is: its volume's serial
         number and its file index, which name one file on one volume.
         https://learn.microsoft.com/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information"""
-        info = _api.BY_HANDLE_FILE_INFORMATION()
-        _api.GetFileInformationByHandle(handle, ctypes.byref(info))
+        info = kernel32.BY_HANDLE_FILE_INFORMATION()
+        kernel32.GetFileInformationByHandle(handle, ctypes.byref(info))
         parsed: Descriptor | None = None
         if readable:
             descriptor = ctypes.c_void_p()
-            _api.GetSecurityInfo(handle, _api.SE_FILE_OBJECT, _WHAT, None, None, None,
-                                 None, ctypes.byref(descriptor))
+            advapi32.GetSecurityInfo(handle, advapi32.SE_FILE_OBJECT, _WHAT, None, None, None,
+                                     None, ctypes.byref(descriptor))
             try:
                 parsed = parse(descriptor.value)
             finally:
-                _api.LocalFree(descriptor)
+                kernel32.LocalFree(descriptor)
         identity = (info.dwVolumeSerialNumber, info.nFileIndexHigh, info.nFileIndexLow)
         return FileFacts(parsed, info.dwFileAttributes, info.nNumberOfLinks), identity
 
@@ -619,7 +622,7 @@ if sys.platform == "win32":
         applies share modes only to opens that ask to read, write or delete
         data, so the name may be given to another file meanwhile.
         https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
-        tries = [_api.READ_CONTROL | _api.FILE_READ_ATTRIBUTES, _api.FILE_READ_ATTRIBUTES]
+        tries = [shared.READ_CONTROL | kernel32.FILE_READ_ATTRIBUTES, kernel32.FILE_READ_ATTRIBUTES]
         handle: int | None = None
         for access in tries:
             try:
@@ -635,10 +638,10 @@ if sys.platform == "win32":
             yield None
             return
         try:
-            facts, identity = _facts(handle, bool(access & _api.READ_CONTROL))
+            facts, identity = _facts(handle, bool(access & shared.READ_CONTROL))
             yield Held(path, handle, access, facts, identity)
         finally:
-            _api.CloseHandle(handle)
+            kernel32.CloseHandle(handle)
 
     def final_path(handle: int) -> str:
         """The path of the file open through ``handle``, links resolved
@@ -647,8 +650,8 @@ if sys.platform == "win32":
         size = 260
         while True:
             buffer = ctypes.create_unicode_buffer(size)
-            length = _api.GetFinalPathNameByHandleW(
-                handle, buffer, size, _api.FILE_NAME_NORMALIZED | _api.VOLUME_NAME_DOS)
+            length = kernel32.GetFinalPathNameByHandleW(
+                handle, buffer, size, kernel32.FILE_NAME_NORMALIZED | kernel32.VOLUME_NAME_DOS)
             if length < size:
                 return buffer.value
             size = length
@@ -664,17 +667,19 @@ if sys.platform == "win32":
         """The SID of the account this process runs as (``TokenUser``): for
         the audit service, SYSTEM (Wine's services run as the Wine user)."""
         token = wintypes.HANDLE()
-        _api.OpenProcessToken(_api.GetCurrentProcess(), _api.TOKEN_QUERY, ctypes.byref(token))
+        advapi32.OpenProcessToken(kernel32.GetCurrentProcess(), advapi32.TOKEN_QUERY,
+                                  ctypes.byref(token))
         try:
             size = wintypes.DWORD()
-            _api.GetTokenInformation(token, _api.TokenUser, None, 0, ctypes.byref(size))
+            advapi32.GetTokenInformation(token, advapi32.TokenUser, None, 0, ctypes.byref(size))
             buffer = ctypes.create_string_buffer(size.value)
-            _api.GetTokenInformation(token, _api.TokenUser, buffer, size, ctypes.byref(size))
+            advapi32.GetTokenInformation(token, advapi32.TokenUser, buffer, size,
+                                         ctypes.byref(size))
             # TOKEN_USER starts with SID_AND_ATTRIBUTES, which starts with the PSID.
             sid = ctypes.c_void_p.from_buffer(buffer).value
             return _sid_string(sid) or ""
         finally:
-            _api.CloseHandle(token)
+            kernel32.CloseHandle(token)
 
     def move_aside(path: str) -> str:
         """Renames ``path`` (a file, a folder, or a link itself) to
@@ -686,7 +691,7 @@ if sys.platform == "win32":
 
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S")
         aside = f"{path}.untrusted-{stamp}"
-        _api.MoveFileExW(path, aside, 0)
+        kernel32.MoveFileExW(path, aside, 0)
         return aside
 
     def create_protected(path: str) -> bool:
@@ -695,27 +700,28 @@ if sys.platform == "win32":
         False when something is there already (CREATE_NEW: never opened).
         https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew"""
         with sddl_descriptor(FILE_SDDL) as descriptor:
-            attributes = _api.SECURITY_ATTRIBUTES(
-                ctypes.sizeof(_api.SECURITY_ATTRIBUTES), descriptor, False)
+            attributes = kernel32.SECURITY_ATTRIBUTES(
+                ctypes.sizeof(kernel32.SECURITY_ATTRIBUTES), descriptor, False)
             try:
-                handle = _api.CreateFileW(path, _api.FILE_READ_ATTRIBUTES, _api.FILE_SHARE_READ,
-                                          ctypes.byref(attributes), _api.CREATE_NEW,
-                                          _api.FILE_ATTRIBUTE_NORMAL, None)
+                handle = kernel32.CreateFileW(path, kernel32.FILE_READ_ATTRIBUTES,
+                                              kernel32.FILE_SHARE_READ,
+                                              ctypes.byref(attributes), kernel32.CREATE_NEW,
+                                              kernel32.FILE_ATTRIBUTE_NORMAL, None)
             except FileExistsError:
                 return False
-            _api.CloseHandle(handle)
+            kernel32.CloseHandle(handle)
             return True
 
     @contextlib.contextmanager
     def sddl_descriptor(sddl: str) -> Iterator[ctypes.c_void_p]:
         """A self-relative security descriptor made from ``sddl``, freed after."""
         descriptor = ctypes.c_void_p()
-        _api.ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl, _api.SDDL_REVISION_1, ctypes.byref(descriptor), None)
+        advapi32.ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            sddl, advapi32.SDDL_REVISION_1, ctypes.byref(descriptor), None)
         try:
             yield descriptor
         finally:
-            _api.LocalFree(descriptor)
+            kernel32.LocalFree(descriptor)
 
 #: What the service gives a trail file it creates: owner Administrators, and full
 #: control for SYSTEM and Administrators only, protected: a file of one's own
@@ -886,11 +892,11 @@ def elevation_check() -> Check:
     require_windows()
     if sys.platform == "win32":
         try:
-            scm = _api.OpenSCManagerW(None, None, _api.SC_MANAGER_CONNECT
-                                      | _api.SC_MANAGER_CREATE_SERVICE)
+            scm = advapi32.OpenSCManagerW(None, None, advapi32.SC_MANAGER_CONNECT
+                                          | advapi32.SC_MANAGER_CREATE_SERVICE)
         except OSError as exc:
             return Check(what, f"{exc}: use an Administrator prompt", overridable=False)
-        _api.CloseServiceHandle(scm)
+        advapi32.CloseServiceHandle(scm)
     return Check(what)
 
 
