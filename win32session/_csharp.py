@@ -7,7 +7,6 @@ messages that window gets into this library's events."""
 from __future__ import annotations
 
 import sys
-from typing import Final
 
 from ._codes import WM_ENDSESSION as _WM_ENDSESSION
 from ._codes import WM_POWERBROADCAST as _WM_POWERBROADCAST
@@ -17,6 +16,7 @@ from ._platform import require_windows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
     from collections.abc import Hashable, Sequence
 
     from ._events import Event

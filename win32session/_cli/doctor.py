@@ -23,7 +23,6 @@ import enum
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import IO, Final
 
 from .. import __version__
 from .._platform import require_windows
@@ -40,6 +39,10 @@ if sys.platform == "win32":
     from .._events import SessionInfo
     from .._queries import sessions as _sessions
     from . import selftest as _selftest
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import IO, Final
 
 # CHECKS, and each check, exist on Windows only.
 __all__ = ["Verdict", "Result", "System", "Check", "run", "format_line", "summary"]

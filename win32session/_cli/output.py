@@ -44,7 +44,6 @@ import os
 import stat
 import sys
 import threading
-from typing import IO
 
 from .._log import logger
 from .paths import device_name
@@ -59,6 +58,7 @@ if sys.platform == "win32":
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import IO
     from types import TracebackType
 
 __all__ = ["LineOutput", "OutputError", "ReaderGone", "UnsuitableOutput", "reader_gone",

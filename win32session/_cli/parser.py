@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import Any, NoReturn
 
 from .. import __version__
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 __all__ = ["PROG", "CommandLineError", "build_parser", "error"]
 
@@ -34,8 +37,11 @@ class CommandLineError(Exception):
 
 #: What ``str.splitlines`` breaks a line at: escaped in every message, so
 #: that a hostile argument (a name with a newline) still makes one line.
-_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode("ascii")
-                for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+#: Spelled out, as the unicode_escape codec writes them, so that no command
+#: pays for loading that codec.
+_LINE_BREAKS = {0x0A: "\\n", 0x0D: "\\r", 0x0B: "\\x0b", 0x0C: "\\x0c", 0x1C: "\\x1c",
+                0x1D: "\\x1d", 0x1E: "\\x1e", 0x85: "\\x85", 0x2028: "\\u2028",
+                0x2029: "\\u2029"}
 
 
 def error(message: object) -> None:

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import ntpath
 import os
-from typing import Final
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["MAX_PATH_LENGTH", "RESERVED_NAMES", "check_output", "device_name", "log_path"]
 

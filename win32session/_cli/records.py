@@ -9,7 +9,6 @@ rename or drop one.
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from collections.abc import Sequence
 
@@ -22,6 +21,10 @@ from .._codes import (
     SessionNotificationMsg,
 )
 from .._events import Event, PowerEvent, PowerStatus, SessionEndingEvent, SessionInfo
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ending_record", "event_record", "format_event", "format_sessions", "format_status",
            "power_record", "session_record", "status_record"]

@@ -32,11 +32,14 @@ import time
 from collections.abc import Iterator, Sequence
 from ctypes import wintypes
 from dataclasses import dataclass
-from typing import Final
 
 from .._win32 import advapi32, kernel32, shared
 from .._log import logger
 from .audit.trust import REQUIRED_PRIVILEGES as _TRAIL_PRIVILEGES
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 # For mypy on other platforms: what follows names declarations that
 # win32session._win32 makes on Windows alone.

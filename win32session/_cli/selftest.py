@@ -17,12 +17,15 @@ from __future__ import annotations
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Final
 
 from .._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg
 from .._events import SessionEvent
 from .._notifier.notifier import Notifier
 from .._platform import require_windows
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["UNKNOWN_CODE", "Arrival", "round_trip"]
 

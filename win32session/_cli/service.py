@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from .parser import ALLOW_USER_WRITABLE, PROG, error
 from .records import format_status
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SERVICE_DESCRIPTION", "SERVICE_DISPLAY_NAME", "service", "service_display_name",
            "service_record"]

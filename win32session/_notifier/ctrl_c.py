@@ -29,9 +29,12 @@ import atexit
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Final
 
 from .._win32 import kernel32
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["add_interrupt_handler", "remove_interrupt_handler"]
 

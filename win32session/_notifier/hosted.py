@@ -30,8 +30,11 @@ from collections.abc import Callable, Sequence
 
 from .._win32 import kernel32, shared, user32
 from .._log import logger
-from .._sources.base import EventSource
 from . import pump as _pump
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from .._sources.base import EventSource
 
 __all__ = ["HostedPump", "check_can_host"]
 

@@ -31,13 +31,17 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from ctypes import wintypes
-from typing import Final
 
 from .._win32 import kernel32, shared, user32
 from .._codes import WM_ENDSESSION, WM_POWERBROADCAST, WM_QUERYENDSESSION
 from .._log import logger
-from .._sources.base import EventSource
 from . import ctrl_c as _console
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
+
+    from .._sources.base import EventSource
 
 __all__ = ["WM_FEED", "WM_STOP", "WINDOW_TITLE"]
 

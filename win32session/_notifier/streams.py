@@ -22,7 +22,11 @@ import sys
 import weakref
 from collections.abc import Callable, Hashable
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 if TYPE_CHECKING:
     import asyncio

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from typing import Final, TypeVar
 
 from .._codes import ConnectState, decode_state
 from .._events import SessionInfo
@@ -27,6 +26,12 @@ if sys.platform == "win32":
 
     from .._win32 import kernel32, shared, wtsapi32
 
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final, TypeVar
+
+    _T = TypeVar("_T")
+
 __all__ = [
     "list_sessions",
     "session_info",
@@ -34,8 +39,6 @@ __all__ = [
     "active_console_session_id",
 ]
 
-
-_T = TypeVar("_T")
 
 #: Session ids are DWORDs; this one means "the caller's session" to wtsapi32,
 #: which would describe a session under an id that is not its own.

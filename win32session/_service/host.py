@@ -38,18 +38,21 @@ import enum
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._log import logger
 from .._notifier.notifier import ErrorHandler, Notifier
 from .._platform import require_windows
 
+TYPE_CHECKING = False  # typing loads only for the type checker
 if TYPE_CHECKING:
+    from typing import Any, Final, TypeVar
+
     from .._sources.power import ServicePowerSettings
+
+    _F = TypeVar("_F", bound=Callable[..., object])
 
 __all__ = ["NotAServiceError", "Service", "ServiceExit"]
 
-_F = TypeVar("_F", bound=Callable[..., object])
 
 #: How long Windows is told each pending step may take (milliseconds). A
 #: start under load, right after boot, can take seconds; Windows's own

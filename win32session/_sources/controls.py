@@ -30,9 +30,12 @@ from __future__ import annotations
 import struct
 import sys
 import uuid
-from typing import Final
 
 from .._codes import WM_POWERBROADCAST, WM_WTSSESSION_CHANGE, PowerBroadcast
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "SERVICE_CONTROL_POWEREVENT",

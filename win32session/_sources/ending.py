@@ -19,11 +19,15 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
     raise ImportError("win32session._sources.ending needs Windows")
 
 import datetime
-from typing import Final
 
 from .._codes import WM_ENDSESSION, WM_QUERYENDSESSION, EndSessionFlags, SessionEnding
 from .._events import SessionEndingEvent
-from .base import Deliver, Waiting
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
+
+    from .base import Deliver, Waiting
 
 __all__ = ["SessionEndingChanges"]
 

@@ -22,7 +22,6 @@ if sys.platform != "win32":  # pragma: no cover - guarded by the importer
 import ctypes
 import datetime
 from collections.abc import Hashable
-from typing import Final
 
 from .._win32 import shared, user32
 from .._codes import (
@@ -36,7 +35,12 @@ from .._codes import (
 from .._events import PowerEvent
 from .._log import logger
 from . import controls as _service_controls
-from .base import Deliver, Waiting
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
+
+    from .base import Deliver, Waiting
 
 __all__ = [
     "OPTIONAL_SETTINGS",

@@ -20,14 +20,18 @@ import ctypes
 import datetime
 import time
 from collections.abc import Callable
-from typing import Final
 
 from .._win32 import kernel32, shared, user32, wtsapi32
 from .._codes import WM_WTSSESSION_CHANGE, NotifyType, SessionNotificationMsg, decode_reason
 from .._events import SessionEvent, SessionInfo
 from .._log import logger
 from .._queries import sessions as _sessions
-from .base import Deliver, Waiting
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
+
+    from .base import Deliver, Waiting
 
 __all__ = ["SessionChanges"]
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import TypeVar
 
 from .._notifier import streams as _streams
 from .._codes import (
@@ -34,6 +34,10 @@ from .._log import logger
 from .._notifier.notifier import Notifier
 from .._queries import sessions as _sessions
 from .._notifier.streams import EventIterator, EventStream
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = ["Presence", "PresenceTracker", "PresenceHook"]
 

@@ -13,13 +13,17 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from .._codes import NotifyType, SessionNotificationMsg
 from .._events import SessionEvent, SessionInfo
 from .._log import logger
 from .._notifier.notifier import Notifier
 from .._queries import sessions as _sessions
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["SessionTracker", "SessionHook"]
 

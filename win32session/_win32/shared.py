@@ -15,7 +15,10 @@ if sys.platform == "win32":
     import ctypes
     from collections.abc import Callable
     from ctypes import wintypes
-    from typing import Any, Final
+
+    TYPE_CHECKING = False  # typing loads only for the type checker
+    if TYPE_CHECKING:
+        from typing import Any, Final
 
     # --- Types: pointer-sized where Windows says so (64-bit correctness). ---
     LRESULT = ctypes.c_ssize_t  # LONG_PTR

@@ -13,7 +13,10 @@ if sys.platform == "win32":
     import ctypes
     from collections.abc import Callable
     from ctypes import wintypes
-    from typing import Any, Final
+
+    TYPE_CHECKING = False  # typing loads only for the type checker
+    if TYPE_CHECKING:
+        from typing import Any, Final
 
     from .shared import (
         GUID,

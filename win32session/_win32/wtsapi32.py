@@ -13,7 +13,10 @@ if sys.platform == "win32":
     import ctypes
     from collections.abc import Callable
     from ctypes import wintypes
-    from typing import Final
+
+    TYPE_CHECKING = False  # typing loads only for the type checker
+    if TYPE_CHECKING:
+        from typing import Final
 
     from .shared import HANDLE, HWND, _cannot_fail, _declare, _fails_on_zero, _P
 

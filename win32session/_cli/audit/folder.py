@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import Final
 
 from ..._platform import require_windows
 from ..paths import device_name
@@ -27,6 +26,10 @@ if sys.platform == "win32":
     import ctypes
 
     from ..._win32 import advapi32, kernel32, shared
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "FOLDER_SDDL",

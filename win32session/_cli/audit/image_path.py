@@ -32,7 +32,10 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Interpreter", "command_line", "service_command_line", "VENV_BOOTSTRAP"]
 

@@ -29,7 +29,6 @@ import datetime
 import json
 import logging
 import os
-from typing import Any, Final
 
 from ... import __version__
 from ..._codes import PowerBroadcast
@@ -37,6 +36,10 @@ from ..._events import Event, PowerEvent, SessionEvent
 from ..._service.host import Service, ServiceExit
 from ..output import LineOutput
 from ..records import event_record
+
+TYPE_CHECKING = False  # typing loads only for the type checker
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = ["audit_record", "build", "run"]
 

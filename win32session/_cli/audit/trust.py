@@ -44,7 +44,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from ..._platform import require_windows
 
@@ -56,6 +55,7 @@ if sys.platform == "win32":
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
     from .image_path import Interpreter
 
 __all__ = [
