@@ -136,6 +136,25 @@ def dev_tool(name: str) -> Path:
     return DEV_VENV / "bin" / name
 
 
+def _ensure_venv_support() -> None:
+    """Debian splits ensurepip off into python3-venv, without which the dev
+    venv dies half made: as root with apt-get it is installed, as
+    provision-wine installs Wine; otherwise one line says what to install."""
+    try:
+        import ensurepip  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return
+    if sys.platform == "win32" or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise Failed("python3 has no ensurepip: install python3-venv "
+                     "(sudo apt-get install python3-venv)")
+    say("python3-venv (Debian splits ensurepip off)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["update", "-q"], ["install", "-y", "-q", "python3-venv"]):
+        subprocess.run(["apt-get", *command], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
 def dev_python() -> Path:
     """The dev virtual environment's python, with requirements-dev.txt in it."""
     requirements = SCRIPTS / "requirements-dev.txt"
@@ -150,6 +169,7 @@ def dev_python() -> Path:
     if python.exists() and stamp.exists() and stamp.read_text() == want:
         return python
     say(f"dev tools into {DEV_VENV.name}/")
+    _ensure_venv_support()
     venv.EnvBuilder(with_pip=True, clear=True).create(DEV_VENV)
     run([python, "-m", "pip", "install", "-q",
          "-r", requirements])

@@ -179,7 +179,9 @@ def notifier_windows() -> list[int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    # The docstring's first paragraph, as one line (its first line ends mid-sentence).
+    summary = " ".join(__doc__.split("\n\n")[0].split()) if __doc__ else None
+    parser = argparse.ArgumentParser(description=summary)
     parser.add_argument(
         "event", type=code_of,
         help="a SessionNotificationMsg name (WTS_SESSION_ may be left out), a number, or "

@@ -68,3 +68,20 @@ def test_an_xvfb_that_says_nothing_times_out() -> None:
     assert 0.25 <= time.monotonic() - started < 5
     os.close(write_end)
     os.close(read_end)
+
+
+def test_a_python_without_ensurepip_gets_one_line_not_a_half_made_venv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Debian splits ensurepip off into python3-venv: without it, and without
+    root to install it, the set-up says what to install instead of dying in
+    venv's traceback (run as root with apt-get, it installs the package)."""
+    check = load_check()
+    monkeypatch.setitem(sys.modules, "ensurepip", None)  # import raises ImportError
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(check.Failed) as failed:
+        check._ensure_venv_support()
+    assert str(failed.value) == ("python3 has no ensurepip: install python3-venv "
+                                 "(sudo apt-get install python3-venv)")
+    monkeypatch.delitem(sys.modules, "ensurepip")
+    check._ensure_venv_support()  # with ensurepip: nothing to do
