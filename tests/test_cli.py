@@ -817,7 +817,7 @@ def test_the_simulator_rejects_an_unknown_name_and_says_when_nobody_listens() ->
 def test_line_breaks_are_escaped_as_the_unicode_escape_codec_writes_them() -> None:
     # The table is spelled out so that no command loads the codec; it must
     # say what the codec says, for every character str.splitlines breaks at.
-    from win32session._cli.parser import _LINE_BREAKS
+    from win32session._cli.values import _LINE_BREAKS
 
     breaks = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
     assert _LINE_BREAKS == {ord(c): c.encode("unicode_escape").decode("ascii") for c in breaks}

@@ -356,3 +356,36 @@ def test_hostile_command_lines_in_real_processes(
     assert len(err.splitlines()) == (0 if expected == 0 else 1), err
     if expected == 0:
         assert "idle_threshold   0" in out.splitlines()
+
+
+_RUN_WORDS = st.sampled_from(["--name", "--output", "--na", "--name=x", "-h", "--any-service",
+                              "audit", "x y", "a/b", "", "-", "--", "C:\\t\\a.jsonl", "NUL",
+                              "na\nme", "\x00", "w32s-audit"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(st.one_of(_RUN_WORDS, st.text(max_size=12)), max_size=6))
+def test_the_service_run_fast_path_reads_what_the_parser_reads(words: list[str]) -> None:
+    """``service run``'s own reading (no argparse, for the service control
+    manager's start) either defers to the parser or agrees with it exactly."""
+    from win32session._cli.main import _service_run
+
+    argv = ["service", "run", *words]
+    fast = _service_run(argv)
+    if fast is None:
+        return
+    parsed = build_parser().parse_args(argv)
+    assert (fast.command, fast.action, fast.name, fast.output) == (
+        parsed.command, parsed.action, parsed.name, parsed.output)
+
+
+def test_the_service_run_fast_path_reads_the_command_line_install_writes() -> None:
+    from win32session._cli.main import _service_run
+
+    fast = _service_run(["service", "run", "--name", "w32s-a", "--output", "C:\\t\\a.jsonl"])
+    assert fast is not None and (fast.name, fast.output) == ("w32s-a", "C:\\t\\a.jsonl")
+    assert _service_run(["service", "run"]) is not None  # the defaults
+    for deferred in (["service", "run", "--name"], ["service", "run", "--na", "x"],
+                     ["service", "run", "--name", "a", "--name", "b"],
+                     ["service", "run", "--name", "a/b"], ["service", "status"]):
+        assert _service_run(deferred) is None, deferred

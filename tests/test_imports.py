@@ -100,3 +100,15 @@ def test_importing_the_notifier_loads_what_only_a_start_or_a_log_needs_later(
     assert loaded & _real({"logging", "typing", "ctypes", "asyncio", "dataclasses", "json",
                            "argparse", "win32session._events",
                            "win32session._notifier.pump"}) == set()
+
+
+def test_the_service_control_managers_command_line_loads_no_parser() -> None:
+    # ``service run --name NAME --output FILE`` is read without argparse:
+    # every start of the audit service would pay for it and its help
+    # formatter (shutil, and with it bz2 and lzma).
+    loaded = loaded_by(
+        "from win32session._cli.main import _service_run\n"
+        "assert _service_run(['service', 'run', '--name', 'x', '--output', 'x.jsonl'])\n"
+        "import win32session._cli.service, win32session._cli.audit.service")
+    assert "win32session._cli.audit.service" in loaded
+    assert loaded & _real({"argparse", "shutil", "win32session._cli.parser"}) == set()

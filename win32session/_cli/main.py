@@ -32,9 +32,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from .output import UnsuitableOutput, utf8_stdio
-from .parser import PROG, CommandLineError, build_parser, error
+from .values import PROG, SERVICE_NAME, CommandLineError, error, output_file, service_name
+
+TYPE_CHECKING = False  # argparse loads only when a command line is parsed
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["main"]
 
@@ -79,13 +84,45 @@ def _normalise(argv: list[str]) -> list[str]:
     return ["watch", *joined]
 
 
+def _parse(arguments: list[str]) -> argparse.Namespace:
+    from .parser import build_parser
+
+    return build_parser().parse_args(_normalise(arguments))
+
+
+def _service_run(arguments: list[str]) -> SimpleNamespace | None:
+    """``service run [--name NAME] [--output FILE]``, the form the service
+    control manager runs (``audit.image_path`` writes it), read without
+    argparse: its import and its parser cost each start of the audit service
+    tens of milliseconds under Wine. Each value passes the parser's own
+    check; any other form, or a value that fails its check, is None, and the
+    parser reads it (and words the error) as for every command."""
+    if arguments[:2] != ["service", "run"]:
+        return None
+    given: dict[str, str] = {}
+    rest = arguments[2:]
+    while rest:
+        option, *value = rest[:2]
+        if option not in ("--name", "--output") or option in given or not value \
+                or value[0].startswith("-"):
+            return None
+        given[option] = value[0]
+        rest = rest[2:]
+    try:
+        name = service_name(given.get("--name", SERVICE_NAME))
+        output = output_file(given["--output"]) if "--output" in given else None
+    except ValueError:
+        return None
+    return SimpleNamespace(command="service", action="run", name=name, output=output)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Before anything is printed: every command's lines, and every error
     # line, go out whatever the characters (output.utf8_stdio).
     utf8_stdio()
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(_normalise(arguments))
+        args = _service_run(arguments) or _parse(arguments)
         for key, value in vars(args).items():
             if isinstance(value, list):  # "--name=--": argparse's [] skips the check
                 raise CommandLineError(f"{PROG}: --{key.replace('_', '-')} needs one value "

@@ -1,5 +1,5 @@
 """The command line's arguments: the parser with every command's options,
-the checks each value passes, and bad input as one line.
+each checked as ``values`` says.
 
 Importing it loads argparse and nothing of Windows: ``main`` parses first,
 then imports what the chosen command needs.
@@ -8,45 +8,25 @@ then imports what the chosen command needs.
 from __future__ import annotations
 
 import argparse
-import math
-import sys
+from collections.abc import Callable
 
 from .. import __version__
+from .values import (
+    ALLOW_USER_WRITABLE,
+    DEFAULT_IDLE_THRESHOLD,
+    PROG,
+    SERVICE_NAME,
+    CommandLineError,
+    output_file,
+    seconds,
+    service_name,
+)
 
 TYPE_CHECKING = False  # typing loads only for the type checker
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
-__all__ = ["PROG", "CommandLineError", "build_parser", "error"]
-
-PROG = "win32session"
-#: ``status --idle-threshold``'s default: a minute without keyboard or mouse
-#: input. Someone reading or listening touches nothing for a while; a minute
-#: keeps them "in use" without waiting for Windows's own idle timeouts (the
-#: screen saver's and the display's are many minutes).
-DEFAULT_IDLE_THRESHOLD = 60.0
-SERVICE_NAME = "win32session-audit"
-#: ``service install``'s flag that accepts a user-writable interpreter
-#: (``audit.trust.ALLOW_FLAG``; spelled here so that the parser imports no more).
-ALLOW_USER_WRITABLE = "--allow-user-writable-python"
-
-
-class CommandLineError(Exception):
-    """Bad arguments: exit 2 with one line."""
-
-
-#: What ``str.splitlines`` breaks a line at: escaped in every message, so
-#: that a hostile argument (a name with a newline) still makes one line.
-#: Spelled out, as the unicode_escape codec writes them, so that no command
-#: pays for loading that codec.
-_LINE_BREAKS = {0x0A: "\\n", 0x0D: "\\r", 0x0B: "\\x0b", 0x0C: "\\x0c", 0x1C: "\\x1c",
-                0x1D: "\\x1d", 0x1E: "\\x1e", 0x85: "\\x85", 0x2028: "\\u2028",
-                0x2029: "\\u2029"}
-
-
-def error(message: object) -> None:
-    """``message`` as one line on stderr."""
-    print(str(message).translate(_LINE_BREAKS), file=sys.stderr)
+__all__ = ["build_parser"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -193,54 +173,19 @@ def _service_parser(commands: Any, version: str) -> None:
                 "(it may be another program's, such as Spooler: use with care)")
 
 
-def _seconds(text: str) -> float:
-    """A finite number of seconds, 0 or more (JSON has no infinity); ``-0``
-    is 0, printed so."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, "
-                                         f"got {text!r}")
-    return value + 0.0  # -0.0 + 0.0 is 0.0
+def _argparse_type(check: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``check`` for argparse: its ValueError becomes the option's error, in
+    the check's own words (argparse would otherwise say "invalid value")."""
+    def checked(text: str) -> Any:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    checked.__name__ = check.__name__
+    return checked
 
 
-#: CreateServiceW: "The maximum string length is 256 characters" and
-#: "Forward-slash (/) and backslash (\\) are not valid service name characters."
-#: https://learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-createservicew
-MAX_SERVICE_NAME = 256
-
-
-def _service_name(text: str) -> str:
-    """``--name``: what Windows accepts as a service name, and what
-    ``service install`` accepts (``audit.folder.check_name``: the name is
-    also a file's), for every action: a name install refuses cannot be a
-    service of ours, and a name with a line break could not be said in one
-    line."""
-    if not text:
-        raise argparse.ArgumentTypeError("needs a service name, got ''")
-    if len(text) > MAX_SERVICE_NAME:
-        raise argparse.ArgumentTypeError(
-            f"a service name has at most {MAX_SERVICE_NAME} characters, got {len(text)}")
-    bad = sorted({c for c in text
-                  if c in "/\\" or ord(c) < 32 or ord(c) == 127 or ord(c) in _LINE_BREAKS})
-    if bad:
-        raise argparse.ArgumentTypeError(
-            f"a service name cannot hold {''.join(bad)!r}, got {text!r}")
-    from .audit.folder import check_name
-
-    try:
-        check_name(text)  # what install accepts: any other name is not ours
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def _output_file(text: str) -> str:
-    """``--output``: a name (what it names is checked when it is opened)."""
-    if not text:
-        raise argparse.ArgumentTypeError("needs a file name, got ''")
-    if "\0" in text:
-        raise argparse.ArgumentTypeError(f"a file name cannot hold a NUL character, got {text!r}")
-    return text
+_seconds = _argparse_type(seconds)
+_service_name = _argparse_type(service_name)
+_output_file = _argparse_type(output_file)

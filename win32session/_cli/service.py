@@ -8,16 +8,20 @@ the service control manager starts (``audit.service``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
-from .parser import ALLOW_USER_WRITABLE, PROG, error
+from .values import ALLOW_USER_WRITABLE, PROG, error
 from .records import format_status
 
 TYPE_CHECKING = False  # typing loads only for the type checker
 if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
     from typing import Any
+
+    #: What ``main`` parsed: argparse's, or ``service run``'s own reading.
+    Arguments = argparse.Namespace | SimpleNamespace
 
 __all__ = ["SERVICE_DESCRIPTION", "SERVICE_DISPLAY_NAME", "service", "service_display_name",
            "service_record"]
@@ -68,7 +72,7 @@ def service_record(state: Any) -> dict[str, Any]:
     }
 
 
-def service(args: argparse.Namespace) -> int:
+def service(args: Arguments) -> int:
     """``service ACTION``: one line for each outcome; a failure (access
     denied among them: an Administrator prompt is needed) is one line on
     stderr and exit status 1."""
@@ -81,7 +85,7 @@ def service(args: argparse.Namespace) -> int:
         return status
 
 
-def _service_action(args: argparse.Namespace) -> int:
+def _service_action(args: Arguments) -> int:
     if args.action == "run":
         from .audit import service as _audit
 
@@ -95,7 +99,7 @@ def _service_action(args: argparse.Namespace) -> int:
     return 0
 
 
-def _install(args: argparse.Namespace) -> int:
+def _install(args: Arguments) -> int:
     """``service install``: bad input is one line and 2, before anything is
     made; an interpreter others can change (unless the flag accepts it) or a
     trail file that cannot be trusted is one line and 1, with nothing
@@ -165,7 +169,7 @@ def _print_checks(checks: list[Any], output: str, protect: bool) -> int:
     return 0 if all(check.ok for check in lines) else 1
 
 
-def _manage(args: argparse.Namespace) -> None:
+def _manage(args: Arguments) -> None:
     if sys.platform != "win32":  # the form mypy narrows on; require_windows() raised
         return
     from . import scm as manager
