@@ -408,13 +408,7 @@ class _Pump:
         msg = user32.MSG()
         pmsg = ctypes.byref(msg)
         own = self.hwnd
-        # Each posted message a source takes as it is, straight to that
-        # source's handle(), looked up once per event: what handle() would do
-        # for it, one call and two checks shorter. Those that only Windows's
-        # send may bring, our own WM_FEED and WM_STOP take the long way.
-        posted_routes = {number: source.handle for number, source in self._routes.items()
-                         if number not in _SENT_BY_WINDOWS}
-        fast = frozenset((*self._routes, WM_FEED, WM_STOP))
+        ours = frozenset((*self._routes, WM_FEED, WM_STOP))
         while not self._quit:
             # Blocks without CPU until a message comes; -1 raises (errcheck).
             if not user32.GetMessageW(pmsg, None, 0, 0):
@@ -425,16 +419,8 @@ class _Pump:
             # of the post-to-callback time under Wine). Messages sent to
             # the window still reach the window procedure, inside
             # GetMessageW; an exception here ends the pump as it would there.
-            if msg.hWnd == own:
-                number = msg.message
-                source_handle = posted_routes.get(number)
-                if source_handle is not None:
-                    # A message sent meanwhile may have failed the pump.
-                    source_handle(number, msg.wParam, msg.lParam, not self._quit)
-                elif number in fast:
-                    self.handle(number, msg.wParam, msg.lParam, posted=True)
-                else:
-                    self._dispatch(msg)
+            if msg.hWnd == own and msg.message in ours:
+                self.handle(msg.message, msg.wParam, msg.lParam, posted=True)
             else:
                 self._dispatch(msg)
             if self._stop_post_failed:
